@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine:
+#   make serve   create .venv, install, run `satchel serve` on ./pb_data
+#   make test    install everything the tests need, then run all of them
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+JS     := tests/e2e/js
+JS_STAMP := $(JS)/node_modules/.installed
+
+.PHONY: serve test lint unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
+	cd $(JS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(JS_STAMP)
+
+serve: $(STAMP)
+	$(VENV)/bin/satchel serve --http=127.0.0.1:8090 --dir=pb_data
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check satchel tests
+	$(VENV)/bin/mypy satchel
+
+unit: $(STAMP)
+	$(PY) -m pytest
+
+test: $(STAMP) $(JS_STAMP) lint
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(JS)/node_modules .pytest_cache .mypy_cache .ruff_cache

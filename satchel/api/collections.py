@@ -1,0 +1,148 @@
+"""``/api/collections*``: superuser-only management of collections (spec 01 §6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from satchel.api.request import endpoint, get_app, is_form, read_body, require_superuser
+from satchel.api.responses import no_content, ordered_json_response
+from satchel.core import collection_form as form
+from satchel.core.collection_list import list_collections
+from satchel.core.collections import AUTH, BASE, RULE_KEYS, VIEW
+from satchel.errors import ApiError, BadRequestError, NotFoundError, ValidationError
+
+__all__ = [
+    "create_collection",
+    "delete_collection",
+    "dry_run_view",
+    "get_collection",
+    "import_collections",
+    "list_collections_endpoint",
+    "scaffolds",
+    "truncate_collection",
+    "update_collection",
+]
+
+
+@endpoint
+async def list_collections_endpoint(request: Request) -> Response:
+    await require_superuser(request)
+    app = get_app(request)
+    result = await list_collections(app, dict(request.query_params))
+    return ordered_json_response(result)
+
+
+@endpoint
+async def get_collection(request: Request) -> Response:
+    await require_superuser(request)
+    app = get_app(request)
+    c = app.registry.get(request.path_params["collection"])
+    if c is None:
+        raise NotFoundError()
+    return ordered_json_response(c.to_api_dict())
+
+
+@endpoint
+async def create_collection(request: Request) -> Response:
+    await require_superuser(request)
+    type_data_error = "Failed to load the collection type data due to invalid formatting."
+    body = await read_body(request, invalid_message=type_data_error)
+    for key in ("name", "type"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise BadRequestError(type_data_error)
+    if is_form(request):
+        # PocketBase's form binding leaves the rules it wasn't sent as "" (public)
+        for key in RULE_KEYS:
+            body.setdefault(key, "")
+    app = get_app(request)
+    created = await app.collections.create(body)
+    return ordered_json_response(created.to_api_dict())
+
+
+@endpoint
+async def update_collection(request: Request) -> Response:
+    await require_superuser(request)
+    app = get_app(request)
+    if app.registry.get(request.path_params["collection"]) is None:
+        raise NotFoundError()
+    body = await read_body(request, invalid_message="Failed to load the submitted data due to invalid formatting.")
+    updated = await app.collections.update(request.path_params["collection"], body)
+    return ordered_json_response(updated.to_api_dict())
+
+
+@endpoint
+async def delete_collection(request: Request) -> Response:
+    await require_superuser(request)
+    app = get_app(request)
+    await app.collections.delete(request.path_params["collection"])
+    return no_content()
+
+
+@endpoint
+async def truncate_collection(request: Request) -> Response:
+    await require_superuser(request)
+    app = get_app(request)
+    await app.collections.truncate(request.path_params["collection"])
+    return no_content()
+
+
+@endpoint
+async def import_collections(request: Request) -> Response:
+    await require_superuser(request)
+    body = await read_body(request, invalid_message="An error occurred while loading the submitted data.")
+    items: Any = body.get("collections")
+    if not isinstance(items, list) or not items:
+        raise ApiError(
+            400,
+            "An error occurred while validating the submitted data.",
+            {"collections": ValidationError("validation_required", "Cannot be blank.")},
+        )
+    app = get_app(request)
+    await app.collections.import_(items, bool(body.get("deleteMissing")))
+    return no_content()
+
+
+@endpoint
+async def scaffolds(request: Request) -> Response:
+    await require_superuser(request)
+    from satchel.tools.security import random_string
+
+    out: dict[str, Any] = {}
+    for type_ in (BASE, AUTH, VIEW):
+        c = form.new_collection(type_, "")
+        if type_ == AUTH:
+            c.id = random_string(10, "abcdefghijklmnopqrstuvwxyz0123456789")
+        form.finalize(c)
+        data = c.to_api_dict(legacy_keys=False)
+        data["id"] = ""
+        out[type_] = data
+    return ordered_json_response(out)
+
+
+@endpoint
+async def dry_run_view(request: Request) -> Response:
+    """Fields and up to 10 sample records a view query would give (not saved)."""
+    await require_superuser(request)
+    body = await read_body(request, invalid_message="An error occurred while loading the submitted data.")
+    query = body.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise ApiError(
+            400,
+            "An error occurred while validating the submitted data.",
+            {"query": ValidationError("validation_required", "Cannot be blank.")},
+        )
+    if len(query) > 5000:
+        raise ApiError(
+            400,
+            "An error occurred while validating the submitted data.",
+            {
+                "query": ValidationError(
+                    "validation_length_too_long", "The length must be no more than 5000.", {"max": 5000, "min": 0}
+                )
+            },
+        )
+    app = get_app(request)
+    return ordered_json_response(await app.collections.dry_run_view(query))

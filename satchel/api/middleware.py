@@ -1,0 +1,119 @@
+"""One pure-ASGI middleware for what every response carries: security headers,
+CORS (PocketBase's defaults) and the request body limit.
+
+Pure ASGI rather than ``BaseHTTPMiddleware``: it adds no task or queue per
+request, which matters on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from satchel.api.responses import error_response
+from satchel.config import DEFAULT_BODY_LIMIT
+from satchel.errors import TooLargeError
+
+__all__ = ["BodyTooLarge", "SatchelMiddleware"]
+
+SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"x-xss-protection", b"1; mode=block"),
+    (b"vary", b"Origin"),
+]
+ALLOW_METHODS = b"GET,HEAD,PUT,PATCH,POST,DELETE"
+
+
+class BodyTooLarge(Exception):
+    """Raised from ``receive`` when the body passes the limit while streaming."""
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+class SatchelMiddleware:
+    def __init__(self, app: ASGIApp, origins: Sequence[str] = ("*",), body_limit: int = DEFAULT_BODY_LIMIT) -> None:
+        self.app = app
+        self.any_origin = "*" in origins
+        self.origins = {o.encode() for o in origins}
+        self.body_limit = body_limit
+
+    def _allowed_origin(self, origin: bytes | None) -> bytes | None:
+        if origin is None:
+            return None
+        if self.any_origin:
+            return b"*"
+        return origin if origin in self.origins else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        origin = self._allowed_origin(_header(scope, b"origin"))
+        method = scope["method"]
+        if method == "OPTIONS" and _header(scope, b"access-control-request-method") is not None:
+            await self._preflight(scope, origin, send)
+            return
+
+        limit = scope.get("satchel.body_limit", self.body_limit)
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            await self._send_too_large(scope, receive, send)
+            return
+
+        is_files = scope["path"].startswith("/api/files/")
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > scope.get("satchel.body_limit", limit):
+                    raise BodyTooLarge()
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                for key, value in SECURITY_HEADERS:
+                    if is_files and key == b"x-frame-options":
+                        continue
+                    headers.append((key, value))
+                if origin is not None:
+                    headers.append((b"access-control-allow-origin", origin))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, limited_receive, send_with_headers)
+
+    async def _preflight(self, scope: Scope, origin: bytes | None, send: Send) -> None:
+        headers: list[tuple[bytes, bytes]] = []
+        if origin is not None:
+            requested = _header(scope, b"access-control-request-headers")
+            if requested:
+                headers.append((b"access-control-allow-headers", requested))
+            headers.append((b"access-control-allow-methods", ALLOW_METHODS))
+            headers.append((b"access-control-allow-origin", origin))
+        headers.extend(
+            [
+                (b"vary", b"Origin"),
+                (b"vary", b"Access-Control-Request-Method"),
+                (b"vary", b"Access-Control-Request-Headers"),
+            ]
+        )
+        headers.extend(h for h in SECURITY_HEADERS if h[0] != b"vary")
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _send_too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(TooLargeError())
+        response.headers["connection"] = "close"
+        await response(scope, receive, send)

@@ -1,0 +1,228 @@
+"""Per-request helpers: the App, the auth record, body parsing, and guards.
+
+Handlers are plain ``async def handler(request) -> Response`` functions wrapped
+by :func:`endpoint`, which turns every exception into PocketBase's error shape
+in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from satchel.api.middleware import BodyTooLarge
+from satchel.api.responses import error_response
+from satchel.app import App
+from satchel.core.auth.tokens import TokenError, unverified_claims, verify
+from satchel.core.collections import Collection
+from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
+
+__all__ = [
+    "AuthState",
+    "endpoint",
+    "get_app",
+    "get_auth",
+    "is_form",
+    "read_body",
+    "require_auth",
+    "require_superuser",
+]
+
+log = logging.getLogger("satchel.api")
+Handler = Callable[[Request], Awaitable[Response]]
+SUPERUSERS = "_superusers"
+_NUMBER_RE = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
+
+
+@dataclass(frozen=True, slots=True)
+class AuthState:
+    """Who is calling: an auth record of an auth collection, or a guest."""
+
+    record: dict[str, Any] | None = None
+    collection: Collection | None = None
+    token_claims: dict[str, Any] | None = None
+
+    @property
+    def is_guest(self) -> bool:
+        return self.record is None
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.collection is not None and self.collection.name == SUPERUSERS
+
+
+GUEST = AuthState()
+
+
+def get_app(request: Request) -> App:
+    app: App = request.app.state.satchel
+    return app
+
+
+def endpoint(handler: Handler) -> Handler:
+    """Convert ApiError and unexpected exceptions into the JSON error body."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return error_response(exc)
+        except BodyTooLarge:
+            response = error_response(TooLargeError())
+            response.headers["connection"] = "close"
+            return response
+        except Exception:
+            log.exception("unhandled error in %s %s", request.method, request.url.path)
+            return error_response(ApiError(500))
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+# -- auth --------------------------------------------------------------------
+
+
+def _token_from_header(value: str) -> str:
+    value = value.strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value
+
+
+async def get_auth(request: Request) -> AuthState:
+    """The auth record of the ``Authorization`` token; a guest on any problem."""
+    cached: AuthState | None = getattr(request.state, "auth", None)
+    if cached is not None:
+        return cached
+    state = GUEST
+    header = request.headers.get("authorization")
+    if header:
+        state = await authenticate_token(get_app(request), _token_from_header(header), ("auth",))
+    request.state.auth = state
+    return state
+
+
+async def authenticate_token(app: App, token: str, types: tuple[str, ...]) -> AuthState:
+    """Check a token against its record's tokenKey and its collection's secret."""
+    if not token:
+        return GUEST
+    try:
+        claims = unverified_claims(token)
+    except TokenError:
+        return GUEST
+    token_type = claims["type"]
+    if token_type not in types:
+        return GUEST
+    collection = app.registry.by_id(claims["collectionId"])
+    if collection is None or not collection.is_auth:
+        return GUEST
+    option = {"auth": "authToken", "file": "fileToken"}.get(token_type, token_type + "Token")
+    secret = str((collection.options.get(option) or {}).get("secret") or "")
+    record = await app.records.find_auth_record(collection, claims["id"])
+    if record is None or not secret:
+        return GUEST
+    try:
+        verify(token, str(record.get("tokenKey", "")) + secret)
+    except TokenError:
+        return GUEST
+    return AuthState(record=record, collection=collection, token_claims=claims)
+
+
+async def require_auth(request: Request) -> AuthState:
+    auth = await get_auth(request)
+    if auth.is_guest:
+        raise UnauthorizedError("The request requires valid record authorization token.")
+    return auth
+
+
+async def require_superuser(request: Request) -> AuthState:
+    auth = await require_auth(request)
+    if not auth.is_superuser:
+        raise ForbiddenError("The authorized record is not allowed to perform this action.")
+    return auth
+
+
+# -- bodies --------------------------------------------------------------------
+
+
+def infer_form_value(value: str) -> Any:
+    """PocketBase's form value inference: booleans and minimal decimal numbers."""
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    if value and _NUMBER_RE.match(value):
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in value else number
+    return value
+
+
+def is_form(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+async def read_body(request: Request, *, invalid_message: str = "") -> dict[str, Any]:
+    """The request body as a dict from JSON, multipart or urlencoded input."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        raw = await request.body()
+        if not raw.strip():
+            return {}
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequestError(invalid_message) from exc
+        if not isinstance(data, dict):
+            raise BadRequestError(invalid_message)
+        return data
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return await _read_form(request, invalid_message)
+    if not content_type:
+        raw = await request.body()
+        if not raw.strip():
+            return {}
+    raise BadRequestError(invalid_message or "Unsupported Content-Type.")
+
+
+async def _read_form(request: Request, invalid_message: str) -> dict[str, Any]:
+    try:
+        form = await request.form(max_files=10000, max_fields=10000)
+    except BodyTooLarge:
+        raise
+    except Exception as exc:
+        raise BadRequestError(invalid_message) from exc
+    data: dict[str, Any] = {}
+    files: dict[str, list[UploadFile]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            files.setdefault(key, []).append(value)
+            continue
+        if key == "@jsonPayload":
+            continue
+        inferred = infer_form_value(value)
+        if key in data:
+            current = data[key]
+            data[key] = [*current, inferred] if isinstance(current, list) else [current, inferred]
+        else:
+            data[key] = inferred
+    for payload in form.getlist("@jsonPayload"):
+        if isinstance(payload, str) and payload.strip():
+            try:
+                extra = orjson.loads(payload)
+            except orjson.JSONDecodeError as exc:
+                raise BadRequestError(invalid_message) from exc
+            if isinstance(extra, dict):
+                data.update(extra)
+    if files:
+        request.state.files = files
+    return data

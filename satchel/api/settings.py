@@ -1,0 +1,28 @@
+"""``GET``/``PATCH /api/settings`` (superusers only)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from satchel.api.request import endpoint, get_app, read_body, require_superuser
+from satchel.api.responses import ordered_json_response
+from satchel.core.settings import settings_to_api_dict
+
+__all__ = ["get_settings", "patch_settings"]
+
+
+@endpoint
+async def get_settings(request: Request) -> Response:
+    await require_superuser(request)
+    app = get_app(request)
+    return ordered_json_response(settings_to_api_dict(app.settings.current))
+
+
+@endpoint
+async def patch_settings(request: Request) -> Response:
+    await require_superuser(request)
+    body = await read_body(request, invalid_message="An error occurred while loading the submitted data.")
+    app = get_app(request)
+    updated = await app.settings.patch(body)
+    return ordered_json_response(settings_to_api_dict(updated))

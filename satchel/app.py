@@ -1,0 +1,47 @@
+"""The composition root: one App holds the services of a running Satchel.
+
+Built from a :class:`~satchel.config.Config`; the CLI and the tests make one,
+the ASGI application (``satchel.api.build_asgi``) serves it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from satchel.config import Config
+from satchel.core.bootstrap import bootstrap_data_dir
+from satchel.core.collection_service import CollectionService
+from satchel.core.records import RecordStore
+from satchel.core.registry import CollectionRegistry, load_collections
+from satchel.core.settings_service import SettingsService
+from satchel.store.database import Database
+from satchel.store.dialect import SqliteDialect
+
+__all__ = ["App"]
+
+
+class App:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.dialect = SqliteDialect()
+        self.db = Database(str(config.data_db), dev=config.dev, query_timeout=config.query_timeout)
+        self.aux_db = Database(str(config.aux_db), dev=config.dev, query_timeout=config.query_timeout, readers=1)
+        bootstrap_data_dir(self.db, self.aux_db, self.dialect, encryption_key=config.encryption_key)
+        self.registry = CollectionRegistry(self.db.read_sync(load_collections))
+        self.collections = CollectionService(self.db, self.dialect, self.registry)
+        self.settings = SettingsService(
+            self.db, encryption_key=config.encryption_key, encryption_env=config.encryption_env
+        )
+        self.records = RecordStore(self.db, self.dialect, self.registry)
+        self.state: dict[str, Any] = {}
+
+    def close(self) -> None:
+        self.db.close()
+        self.aux_db.close()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

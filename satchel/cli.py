@@ -1,0 +1,240 @@
+"""The ``satchel`` command: PocketBase's CLI surface (spec 13 §1, 11 §A.4).
+
+Parses flags, builds an App, runs; no logic of its own.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from satchel import __version__
+from satchel.config import Config
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _log_error(message: str) -> None:
+    stamp = time.strftime("%Y/%m/%d %H:%M:%S")
+    click.echo(f"{stamp} {message}", err=True)
+
+
+def common_options(fn: F) -> F:
+    """PocketBase's persistent flags, accepted after any command."""
+    options = [
+        click.option("--dir", "data_dir", default="pb_data", show_default=True, help="the PocketBase data directory"),
+        click.option("--dev", is_flag=True, help="enable dev mode, aka. printing logs and sql statements to the console"),
+        click.option("--encryptionEnv", "encryption_env", default="", help="the env variable whose value of 32 characters will be used as encryption key for the app settings"),
+        click.option("--queryTimeout", "query_timeout", default=30, type=int, show_default=True, help="the default SELECT queries timeout in seconds"),
+        click.option("--publicDir", "public_dir", default=None, help="the directory to serve static files (default <dir>/../pb_public)"),
+        click.option("--indexFallback/--no-indexFallback", "index_fallback", default=True, help="fallback the request to index.html on missing static path"),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def make_config(**kwargs: Any) -> Config:
+    origins = tuple(o.strip() for o in str(kwargs.get("origins") or "*").split(",") if o.strip()) or ("*",)
+    public_dir = kwargs.get("public_dir")
+    return Config(
+        data_dir=Path(kwargs.get("data_dir") or "pb_data"),
+        http=str(kwargs.get("http") or "127.0.0.1:8090"),
+        public_dir=Path(public_dir) if public_dir else None,
+        origins=origins,
+        dev=bool(kwargs.get("dev")),
+        query_timeout=float(kwargs.get("query_timeout") or 30),
+        encryption_env=str(kwargs.get("encryption_env") or ""),
+        index_fallback=bool(kwargs.get("index_fallback", True)),
+    )
+
+
+def _open_app(config: Config) -> Any:
+    from satchel.app import App
+
+    try:
+        return App(config)
+    except Exception as exc:  # a bad data dir or key: PocketBase's one-line error, exit 1
+        _log_error(str(exc))
+        sys.exit(1)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-v", "--version", prog_name="satchel", message="%(prog)s version %(version)s")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Satchel CLI: a PocketBase-compatible backend in one Python program."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@main.command()
+@click.argument("domains", nargs=-1)
+@click.option("--http", default="127.0.0.1:8090", show_default=True, help="TCP address to listen for the HTTP server")
+@click.option("--origins", default="*", show_default=True, help="CORS allowed domain origins list")
+@common_options
+def serve(domains: tuple[str, ...], **kwargs: Any) -> None:
+    """Starts the web server (default to 127.0.0.1:8090 if no domain is specified)."""
+    from satchel.server import run_server
+
+    config = make_config(**kwargs)
+    app = _open_app(config)
+    try:
+        run_server(app)
+    finally:
+        app.close()
+
+
+@main.group()
+def superuser() -> None:
+    """Manage superusers."""
+
+
+def _superuser_call(kwargs: dict[str, Any], fn: Callable[[Any], None]) -> None:
+    from satchel.core.superusers import SuperuserError
+
+    app = _open_app(make_config(**kwargs))
+    try:
+        fn(app)
+    except SuperuserError as exc:
+        _log_error(str(exc))
+        sys.exit(1)
+    finally:
+        app.close()
+
+
+@superuser.command("upsert")
+@click.argument("email", required=False)
+@click.argument("password", required=False)
+@common_options
+def superuser_upsert(email: str | None, password: str | None, **kwargs: Any) -> None:
+    """Creates, or updates if email exists, a single superuser."""
+    from satchel.core.superusers import upsert_superuser
+
+    if not email or not password:
+        _log_error("missing email and password arguments")
+        sys.exit(1)
+
+    def run(app: Any) -> None:
+        upsert_superuser(app.db, app.records, app.registry, email, password)
+        click.echo(f'Successfully saved superuser "{email}"!')
+
+    _superuser_call(kwargs, run)
+
+
+@superuser.command("create")
+@click.argument("email", required=False)
+@click.argument("password", required=False)
+@common_options
+def superuser_create(email: str | None, password: str | None, **kwargs: Any) -> None:
+    """Creates a new superuser."""
+    from satchel.core.superusers import create_superuser
+
+    if not email or not password:
+        _log_error("missing email and password arguments")
+        sys.exit(1)
+
+    def run(app: Any) -> None:
+        create_superuser(app.db, app.records, app.registry, email, password)
+        click.echo(f'Successfully created new superuser "{email}"!')
+
+    _superuser_call(kwargs, run)
+
+
+@superuser.command("update")
+@click.argument("email", required=False)
+@click.argument("password", required=False)
+@common_options
+def superuser_update(email: str | None, password: str | None, **kwargs: Any) -> None:
+    """Changes the password of a single superuser."""
+    from satchel.core.superusers import update_superuser_password
+
+    if not email or not password:
+        _log_error("missing email and password arguments")
+        sys.exit(1)
+
+    def run(app: Any) -> None:
+        update_superuser_password(app.db, app.records, app.registry, email, password)
+        click.echo(f'Successfully changed superuser "{email}" password!')
+
+    _superuser_call(kwargs, run)
+
+
+@superuser.command("delete")
+@click.argument("email", required=False)
+@common_options
+def superuser_delete(email: str | None, **kwargs: Any) -> None:
+    """Deletes an existing superuser."""
+    from satchel.core.superusers import delete_superuser
+
+    if not email:
+        _log_error("invalid or missing email address")
+        sys.exit(1)
+
+    def run(app: Any) -> None:
+        if delete_superuser(app.db, app.records, app.registry, email):
+            click.echo(f'Successfully deleted superuser "{email}"!')
+        else:
+            click.echo(f'superuser "{email}" is missing or already deleted')
+
+    _superuser_call(kwargs, run)
+
+
+@superuser.command("otp")
+@click.argument("email", required=False)
+@common_options
+def superuser_otp(email: str | None, **kwargs: Any) -> None:
+    """Creates a new OTP for the specified superuser."""
+    from satchel.core.superusers import create_superuser_otp
+
+    if not email:
+        _log_error("invalid or missing email address")
+        sys.exit(1)
+
+    def run(app: Any) -> None:
+        otp_id, password, duration = create_superuser_otp(app.db, app.registry, app.records, email)
+        click.echo(f'Successfully created OTP for superuser "{email}":')
+        click.echo(f"├─ Id:    {otp_id}")
+        click.echo(f"├─ Pass:  {password}")
+        click.echo(f"└─ Valid: {duration}s")
+
+    _superuser_call(kwargs, run)
+
+
+@superuser.command("ips")
+@click.argument("ips", nargs=-1)
+@common_options
+def superuser_ips(ips: tuple[str, ...], **kwargs: Any) -> None:
+    """Sets (or clears with no arguments) the IPs/CIDRs superusers may come from."""
+    from satchel.core.settings import clone_settings
+    from satchel.errors import ApiError
+
+    def run(app: Any) -> None:
+        updated = clone_settings(app.settings.current)
+        updated.superuserIPs = list(ips)
+        try:
+            app.settings.save_sync(updated)
+        except ApiError as exc:
+            problems = exc.data.get("superuserIPs", {})
+            detail = ", ".join(f"{k}: {getattr(v, 'message', v)}" for k, v in problems.items())
+            _log_error(f"superuserIPs: ({detail}).")
+            sys.exit(1)
+        if not ips:
+            click.echo("Successfully cleared SuperuserIPs setting!")
+            return
+        click.echo("Successfully updated SuperuserIPs setting:")
+        for i, ip in enumerate(ips):
+            click.echo(f"{'└─' if i == len(ips) - 1 else '├─'} {ip}")
+
+    _superuser_call(kwargs, run)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,51 @@
+"""Command-line flags and environment turned into one frozen value (pure)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Config", "DEFAULT_BODY_LIMIT"]
+
+DEFAULT_BODY_LIMIT = 32 << 20  # 32 MiB, PocketBase's default for every route
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("pb_data")
+    http: str = "127.0.0.1:8090"
+    public_dir: Path | None = None
+    origins: tuple[str, ...] = ("*",)
+    dev: bool = False
+    query_timeout: float = 30.0
+    encryption_env: str = ""
+    index_fallback: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data_db(self) -> Path:
+        return self.data_dir / "data.db"
+
+    @property
+    def aux_db(self) -> Path:
+        return self.data_dir / "auxiliary.db"
+
+    @property
+    def encryption_key(self) -> str | None:
+        """The settings encryption key, read from the env var ``--encryptionEnv`` names."""
+        if not self.encryption_env:
+            return None
+        value = os.environ.get(self.encryption_env, "")
+        return value or None
+
+    @property
+    def resolved_public_dir(self) -> Path:
+        if self.public_dir is not None:
+            return self.public_dir
+        return self.data_dir.resolve().parent / "pb_public"
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.http.rpartition(":")
+        return (host or "127.0.0.1"), int(port or 8090)

@@ -1,0 +1,59 @@
+"""Run an App under uvicorn (httptools + uvloop) with PocketBase's start-up banner."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import uvicorn
+
+from satchel.api import build_asgi
+from satchel.app import App
+from satchel.core.superusers import has_real_superuser, installer_token
+
+__all__ = ["banner", "run_server"]
+
+
+def banner(app: App) -> str:
+    host, port = app.config.host_port
+    base = f"http://{host}:{port}"
+    stamp = time.strftime("%Y/%m/%d %H:%M:%S")
+    lines = [
+        f"{stamp} Server started at {base}",
+        f"├─ REST API:  {base}/api/",
+        f"└─ Dashboard: {base}/_/",
+    ]
+    if not has_real_superuser(app.db, app.records, app.registry):
+        token = installer_token(app.db, app.records, app.registry)
+        lines += [
+            "",
+            "(!) Launch the URL below in the browser if it hasn't been open already to create your first superuser account:",
+            f"{base}/_/#/pbinstall/{token}",
+            f"(you can also create your first superuser by running: {sys.argv[0]} superuser upsert EMAIL PASS)",
+        ]
+    return "\n".join(lines)
+
+
+def run_server(app: App) -> None:
+    host, port = app.config.host_port
+    config = uvicorn.Config(
+        build_asgi(app),
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=3,
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    original_startup = server.startup
+
+    async def startup(sockets: object = None) -> None:
+        await original_startup(sockets=sockets)  # type: ignore[arg-type]
+        if server.started:
+            print(banner(app), flush=True)
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run()

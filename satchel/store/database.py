@@ -1,0 +1,140 @@
+"""One SQLite database file: a single writer, concurrent readers under WAL.
+
+Database work is plain synchronous code of a connection (Datasette's habit);
+this module decides where it runs.  Writes go through one connection guarded
+by a lock and run on one dedicated thread, so they are serialized without
+``SQLITE_BUSY`` retries.  Reads run on a small pool of threads, each with its
+own connection, so a slow query never blocks the event loop nor the writer;
+``query_timeout`` interrupts runaway SELECTs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import apsw
+
+from satchel.store.connection import QueryTimeout, open_connection, set_deadline
+
+__all__ = ["Database", "Tx"]
+
+T = TypeVar("T")
+
+
+class Tx:
+    """A write transaction: the connection plus callbacks to run after COMMIT."""
+
+    __slots__ = ("_after_commit", "conn")
+
+    def __init__(self, conn: apsw.Connection) -> None:
+        self.conn = conn
+        self._after_commit: list[Callable[[], None]] = []
+
+    def execute(self, sql: str, params: Any = None) -> apsw.Cursor:
+        return self.conn.execute(sql, params)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction has committed (never on rollback)."""
+        self._after_commit.append(callback)
+
+
+class Database:
+    def __init__(
+        self,
+        path: str,
+        *,
+        dev: bool = False,
+        query_timeout: float = 30.0,
+        readers: int = 4,
+    ) -> None:
+        self.path = path
+        self.dev = dev
+        self.query_timeout = query_timeout
+        self._writer = open_connection(path, dev=dev)
+        self._write_lock = threading.RLock()
+        self._write_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="satchel-writer")
+        self._read_pool = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="satchel-reader")
+        self._local = threading.local()
+        self._readers: list[apsw.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
+
+    # -- connections -------------------------------------------------------
+
+    def _reader(self) -> apsw.Connection:
+        conn: apsw.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = open_connection(self.path, dev=self.dev)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    # -- sync API (CLI, migrations, inside worker threads) -------------------
+
+    def read_sync(self, fn: Callable[[apsw.Connection], T], *, timeout: float | None = None) -> T:
+        conn = self._reader()
+        set_deadline(conn, self.query_timeout if timeout is None else timeout)
+        try:
+            return fn(conn)
+        except apsw.InterruptError as exc:
+            raise QueryTimeout("query timed out") from exc
+        finally:
+            set_deadline(conn, None)
+
+    def write_sync(self, fn: Callable[[Tx], T]) -> T:
+        with self._write_lock:
+            tx = Tx(self._writer)
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(tx)
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            self._writer.execute("COMMIT")
+        for callback in tx._after_commit:
+            callback()
+        return result
+
+    @contextmanager
+    def writer(self) -> Iterator[apsw.Connection]:
+        """The writer connection outside a transaction (DDL that can't run in one)."""
+        with self._write_lock:
+            yield self._writer
+
+    # -- async API ---------------------------------------------------------
+
+    async def read(self, fn: Callable[[apsw.Connection], T], *, timeout: float | None = None) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._read_pool, lambda: self.read_sync(fn, timeout=timeout))
+
+    async def write(self, fn: Callable[[Tx], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._write_pool, lambda: self.write_sync(fn))
+
+    async def on_writer(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on the writer thread (it may call :meth:`write_sync`)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._write_pool, lambda: fn(*args))
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._read_pool.shutdown(wait=True)
+        self._write_pool.shutdown(wait=True)
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        with self._write_lock:
+            try:
+                self._writer.execute("PRAGMA optimize")
+            except apsw.Error:
+                pass
+            self._writer.close()
