@@ -218,7 +218,7 @@ def superuser_ips(ips: tuple[str, ...], **kwargs: Any) -> None:
 
     def run(app: Any) -> None:
         updated = clone_settings(app.settings.current)
-        updated.superuserIPs = list(ips)
+        updated.superuser_ips = list(ips)
         try:
             app.settings.save_sync(updated)
         except ApiError as exc:

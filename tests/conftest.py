@@ -13,7 +13,7 @@ from satchel.app import App
 from satchel.config import Config
 from satchel.core.superusers import upsert_superuser
 
-SUPERUSER_EMAIL = "admin@example.com"
+SUPERUSER_EMAIL = "test@example.com"  # as in the PocketBase captures
 SUPERUSER_PASSWORD = "1234567890"
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -33,7 +33,7 @@ def app(data_dir: Path) -> Iterator[App]:
 
 @pytest.fixture
 def client(app: App) -> Iterator[TestClient]:
-    with TestClient(build_asgi(app), base_url="http://127.0.0.1:8090") as c:
+    with TestClient(build_asgi(app), base_url="http://127.0.0.1:8090", client=("127.0.0.1", 50000)) as c:
         yield c
 
 
@@ -53,3 +53,19 @@ def su(client: TestClient, su_token: str) -> TestClient:
     """A client that sends the superuser token on every request."""
     client.headers["Authorization"] = su_token
     return client
+
+
+@pytest.fixture
+def user_token(app: App, client: TestClient) -> str:
+    """A token of user@example.com / 1234567890 in the stock ``users`` collection."""
+    users = app.registry.get("users")
+    assert users is not None
+    values = app.records.new_auth_values(users, "user@example.com", "1234567890")
+    values.update(id="testuser0000001", name="Test User")  # as in the PocketBase captures
+    app.db.write_sync(lambda tx: app.records.insert_sync(tx, users, values))
+    r = client.post(
+        "/api/collections/users/auth-with-password", json={"identity": "user@example.com", "password": "1234567890"}
+    )
+    assert r.status_code == 200, r.text
+    token: str = r.json()["token"]
+    return token

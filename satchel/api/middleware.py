@@ -58,16 +58,12 @@ class SatchelMiddleware:
             return
         origin = self._allowed_origin(_header(scope, b"origin"))
         method = scope["method"]
-        if method == "OPTIONS" and _header(scope, b"access-control-request-method") is not None:
-            await self._preflight(scope, origin, send)
+        if method == "OPTIONS":
+            preflight = _header(scope, b"access-control-request-method") is not None
+            await self._preflight(scope, origin if preflight else None, send, full=preflight)
             return
 
         limit = scope.get("satchel.body_limit", self.body_limit)
-        length = _header(scope, b"content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            await self._send_too_large(scope, receive, send)
-            return
-
         is_files = scope["path"].startswith("/api/files/")
         received = 0
 
@@ -92,9 +88,17 @@ class SatchelMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            response = error_response(TooLargeError())
+            response.headers["connection"] = "close"
+            await response(scope, receive, send_with_headers)
+            return
+
         await self.app(scope, limited_receive, send_with_headers)
 
-    async def _preflight(self, scope: Scope, origin: bytes | None, send: Send) -> None:
+    async def _preflight(self, scope: Scope, origin: bytes | None, send: Send, *, full: bool) -> None:
+        """Every OPTIONS is answered here with 204, CORS headers for real preflights."""
         headers: list[tuple[bytes, bytes]] = []
         if origin is not None:
             requested = _header(scope, b"access-control-request-headers")
@@ -102,18 +106,9 @@ class SatchelMiddleware:
                 headers.append((b"access-control-allow-headers", requested))
             headers.append((b"access-control-allow-methods", ALLOW_METHODS))
             headers.append((b"access-control-allow-origin", origin))
-        headers.extend(
-            [
-                (b"vary", b"Origin"),
-                (b"vary", b"Access-Control-Request-Method"),
-                (b"vary", b"Access-Control-Request-Headers"),
-            ]
-        )
-        headers.extend(h for h in SECURITY_HEADERS if h[0] != b"vary")
+        headers.append((b"vary", b"Origin"))
+        if full:
+            headers.append((b"vary", b"Access-Control-Request-Method"))
+            headers.append((b"vary", b"Access-Control-Request-Headers"))
         await send({"type": "http.response.start", "status": 204, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
-
-    async def _send_too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(TooLargeError())
-        response.headers["connection"] = "close"
-        await response(scope, receive, send)

@@ -64,7 +64,7 @@ async def auth_with_password(request: Request) -> Response:
     c = auth_collection(app, request.path_params["collection"])
     if not (c.options.get("passwordAuth") or {}).get("enabled"):
         raise ForbiddenError("The collection is not configured to allow password authentication.")
-    body = await read_body(request, invalid_message="An error occurred while loading the submitted data.")
+    body = await read_body(request, invalid_message="An error occurred while loading the submitted data.", infer=False)
     identity = body.get("identity")
     password = body.get("password")
     identity_field = str(body.get("identityField") or "")
@@ -107,7 +107,7 @@ async def auth_refresh(request: Request) -> Response:
     auth: AuthState = await require_auth(request)
     assert auth.record is not None and auth.collection is not None and auth.token_claims is not None
     if auth.collection.id != c.id:
-        raise ForbiddenError(f"The request requires auth record from {c.name} collection.")
+        raise ForbiddenError(f"The request requires auth record from {auth.collection.name} collection.")
     if auth.token_claims.get("refreshable"):
         token = issue_auth_token(c, auth.record)
     else:

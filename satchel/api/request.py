@@ -171,8 +171,12 @@ def is_form(request: Request) -> bool:
     return content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
-async def read_body(request: Request, *, invalid_message: str = "") -> dict[str, Any]:
-    """The request body as a dict from JSON, multipart or urlencoded input."""
+async def read_body(request: Request, *, invalid_message: str = "", infer: bool = True) -> dict[str, Any]:
+    """The request body as a dict from JSON, multipart or urlencoded input.
+
+    ``infer`` types form values like PocketBase does for record bodies; endpoints
+    that bind a form to a struct of strings (auth forms) pass False.
+    """
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
         raw = await request.body()
@@ -186,7 +190,7 @@ async def read_body(request: Request, *, invalid_message: str = "") -> dict[str,
             raise BadRequestError(invalid_message)
         return data
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        return await _read_form(request, invalid_message)
+        return await _read_form(request, invalid_message, infer)
     if not content_type:
         raw = await request.body()
         if not raw.strip():
@@ -194,7 +198,7 @@ async def read_body(request: Request, *, invalid_message: str = "") -> dict[str,
     raise BadRequestError(invalid_message or "Unsupported Content-Type.")
 
 
-async def _read_form(request: Request, invalid_message: str) -> dict[str, Any]:
+async def _read_form(request: Request, invalid_message: str, infer: bool = True) -> dict[str, Any]:
     try:
         form = await request.form(max_files=10000, max_fields=10000)
     except BodyTooLarge:
@@ -209,7 +213,7 @@ async def _read_form(request: Request, invalid_message: str) -> dict[str, Any]:
             continue
         if key == "@jsonPayload":
             continue
-        inferred = infer_form_value(value)
+        inferred = infer_form_value(value) if infer else value
         if key in data:
             current = data[key]
             data[key] = [*current, inferred] if isinstance(current, list) else [current, inferred]

@@ -24,7 +24,7 @@ from satchel.core.collections import (
 )
 from satchel.core.fields import Field, UnknownFieldTypeError, field_from_dict, generate_field_id
 from satchel.core.fields.defaults import auth_system_fields, id_field
-from satchel.errors import ValidationError, ValidationFailed
+from satchel.errors import ValidationFailed
 from satchel.tools.dbutils import default_auth_indexes, has_single_column_unique_index
 
 __all__ = ["CollectionLookup", "PayloadFormatError", "apply_payload", "finalize", "new_collection"]

@@ -208,6 +208,8 @@ class BatchConfig:
 
 @dataclass
 class LogsConfig:
+    #: bytes of a log's ``data`` JSON kept (0 = 16384).
+    max_data_size: int = _jf("maxDataSize", 0)
     #: 0 disables request logs.
     max_days: int = _jf("maxDays", 0)
     #: slog level: -4 DEBUG, 0 INFO, 4 WARN, 8 ERROR.
@@ -833,6 +835,7 @@ def _validate_meta(c: MetaConfig) -> ErrorTree:
 
 def _validate_logs(c: LogsConfig) -> ErrorTree:
     tree: ErrorTree = {}
+    _put(tree, "maxDataSize", _min(c.max_data_size, 0))
     _put(tree, "maxDays", _min(c.max_days, 0))
     return tree
 

@@ -14,7 +14,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import apsw
@@ -133,8 +133,6 @@ class Database:
                 conn.close()
             self._readers.clear()
         with self._write_lock:
-            try:
+            with suppress(apsw.Error):
                 self._writer.execute("PRAGMA optimize")
-            except apsw.Error:
-                pass
             self._writer.close()

@@ -39,7 +39,7 @@ SPEC_DEFAULTS = """{"superuserIPs":[],
                "excludedIPs":[],"enabled":false},
  "trustedProxy":{"headers":[],"useLeftmostIP":false},
  "batch":{"enabled":false,"maxRequests":50,"timeout":3,"maxBodySize":0},
- "logs":{"maxDays":5,"minLevel":0,"logIP":true,"logAuthId":false}}"""
+ "logs":{"maxDataSize":0,"maxDays":5,"minLevel":0,"logIP":true,"logAuthId":false}}"""
 
 KEY = "abcdabcdabcdabcdabcdabcdabcdabcd"
 

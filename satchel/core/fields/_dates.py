@@ -121,14 +121,19 @@ def parse_date(value: Any) -> datetime | None:
 
 def format_date(value: datetime) -> str:
     """``2006-01-02 15:04:05.000Z`` in UTC (milliseconds truncated)."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    v = value.astimezone(UTC)
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond // 1000:03d}Z"
+
+
 
 
 def normalize_date(value: Any) -> str:
-    """Any input -> PocketBase's stored date text, or ``""``."""
+    """Any input -> PocketBase's stored date text, or ``""`` (also for Go's zero time)."""
     parsed = parse_date(value)
-    return format_date(parsed) if parsed is not None else ""
+    if parsed is None:
+        return ""
+    text = format_date(parsed)
+    return "" if text == "0001-01-01 00:00:00.000Z" else text
 
 
 def _go_fraction(value: datetime) -> str:
@@ -140,11 +145,11 @@ def _go_fraction(value: datetime) -> str:
 
 def go_time_string(value: datetime) -> str:
     """``time.Time.String()`` of a UTC time: ``2020-01-01 00:00:00 +0000 UTC``."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S") + _go_fraction(value) + " +0000 UTC"
+    v = value.astimezone(UTC)
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}{_go_fraction(v)} +0000 UTC"
 
 
 def go_time_json(value: datetime) -> str:
     """``json.Marshal(time.Time)`` of a UTC time (RFC 3339 with nanoseconds trimmed)."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S") + _go_fraction(value) + "Z"
+    v = value.astimezone(UTC)
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}{_go_fraction(v)}Z"

@@ -266,11 +266,19 @@ def _parse(text: str) -> Expr:
         if tok.kind is _Kind.EOF:
             if len(stack) == 1 and not frame.terms:
                 raise FilterSyntaxError(ERR_EMPTY)
+            if len(stack) > 1 and not frame.terms:
+                # an opened group that never got a term: "("
+                raise FilterSyntaxError(f"invalid formatted group - missing {len(stack) - 1} closing bracket(s)")
             raise FilterSyntaxError(ERR_INCOMPLETE)
         left = _operand(scanner, tok)
         if left is None:
             if tok.kind is _Kind.RPAREN and not frame.terms and len(stack) > 1:
                 raise FilterSyntaxError(ERR_EMPTY)
+            if tok.kind is _Kind.JOIN and not frame.terms and not frame.joins:
+                # a join where the expression starts: "&& a = 1"
+                raise FilterSyntaxError(
+                    f"expected left operand (identifier, function, text or number), got {_describe(tok)}"
+                )
             if tok.kind in (_Kind.RPAREN, _Kind.JOIN):
                 raise FilterSyntaxError(ERR_INCOMPLETE)
             raise FilterSyntaxError(

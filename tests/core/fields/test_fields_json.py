@@ -16,7 +16,12 @@ from satchel.core.fields import (
     field_from_dict,
     generate_field_id,
 )
-from satchel.core.fields.defaults import auth_system_fields, autodate_fields, id_field, system_collection_fields
+from satchel.core.fields.defaults import (
+    auth_system_fields,
+    autodate_fields,
+    id_field,
+    system_collection_fields,
+)
 from satchel.errors import ValidationFailed
 
 COMMON = {"hidden": False, "id": "", "name": "f", "presentable": False, "system": False}

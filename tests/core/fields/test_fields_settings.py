@@ -88,8 +88,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("url bad domain", {"type": "url", "onlyDomains": ["ok.com", "not a domain"]},
      {"onlyDomains": {"1": one("validation_is_domain", "Must be a valid domain.")}}),
     # date
-    ("date min>max", {"type": "date", "min": "2030-01-01", "max": "2020-01-01"},
-     {"max": one("validation_date_out_of_range", "The date is out of range.")}),
+    # captured on 0.40.6: accepted (200) although the Go source has a range rule
+    ("date min>max", {"type": "date", "min": "2030-01-01", "max": "2020-01-01"}, {}),
     # autodate
     ("autodate neither", {"type": "autodate"},
      {"onCreate": one("validation_required", "Either onCreate or onUpdate must be enabled."),
