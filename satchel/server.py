@@ -46,6 +46,7 @@ def run_server(app: App) -> None:
         access_log=False,
         timeout_graceful_shutdown=3,
         lifespan="off",
+        server_header=False,
     )
     server = uvicorn.Server(config)
     original_startup = server.startup
