@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.datastructures import UploadFile
@@ -20,10 +20,12 @@ from starlette.responses import Response
 
 from satchel.api.middleware import BodyTooLarge
 from satchel.api.responses import error_response
-from satchel.app import App
 from satchel.core.auth.tokens import TokenError, unverified_claims, verify
 from satchel.core.collections import Collection
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
+
+if TYPE_CHECKING:
+    from satchel.app import App
 
 __all__ = [
     "AuthState",

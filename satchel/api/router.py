@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -11,8 +13,10 @@ from starlette.routing import Route
 from satchel.api import collections, health, record_auth, settings, static
 from satchel.api.middleware import SatchelMiddleware
 from satchel.api.responses import error_response
-from satchel.app import App
 from satchel.errors import ApiError, NotFoundError
+
+if TYPE_CHECKING:
+    from satchel.app import App
 
 __all__ = ["build_asgi", "routes"]
 
