@@ -36,6 +36,12 @@ class App:
         self.records = RecordStore(self.db, self.dialect, self.registry)
         self.state: dict[str, Any] = {}
 
+    async def aclose(self) -> None:
+        """Stop background work owned by services (mail sends in flight)."""
+        mailer = self.state.get("mailer")
+        if mailer is not None:
+            await mailer.aclose()
+
     def close(self) -> None:
         self.db.close()
         self.aux_db.close()

@@ -45,7 +45,7 @@ def run_server(app: App) -> None:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=3,
-        lifespan="off",
+        lifespan="on",
         server_header=False,
     )
     server = uvicorn.Server(config)

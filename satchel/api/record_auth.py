@@ -1,30 +1,70 @@
-"""Auth endpoints of auth collections: password login and token refresh.
+"""Auth endpoints of auth collections (spec 10 §5): auth-methods, password, OTP,
+refresh, impersonate, file tokens, and the steps every login shares
+(:func:`finish_auth`: superuser IPs, authRule, MFA, response, new-login alert).
 
-The other flows (OTP, OAuth2, MFA, verification, ...) belong to the auth issue
-and plug in beside these.
+Verification / password reset / email change live in ``record_auth_email``,
+OAuth2 in ``oauth2``, anonymous auth in ``auth_anonymous``.
 """
 
 from __future__ import annotations
 
-import asyncio
+import ipaddress
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.request import AuthState, endpoint, get_app, read_body, require_auth
-from satchel.api.responses import json_response
-from satchel.app import App
-from satchel.core.auth.tokens import create_token, secret_key_for
+from satchel.api.request import (
+    AuthState,
+    endpoint,
+    get_app,
+    get_auth,
+    read_body,
+    require_auth,
+    require_superuser,
+)
+from satchel.api.responses import json_response, ordered_json_response
+from satchel.core.auth import oauth2 as oauth2_core
+from satchel.core.auth.mfa import check_mfa
+from satchel.core.auth.origins import track_origin
+from satchel.core.auth.otp import create_otp, delete_otp, get_limiter, new_otp_code, otp_matches
+from satchel.core.auth.record_tokens import auth_token, file_token
+from satchel.core.auth.rows import system_collection, update_auth_record
+from satchel.core.auth.rule_check import record_matches_rule
 from satchel.core.collections import Collection
+from satchel.core.mail import get_mailer, send_template
+from satchel.core.picking import pick_fields
 from satchel.core.records import check_password, public_record
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, ValidationError
+from satchel.tools.search import ListParamsError, parse_fields
+from satchel.tools.security import random_string
 
-__all__ = ["auth_refresh", "auth_with_password", "auth_response"]
+if TYPE_CHECKING:
+    from satchel.app import App
+
+__all__ = [
+    "VALIDATION_FAILED",
+    "auth_collection",
+    "auth_methods",
+    "auth_refresh",
+    "auth_response",
+    "auth_with_otp",
+    "auth_with_password",
+    "client_ip",
+    "file_token_endpoint",
+    "finish_auth",
+    "impersonate",
+    "issue_auth_token",
+    "request_otp",
+]
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 VALIDATION_FAILED = "An error occurred while validating the submitted data."
+LOAD_FAILED = "An error occurred while loading the submitted data."
+SUPERUSERS = "_superusers"
+OTP_ATTEMPTS, OTP_WINDOW = 5, 180.0
 
 
 def auth_collection(app: App, id_or_name: str) -> Collection:
@@ -37,15 +77,177 @@ def auth_collection(app: App, id_or_name: str) -> Collection:
 
 
 def issue_auth_token(c: Collection, record: dict[str, Any], *, refreshable: bool = True) -> str:
-    secret, duration = secret_key_for(c.options, "auth")
-    claims = {"collectionId": c.id, "id": record["id"], "refreshable": refreshable, "type": "auth"}
-    return create_token(claims, str(record.get("tokenKey", "")) + secret, duration)
+    return auth_token(c, record, refreshable=refreshable)
 
 
-def auth_response(c: Collection, record: dict[str, Any], token: str) -> dict[str, Any]:
-    """``{record, token}``: the authenticated record always shows its email."""
-    shown = public_record(c, record, superuser=c.name == "_superusers", owner=True)
-    return {"record": shown, "token": token}
+def auth_response(c: Collection, record: Mapping[str, Any], token: str, meta: Any = None) -> dict[str, Any]:
+    """``{meta?, record, token}``: the authenticated record always shows its email;
+    a superuser sees its own hidden fields."""
+    shown = public_record(c, record, superuser=c.name == SUPERUSERS, owner=True)
+    out: dict[str, Any] = {}
+    if meta is not None:
+        out["meta"] = meta
+    out["record"] = shown
+    out["token"] = token
+    return out
+
+
+# -- request details ---------------------------------------------------------------
+
+
+def _valid_ip(value: str) -> str:
+    try:
+        ip = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return ""
+    return ip.exploded if ip.version == 6 else str(ip)
+
+
+def client_ip(request: Request) -> str:
+    """PocketBase's ``RealIP()``: trusted proxy headers (last occurrence, rightmost
+    or leftmost valid IP), else the TCP peer."""
+    proxy = get_app(request).settings.current.trusted_proxy
+    for name in proxy.headers:
+        values = request.headers.getlist(name)
+        if not values:
+            continue
+        ips = [ip for ip in (_valid_ip(part) for part in values[-1].split(",")) if ip]
+        if ips:
+            return ips[0] if proxy.use_leftmost_ip else ips[-1]
+    return request.client.host if request.client else ""
+
+
+def _ip_allowed(ip: str, allowed: list[str]) -> bool:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    for entry in allowed:
+        try:
+            if "/" in entry:
+                if addr in ipaddress.ip_network(entry, strict=False):
+                    return True
+            elif addr == ipaddress.ip_address(entry):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+async def mfa_id_of(request: Request, body: Mapping[str, Any]) -> str:
+    return str(request.query_params.get("mfaId") or body.get("mfaId") or "")
+
+
+def _picks(request: Request) -> Any:
+    raw = request.query_params.get("fields", "")
+    if not raw:
+        return ()
+    try:
+        return parse_fields(raw)
+    except ListParamsError:
+        return ()
+
+
+async def finish_auth(
+    request: Request,
+    c: Collection,
+    record: Mapping[str, Any],
+    method: str,
+    *,
+    mfa_id: str = "",
+    meta: Any = None,
+    token: str | None = None,
+) -> Response:
+    """The common steps before a token is returned (spec 10 §4)."""
+    app = get_app(request)
+    ip = client_ip(request)
+    if c.name == SUPERUSERS:
+        allowed = app.settings.current.superuser_ips
+        if allowed and not _ip_allowed(ip, allowed):
+            raise ForbiddenError()
+    requester = await get_auth(request)
+    if not await record_matches_rule(app, c, record, c.rule("authRule"), requester.record):
+        raise ForbiddenError("The request doesn't satisfy the collection requirements to authenticate.")
+    new_mfa = await check_mfa(app, c, record, method, mfa_id, requester.record)
+    if new_mfa:
+        return json_response({"mfaId": new_mfa}, 401)
+    if token is None:
+        token = auth_token(c, record)
+    if method:
+        await track_origin(app, c, record, ip, request.headers.get("user-agent", ""))
+    return json_response(pick_fields(auth_response(c, record, token, meta), _picks(request)))
+
+
+def _length_error(lo: int, hi: int) -> ValidationError:
+    return ValidationError(
+        "validation_length_out_of_range", f"The length must be between {lo} and {hi}.", {"max": hi, "min": lo}
+    )
+
+
+def _required_strings(body: Mapping[str, Any], limits: Mapping[str, tuple[int, int]]) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    for key, (lo, hi) in limits.items():
+        value = body.get(key)
+        if not isinstance(value, str) or not value:
+            errors[key] = ValidationError("validation_required", "Cannot be blank.")
+        elif not lo <= len(value) <= hi:
+            errors[key] = _length_error(lo, hi)
+    return errors
+
+
+# -- auth-methods ----------------------------------------------------------------------
+
+
+def _provider_item(entry: Mapping[str, Any], *, legacy: bool) -> dict[str, Any]:
+    config = oauth2_core.provider_config(entry)
+    url = oauth2_core.auth_url(config)
+    return {
+        "name": config.name,
+        "displayName": config.display_name,
+        "logo": "" if legacy else config.logo,
+        "state": url["state"],
+        "authURL": url["authURL"],
+        "authUrl": url["authURL"],
+        "codeVerifier": url["codeVerifier"],
+        "codeChallenge": url["codeChallenge"],
+        "codeChallengeMethod": url["codeChallengeMethod"],
+    }
+
+
+def auth_methods_body(c: Collection) -> dict[str, Any]:
+    o = c.options
+    password = o.get("passwordAuth") or {}
+    oauth2 = o.get("oauth2") or {}
+    mfa = o.get("mfa") or {}
+    otp = o.get("otp") or {}
+    identity = [str(x) for x in password.get("identityFields") or []] if password.get("enabled") else []
+    providers: list[dict[str, Any]] = []
+    legacy: list[dict[str, Any]] = []
+    if oauth2.get("enabled"):
+        for entry in oauth2.get("providers") or []:
+            item = _provider_item(entry, legacy=False)
+            providers.append(item)
+            legacy.append({**item, "logo": ""})
+    return {
+        "password": {"identityFields": identity, "enabled": bool(password.get("enabled"))},
+        "oauth2": {"providers": providers, "enabled": bool(oauth2.get("enabled"))},
+        "mfa": {"enabled": bool(mfa.get("enabled")), "duration": int(mfa.get("duration") or 0) if mfa.get("enabled") else 0},
+        "otp": {"enabled": bool(otp.get("enabled")), "duration": int(otp.get("duration") or 0) if otp.get("enabled") else 0},
+        "authProviders": legacy,
+        "usernamePassword": "username" in identity,
+        "emailPassword": "email" in identity,
+    }
+
+
+@endpoint
+async def auth_methods(request: Request) -> Response:
+    c = auth_collection(get_app(request), request.path_params["collection"])
+    body = auth_methods_body(c)
+    picks = _picks(request)
+    return ordered_json_response(pick_fields(body, picks) if picks else body)
+
+
+# -- password ---------------------------------------------------------------------------
 
 
 def _identity_fields(c: Collection, identity: str, requested: str) -> list[str]:
@@ -58,46 +260,51 @@ def _identity_fields(c: Collection, identity: str, requested: str) -> list[str]:
     return ordered
 
 
+async def find_by_identity(app: App, c: Collection, identity: str, identity_field: str = "") -> dict[str, Any] | None:
+    for name in _identity_fields(c, identity, identity_field):
+        if c.field(name) is None:
+            continue
+        record = await app.records.find_by_field(c, name, identity)
+        if record is not None:
+            return record
+    return None
+
+
+async def verify_password(app: App, record: Mapping[str, Any] | None, password: str) -> bool:
+    """bcrypt off the event loop; unknown records are checked against a dummy hash."""
+    import asyncio
+
+    hashed = str(record.get("password") or "") if record else None
+    return await asyncio.to_thread(check_password, password, hashed or None) and record is not None
+
+
 @endpoint
 async def auth_with_password(request: Request) -> Response:
     app = get_app(request)
     c = auth_collection(app, request.path_params["collection"])
     if not (c.options.get("passwordAuth") or {}).get("enabled"):
         raise ForbiddenError("The collection is not configured to allow password authentication.")
-    body = await read_body(request, invalid_message="An error occurred while loading the submitted data.", infer=False)
-    identity = body.get("identity")
-    password = body.get("password")
+    body = await read_body(request, invalid_message=LOAD_FAILED, infer=False)
+    errors = _required_strings(body, {"identity": (1, 255), "password": (1, 255)})
     identity_field = str(body.get("identityField") or "")
-    errors: dict[str, Any] = {}
-    for key, value in (("identity", identity), ("password", password)):
-        if not isinstance(value, str) or not value:
-            errors[key] = ValidationError("validation_required", "Cannot be blank.")
-        elif len(value) > 255:
-            errors[key] = ValidationError(
-                "validation_length_out_of_range", "The length must be between 1 and 255.", {"max": 255, "min": 1}
-            )
     configured = (c.options.get("passwordAuth") or {}).get("identityFields") or []
     if identity_field and identity_field not in configured:
         errors["identityField"] = ValidationError("validation_in_invalid", "Must be a valid value.")
     if errors:
         raise ApiError(400, VALIDATION_FAILED, errors)
-    assert isinstance(identity, str) and isinstance(password, str)
-
-    record = None
-    for name in _identity_fields(c, identity, identity_field):
-        if c.field(name) is None:
-            continue
-        record = await app.records.find_by_field(c, name, identity)
-        if record is not None:
-            break
-    hashed = str(record.get("password") or "") if record else None
-    ok = await asyncio.to_thread(check_password, password, hashed)
-    if record is None or not ok:
+    record = await find_by_identity(app, c, str(body["identity"]), identity_field)
+    if not await verify_password(app, record, str(body["password"])):
         raise BadRequestError("Failed to authenticate.")
-    if c.options.get("authRule") is None:
-        raise ForbiddenError("The request doesn't satisfy the collection requirements to authenticate.")
-    token = issue_auth_token(c, record)
-    return json_response(auth_response(c, record, token))
+    assert record is not None
+    return await finish_auth(request, c, record, "password", mfa_id=await mfa_id_of(request, body))
+
+
+# -- refresh / impersonate / file token --------------------------------------------------
+
+
+def _raw_token(request: Request) -> str:
+    header = request.headers.get("authorization", "").strip()
+    return header[7:].strip() if header[:7].lower() == "bearer " else header
 
 
 @endpoint
@@ -108,9 +315,129 @@ async def auth_refresh(request: Request) -> Response:
     assert auth.record is not None and auth.collection is not None and auth.token_claims is not None
     if auth.collection.id != c.id:
         raise ForbiddenError(f"The request requires auth record from {auth.collection.name} collection.")
-    if auth.token_claims.get("refreshable"):
-        token = issue_auth_token(c, auth.record)
-    else:
-        header = request.headers.get("authorization", "").strip()
-        token = header[7:].strip() if header[:7].lower() == "bearer " else header
-    return json_response(auth_response(c, auth.record, token))
+    token = auth_token(c, auth.record) if auth.token_claims.get("refreshable") else _raw_token(request)
+    return await finish_auth(request, c, auth.record, "", token=token)
+
+
+@endpoint
+async def impersonate(request: Request) -> Response:
+    await require_superuser(request)
+    app = get_app(request)
+    c = auth_collection(app, request.path_params["collection"])
+    body = await read_body(request, invalid_message=LOAD_FAILED)
+    duration = body.get("duration", 0)
+    if isinstance(duration, bool) or not isinstance(duration, int | float):
+        raise ApiError(400, LOAD_FAILED)
+    if duration < 0:
+        raise ApiError(400, VALIDATION_FAILED, {"duration": ValidationError(
+            "validation_min_greater_equal_than_required", "Must be no less than 0.", {"threshold": 0})})
+    record = await app.records.find_auth_record(c, request.path_params["id"])
+    if record is None:
+        raise NotFoundError()
+    token = auth_token(c, record, refreshable=False, duration=float(duration) or None)
+    return await finish_auth(request, c, record, "", token=token)
+
+
+@endpoint
+async def file_token_endpoint(request: Request) -> Response:
+    auth = await require_auth(request)
+    assert auth.collection is not None and auth.record is not None
+    return json_response({"token": file_token(auth.collection, auth.record)})
+
+
+# -- OTP -------------------------------------------------------------------------------------
+
+
+def _require_otp(c: Collection) -> None:
+    if not (c.options.get("otp") or {}).get("enabled"):
+        raise ForbiddenError("The collection is not configured to allow OTP authentication.")
+
+
+def _email_errors(body: Mapping[str, Any], key: str = "email") -> dict[str, Any]:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        return {key: ValidationError("validation_required", "Cannot be blank.")}
+    if len(value) > 255:
+        return {key: _length_error(1, 255)}
+    if not EMAIL_RE.match(value):
+        return {key: ValidationError("validation_is_email", "Must be a valid email address.")}
+    return {}
+
+
+@endpoint
+async def request_otp(request: Request) -> Response:
+    app = get_app(request)
+    c = auth_collection(app, request.path_params["collection"])
+    _require_otp(c)
+    body = await read_body(request, invalid_message=LOAD_FAILED, infer=False)
+    errors = _email_errors(body)
+    if errors:
+        raise ApiError(400, VALIDATION_FAILED, errors)
+    email = str(body["email"])
+    record = await app.records.find_by_field(c, "email", email)
+    if record is None:
+        return json_response({"otpId": random_string(15, "abcdefghijklmnopqrstuvwxyz0123456789")})
+    code = new_otp_code(c)
+    row, created = await app.db.write(lambda tx: create_otp(app, tx, c, record, code))
+    if created:
+        send_otp_mail(app, c, record, row, code, email)
+    return json_response({"otpId": row["id"]})
+
+
+def send_otp_mail(app: App, c: Collection, record: Mapping[str, Any], row: Mapping[str, Any], code: str, to: str) -> None:
+    """Send in the background; record ``sentTo`` on success, drop the OTP on failure."""
+    message = send_template(app, c, record, "otp", to, {"{OTP}": code, "{OTP_ID}": str(row["id"])})
+    otps = system_collection(app, "_otps")
+
+    async def done(error: BaseException | None) -> None:
+        if error is not None:
+            await app.db.write(lambda tx: delete_otp(app, tx, row))
+        else:
+            await app.db.write(lambda tx: app.records.update_sync(tx, otps, str(row["id"]), {"sentTo": to}))
+
+    get_mailer(app).send_background(message, on_done=done)
+
+
+@endpoint
+async def auth_with_otp(request: Request) -> Response:
+    app = get_app(request)
+    c = auth_collection(app, request.path_params["collection"])
+    _require_otp(c)
+    body = await read_body(request, invalid_message=LOAD_FAILED, infer=False)
+    errors = _required_strings(body, {"otpId": (1, 255), "password": (1, 71)})
+    if errors:
+        raise ApiError(400, VALIDATION_FAILED, errors)
+    invalid = BadRequestError("Invalid or expired OTP.")
+    otps = system_collection(app, "_otps")
+    row = await app.records.find_by_field(otps, "id", str(body["otpId"]))
+    if row is None or row.get("collectionRef") != c.id:
+        raise invalid
+    from satchel.core.auth.mfa import expired
+
+    if expired(str(row.get("created") or ""), float((c.options.get("otp") or {}).get("duration") or 180)):
+        await app.db.write(lambda tx: delete_otp(app, tx, row))
+        raise invalid
+    record = await app.records.find_auth_record(c, str(row.get("recordRef") or ""))
+    if record is None:
+        raise invalid
+    if not get_limiter(app, "otp", OTP_ATTEMPTS, OTP_WINDOW).allow(f"{c.id}:{record['id']}"):
+        raise ApiError(429, "Too many attempts, please try again later with a new OTP.")
+    import asyncio
+
+    if not await asyncio.to_thread(otp_matches, row, str(body["password"])):
+        raise invalid
+    record = await _verify_by_otp(app, c, record, row)
+    response = await finish_auth(request, c, record, "otp", mfa_id=await mfa_id_of(request, body))
+    if response.status_code == 200:
+        await app.db.write(lambda tx: delete_otp(app, tx, row))
+    return response
+
+
+async def _verify_by_otp(app: App, c: Collection, record: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
+    """An OTP sent to the record's own email proves it: mark it verified (and, without
+    MFA, drop the old password so nobody who set it before can use it)."""
+    sent_to = str(row.get("sentTo") or "")
+    if record.get("verified") or not sent_to or sent_to != record.get("email"):
+        return record
+    password = None if (c.options.get("mfa") or {}).get("enabled") else random_string(30)
+    return await app.db.write(lambda tx: update_auth_record(app, tx, c, record, {"verified": True}, password=password))

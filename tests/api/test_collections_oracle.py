@@ -65,13 +65,18 @@ def test_collections_battery_matches_pocketbase(client: TestClient, su_token: st
     assert not failures, f"{len(failures)} exchanges differ:\n" + "\n".join(failures)
 
 
-# the OAuth2 providers list (meta/oauth2-providers) belongs to the auth issue
-FRESH = [e for e in load("collections_fresh.json") if "oauth2-providers" not in e["path"]]
+FRESH = load("collections_fresh.json")
 
 
 @pytest.mark.parametrize("entry", FRESH, ids=lambda e: e["name"])
 def test_fresh_collections_match_pocketbase(client: TestClient, su_token: str, entry: dict[str, Any]) -> None:
     r = send(client, entry, {"superuser": su_token})
     assert r.status_code == entry["status"]
+    if "oauth2-providers" in entry["path"]:
+        # the capture shortened every logo to "<svg…>"
+        assert all(p["logo"].startswith("<svg") for p in r.json())
+        actual = [{**p, "logo": "<svg…>"} for p in r.json()]
+        assert mismatches(entry["response"], actual) == []
+        return
     expected, actual = _normalize(entry, _strip_legacy(r.json()))
     assert mismatches(expected, actual) == []

@@ -1,0 +1,220 @@
+"""``auth-with-oauth2`` (code exchange, linking, sign-up), ``/api/oauth2-redirect``
+and ``GET /api/collections/meta/oauth2-providers`` (spec 10 §5, §8)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from satchel.api.record_auth import LOAD_FAILED, SUPERUSERS, auth_collection, client_ip, finish_auth
+from satchel.api.request import endpoint, get_app, get_auth, read_body, require_superuser
+from satchel.api.responses import ordered_json_response
+from satchel.core.auth import oauth2 as core
+from satchel.core.auth.oauth2_redirect import deliver_redirect
+from satchel.core.auth.rows import delete_row, find_rows, insert_row, system_collection, update_auth_record
+from satchel.core.collections import Collection
+from satchel.errors import ApiError, BadRequestError, ForbiddenError, ValidationError
+from satchel.store.database import Tx
+from satchel.tools.security import random_string
+
+if TYPE_CHECKING:
+    from satchel.app import App
+
+__all__ = ["TRANSPORT_KEY", "auth_with_oauth2", "oauth2_providers_list", "oauth2_redirect"]
+
+TRANSPORT_KEY = "oauth2_transport"
+SYSTEM_FIELDS = frozenset({"id", "password", "tokenKey", "email", "emailVisibility", "verified", "created", "updated"})
+
+
+def _provider_entry(c: Collection, name: str) -> Mapping[str, Any] | None:
+    for entry in (c.options.get("oauth2") or {}).get("providers") or []:
+        if isinstance(entry, Mapping) and entry.get("name") == name:
+            return entry
+    return None
+
+
+def _new_record_values(app: App, c: Collection, user: core.AuthUser, create_data: Mapping[str, Any]) -> dict[str, Any]:
+    password = str(create_data.get("password") or "") or random_string(30)
+    values = app.records.new_auth_values(c, user.email, password)
+    mapped = (c.options.get("oauth2") or {}).get("mappedFields") or {}
+    for key, value in (("name", user.name), ("username", user.username), ("id", user.id)):
+        target = str(mapped.get(key) or "")
+        if target and c.field(target) is not None and target not in create_data and value:
+            values[target] = value
+    for key, value in create_data.items():
+        f = c.field(key)
+        if f is None or key in ("password", "passwordConfirm", "tokenKey", "verified", "id"):
+            continue
+        if key in SYSTEM_FIELDS and key not in ("email", "emailVisibility"):
+            continue
+        values[key] = value
+    values["verified"] = bool(user.email) and values.get("email") == user.email
+    return values
+
+
+def _link(app: App, tx: Tx, c: Collection, record: Mapping[str, Any], provider: str, provider_id: str) -> None:
+    ext = system_collection(app, "_externalAuths")
+    rows = find_rows(app, tx.conn, ext, {"collectionRef": c.id, "recordRef": record["id"], "provider": provider})
+    if not rows:
+        insert_row(app, tx, ext, {"collectionRef": c.id, "recordRef": record["id"], "provider": provider,
+                                  "providerId": provider_id})
+
+
+def _sign_in(
+    app: App, tx: Tx, c: Collection, user: core.AuthUser, provider: str,
+    requester: Mapping[str, Any] | None, create_data: Mapping[str, Any],
+) -> tuple[dict[str, Any], bool]:
+    """Find, link or create the record of an OAuth2 user -> (record, is new)."""
+    ext = system_collection(app, "_externalAuths")
+    links = find_rows(app, tx.conn, ext, {"collectionRef": c.id, "provider": provider, "providerId": user.id})
+    record = None
+    if links:
+        record = app.records.find_by_field_sync(tx.conn, c, "id", links[0]["recordRef"])
+    if record is None and requester is not None and requester.get("collectionId") == c.id:
+        record = app.records.find_by_field_sync(tx.conn, c, "id", requester["id"])
+    if record is None and user.email:
+        record = app.records.find_by_field_sync(tx.conn, c, "email", user.email)
+    if record is None:
+        if c.name == SUPERUSERS or c.createRule is None:
+            raise BadRequestError("Failed to authenticate.")
+        record = app.records.insert_sync(tx, c, _new_record_values(app, c, user, create_data))
+        from satchel.core.auth.rows import _announce
+
+        _announce(app, tx, "create", c, record)
+        _link(app, tx, c, record, provider, user.id)
+        return record, True
+    record = _secure_existing(app, tx, c, record, user, provider, requester)
+    _link(app, tx, c, record, provider, user.id)
+    return record, False
+
+
+def _secure_existing(
+    app: App, tx: Tx, c: Collection, record: dict[str, Any], user: core.AuthUser, provider: str,
+    requester: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Pre-hijacking protection (PocketBase 0.37.4): an unverified account matched by
+    email loses whatever password and other links someone may have planted."""
+    changes: dict[str, Any] = {}
+    password = None
+    if not record.get("verified"):
+        if requester is None or requester.get("id") != record["id"]:
+            password = random_string(30)
+        ext = system_collection(app, "_externalAuths")
+        for row in find_rows(app, tx.conn, ext, {"collectionRef": c.id, "recordRef": record["id"]}):
+            if row.get("provider") != provider:
+                delete_row(app, tx, ext, row)
+    if not record.get("email") and user.email:
+        changes["email"] = user.email
+    email = changes.get("email", record.get("email"))
+    if not record.get("verified") and user.email and (email == user.email or not email):
+        changes["verified"] = True
+    if changes or password is not None:
+        return update_auth_record(app, tx, c, record, changes, password=password)
+    return record
+
+
+@endpoint
+async def auth_with_oauth2(request: Request) -> Response:
+    app = get_app(request)
+    c = auth_collection(app, request.path_params["collection"])
+    if not (c.options.get("oauth2") or {}).get("enabled"):
+        raise ForbiddenError("The collection is not configured to allow OAuth2 authentication.")
+    body = await read_body(request, invalid_message=LOAD_FAILED, infer=False)
+    errors: dict[str, Any] = {}
+    for key in ("provider", "code"):
+        if not isinstance(body.get(key), str) or not body.get(key):
+            errors[key] = ValidationError("validation_required", "Cannot be blank.")
+    if errors:
+        raise ApiError(400, LOAD_FAILED, errors)
+    name = str(body["provider"])
+    entry = _provider_entry(c, name)
+    if entry is None:
+        raise ApiError(400, LOAD_FAILED, {"provider": ValidationError(
+            "validation_invalid_provider", f"Provider with name {name} is missing or is not enabled.", {"name": name})})
+    config = core.provider_config(entry)
+    redirect_url = str(body.get("redirectURL") or body.get("redirectUrl") or "")
+    transport = app.state.get(TRANSPORT_KEY)
+    try:
+        token = await core.exchange_code(config, str(body["code"]), str(body.get("codeVerifier") or ""),
+                                         redirect_url, transport)
+    except core.OAuth2Error as exc:
+        raise BadRequestError("Failed to fetch OAuth2 token.") from exc
+    try:
+        user = await core.fetch_auth_user(config, token, transport)
+    except core.OAuth2Error as exc:
+        raise BadRequestError("Failed to fetch OAuth2 user.") from exc
+    raw_create = body.get("createData")
+    create_data: dict[str, Any] = dict(raw_create) if isinstance(raw_create, Mapping) else {}
+    if create_data.get("password"):
+        create_data = {**create_data, "password": str(create_data["password"])}
+    requester = (await get_auth(request)).record
+    try:
+        record, is_new = await app.db.write(lambda tx: _sign_in(app, tx, c, user, name, requester, create_data))
+    except ApiError as exc:
+        if exc.message == "Failed to authenticate.":
+            raise
+        raise BadRequestError("Failed to authenticate.", exc.data) from exc
+    return await finish_auth(request, c, record, "oauth2", mfa_id=str(request.query_params.get("mfaId")
+                             or body.get("mfaId") or ""), meta=user.meta(is_new))
+
+
+# -- redirect ---------------------------------------------------------------------------------
+
+
+_CLOSE_PAGE = "<!DOCTYPE html><html><body><p>OAuth2 {outcome}. You can close this window.</p></body></html>"
+
+
+async def _redirect(request: Request, data: Mapping[str, Any], status: int) -> Response:
+    app = get_app(request)
+    state = str(data.get("state") or "")
+    code = str(data.get("code") or "")
+    error = str(data.get("error") or "")
+    message: dict[str, Any] = {"state": state, "code": code}
+    if error:
+        message["error"] = error
+    ok = bool(state) and bool(code) and not error and deliver_redirect(app, state, message, client_ip(request))
+    if not ok and state and error:
+        deliver_redirect(app, state, message, client_ip(request))
+    if not _has_dashboard():
+        return HTMLResponse(_CLOSE_PAGE.format(outcome="succeeded" if ok else "failed"), 200)
+    target = "../_/#/auth/oauth2-redirect-success" if ok else "../_/#/auth/oauth2-redirect-failure"
+    return RedirectResponse(target, status_code=status)
+
+
+def _has_dashboard() -> bool:
+    from importlib import resources
+
+    try:
+        return resources.files("satchel").joinpath("ui/dist/index.html").is_file()
+    except (ModuleNotFoundError, FileNotFoundError):
+        return False
+
+
+@endpoint
+async def oauth2_redirect(request: Request) -> Response:
+    if request.method == "POST":
+        form = await request.form()
+        data = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        return await _redirect(request, data, 303)
+    return await _redirect(request, dict(request.query_params), 307)
+
+
+# -- providers list ---------------------------------------------------------------------------
+
+
+# PocketBase's display order (the providers' ``order``), as the endpoint returns them.
+PROVIDERS_ORDER = ["apple", "google", "microsoft", "yandex", "facebook", "instagram2", "github", "gitlab", "bitbucket", "gitee", "gitea", "discord", "twitter", "kakao", "vk", "linear", "notion", "monday", "lark", "box", "spotify", "trakt", "twitch", "patreon", "strava", "wakatime", "livechat", "mailcow", "planningcenter", "oidc", "oidc2", "oidc3"]
+
+
+@endpoint
+async def oauth2_providers_list(request: Request) -> Response:
+    """``GET /api/collections/meta/oauth2-providers`` (superusers): ``[{name, displayName, logo}]``."""
+    await require_superuser(request)
+    out = []
+    for name in PROVIDERS_ORDER:
+        d = core.provider_defaults(name)
+        out.append({"name": name, "displayName": d.get("displayName", name), "logo": d.get("logo", "")})
+    return ordered_json_response(out)

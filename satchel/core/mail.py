@@ -1,0 +1,335 @@
+"""Outgoing mail: templates with PocketBase's placeholders, MIME building and delivery.
+
+* :func:`render` replaces ``{APP_NAME}``, ``{APP_URL}``, ``{TOKEN}``, ``{OTP}``,
+  ``{OTP_ID}``, ``{ALERT_INFO}`` and ``{RECORD:<field>}`` (non-hidden fields,
+  HTML-escaped except bool/number/date values) by plain substitution.
+* :func:`build_message` wraps the body in a fixed HTML layout, adds a plain-text
+  alternative (links become ``[text](url)``) and the headers.
+* :class:`Mailer` delivers through SMTP (``settings.smtp``: implicit TLS or
+  STARTTLS when offered, PLAIN or LOGIN auth) or ``sendmail -i -t`` when SMTP is
+  disabled.  :meth:`Mailer.send_background` never blocks a handler: the task is
+  owned by the mailer, failures are logged, and :meth:`Mailer.aclose` cancels
+  whatever is still running at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from typing import TYPE_CHECKING, Any, Protocol
+
+from satchel.core.collections import Collection
+from satchel.core.settings import Settings
+
+if TYPE_CHECKING:
+    from satchel.app import App
+
+__all__ = [
+    "MailError",
+    "MailMessage",
+    "Mailer",
+    "Transport",
+    "build_message",
+    "get_mailer",
+    "html_to_text",
+    "record_placeholders",
+    "render",
+    "send_template",
+]
+
+log = logging.getLogger("satchel.mail")
+SMTP_TIMEOUT = 30.0
+_NOT_ESCAPED_TYPES = frozenset({"bool", "number", "date", "autodate"})
+
+LAYOUT = """<!DOCTYPE html>
+<html>
+<head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width,initial-scale=1">
+    <style>
+        body, html {{ padding: 0; margin: 0; border: 0; color: #16161a; background: #fff;
+            font-size: 14px; line-height: 20px; font-weight: normal;
+            font-family: Source Sans Pro, Roboto, Helvetica, Arial, sans-serif, emoji; }}
+        body {{ padding: 20px 30px; }}
+        strong {{ font-weight: bold; }}
+        em, i {{ font-style: italic; }}
+        p {{ display: block; margin: 10px 0; font-family: inherit; }}
+        small {{ font-size: 12px; line-height: 16px; }}
+        hr {{ display: block; height: 1px; border: 0; width: 100%; background: #e1e6ea; margin: 10px 0; }}
+        a {{ color: inherit; }}
+        .hidden {{ display: none !important; }}
+        .btn {{ display: inline-block; vertical-align: top; border: 0; cursor: pointer; color: #fff !important;
+            background: #16161a !important; text-decoration: none !important; line-height: 40px;
+            width: auto; min-width: 150px; text-align: center; padding: 0 20px; margin: 5px 0;
+            font-family: inherit; font-size: 14px; font-weight: bold; border-radius: 6px; box-sizing: border-box; }}
+        .btn:hover {{ background: #2c2c32 !important; }}
+        .btn:active {{ background: #3b3b41 !important; }}
+    </style>
+</head>
+<body>
+{content}
+</body>
+</html>
+"""
+
+
+class MailError(Exception):
+    """Delivery failed (connection, auth, refused recipient, no sendmail)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MailMessage:
+    to: Sequence[str]
+    subject: str
+    html: str
+    text: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+# -- templates -------------------------------------------------------------------
+
+
+def record_placeholders(c: Collection, record: Mapping[str, Any]) -> dict[str, str]:
+    """``{RECORD:<field>}`` values of the non-hidden fields of ``record``."""
+    out: dict[str, str] = {}
+    for f in c.fields:
+        if f.hidden or f.type == "password" or f.name == "tokenKey":
+            continue
+        value = record.get(f.name, "")
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif value is None:
+            text = ""
+        elif isinstance(value, list | dict):
+            import orjson
+
+            text = orjson.dumps(value).decode()
+        elif isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        else:
+            text = str(value)
+        out[f"{{RECORD:{f.name}}}"] = text if f.type in _NOT_ESCAPED_TYPES else html.escape(text)
+    return out
+
+
+def render(template: str, placeholders: Mapping[str, str]) -> str:
+    for key, value in placeholders.items():
+        template = template.replace(key, value)
+    return template
+
+
+_LINK = re.compile(r"<a\b[^>]*?href\s*=\s*[\"']([^\"']*)[\"'][^>]*>(.*?)</a>", re.I | re.S)
+_BREAK = re.compile(r"<br\s*/?>", re.I)
+_BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|tr)>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+_STYLE = re.compile(r"<(style|script|head)\b.*?</\1>", re.I | re.S)
+
+
+def html_to_text(body: str) -> str:
+    """A readable plain-text version of an HTML mail body."""
+    text = _STYLE.sub("", body)
+
+    def link(match: re.Match[str]) -> str:
+        label = _TAG.sub("", match.group(2)).strip()
+        url = match.group(1).strip()
+        return f"[{label}]({url})" if label and label != url else url
+
+    text = _LINK.sub(link, text)
+    text = _BREAK.sub("\n", text)
+    text = _BLOCK_END.sub("\n", text)
+    text = html.unescape(_TAG.sub("", text))
+    lines = [line.strip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def build_message(settings: Settings, message: MailMessage) -> EmailMessage:
+    meta = settings.meta
+    msg = EmailMessage()
+    msg["From"] = formataddr((meta.sender_name, meta.sender_address))
+    msg["To"] = ", ".join(message.to)
+    msg["Subject"] = message.subject
+    msg["Date"] = formatdate(localtime=False)
+    domain = meta.sender_address.rpartition("@")[2] or "localhost"
+    msg["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
+    for key, value in message.headers.items():
+        msg[key] = value
+    html_body = LAYOUT.format(content=message.html)
+    msg.set_content(message.text or html_to_text(message.html), cte="quoted-printable")
+    msg.add_alternative(html_body, subtype="html", cte="quoted-printable")
+    return msg
+
+
+# -- delivery ------------------------------------------------------------------------
+
+
+class Transport(Protocol):
+    async def deliver(self, settings: Settings, message: EmailMessage) -> None: ...
+
+
+class DefaultTransport:
+    """SMTP when ``settings.smtp.enabled``; otherwise the local ``sendmail`` binary."""
+
+    async def deliver(self, settings: Settings, message: EmailMessage) -> None:
+        if settings.smtp.enabled:
+            await self._smtp(settings, message)
+        else:
+            await self._sendmail(message)
+
+    async def _smtp(self, settings: Settings, message: EmailMessage) -> None:
+        import aiosmtplib
+
+        smtp = settings.smtp
+        client = aiosmtplib.SMTP(
+            hostname=smtp.host,
+            port=smtp.port or None,
+            use_tls=smtp.tls,
+            start_tls=False if smtp.tls else None,  # None: STARTTLS when offered
+            local_hostname=smtp.local_name or "localhost",
+            timeout=SMTP_TIMEOUT,
+        )
+        try:
+            async with client:
+                if smtp.username or smtp.password:
+                    if smtp.auth_method.upper() == "LOGIN":
+                        await client.auth_login(smtp.username, smtp.password)
+                    else:
+                        await client.auth_plain(smtp.username, smtp.password)
+                await client.send_message(message)
+        except aiosmtplib.SMTPException as exc:
+            raise MailError(str(exc)) from exc
+        except OSError as exc:
+            raise MailError(str(exc)) from exc
+
+    async def _sendmail(self, message: EmailMessage) -> None:
+        binary = next(
+            (p for p in ("/usr/sbin/sendmail", "/usr/bin/sendmail") if os.path.exists(p)),
+            shutil.which("sendmail"),
+        )
+        if not binary:
+            raise MailError('exec: "sendmail": executable file not found in $PATH')
+        proc = await asyncio.create_subprocess_exec(
+            binary, "-i", "-t", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await proc.communicate(message.as_bytes())
+        if proc.returncode:
+            raise MailError(err.decode(errors="replace").strip() or f"sendmail exited with {proc.returncode}")
+
+
+class Mailer:
+    """Sends mail for one App; owns the background sends."""
+
+    def __init__(self, settings: Callable[[], Settings], transport: Transport | None = None) -> None:
+        self._settings = settings
+        self.transport: Transport = transport or DefaultTransport()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def send(self, message: MailMessage) -> None:
+        """Deliver now; raises :class:`MailError`."""
+        settings = self._settings()
+        await self.transport.deliver(settings, build_message(settings, message))
+
+    def send_background(
+        self,
+        message: MailMessage,
+        *,
+        on_done: Callable[[BaseException | None], Awaitable[None] | None] | None = None,
+    ) -> asyncio.Task[None]:
+        """Start sending without waiting; ``on_done(error)`` runs after the attempt."""
+
+        async def run() -> None:
+            error: BaseException | None = None
+            try:
+                await self.send(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reported through on_done and the log
+                error = exc
+                log.error("failed to send mail %r to %s: %s", message.subject, ", ".join(message.to), exc)
+            if on_done is not None:
+                try:
+                    result = on_done(error)
+                    if result is not None:
+                        await result
+                except Exception:  # noqa: BLE001
+                    log.exception("mail completion callback failed")
+
+        task = asyncio.get_running_loop().create_task(run(), name=f"mail:{message.subject}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the background sends (tests, graceful shutdown)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+
+    async def aclose(self) -> None:
+        """Cancel what is still being sent (shutdown)."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def get_mailer(app: App) -> Mailer:
+    """The App's mailer (created on first use, kept in ``app.state["mailer"]``)."""
+    mailer = app.state.get("mailer")
+    if not isinstance(mailer, Mailer):
+        mailer = Mailer(lambda: app.settings.current)
+        app.state["mailer"] = mailer
+    return mailer
+
+
+def base_placeholders(settings: Settings) -> dict[str, str]:
+    return {"{APP_NAME}": settings.meta.app_name, "{APP_URL}": settings.meta.app_url}
+
+
+def template_message(
+    app: App,
+    c: Collection,
+    record: Mapping[str, Any],
+    template: Mapping[str, Any],
+    to: str,
+    extra: Mapping[str, str] | None = None,
+) -> MailMessage:
+    """A message from an auth collection template for ``record``."""
+    placeholders = base_placeholders(app.settings.current)
+    placeholders.update(extra or {})
+    placeholders.update(record_placeholders(c, record))
+    subject = render(str(template.get("subject") or ""), placeholders)
+    body = render(str(template.get("body") or ""), placeholders)
+    return MailMessage(to=[to], subject=subject, html=body)
+
+
+def send_template(
+    app: App,
+    c: Collection,
+    record: Mapping[str, Any],
+    option: str,
+    to: str,
+    extra: Mapping[str, str] | None = None,
+) -> MailMessage:
+    """Build the message of collection option ``option`` (e.g. ``verificationTemplate``,
+    ``otp`` or ``authAlert``, whose template is under ``emailTemplate``)."""
+    config: Mapping[str, Any] = c.options.get(option) or {}
+    template = config.get("emailTemplate", config) if option in ("otp", "authAlert") else config
+    return template_message(app, c, record, template, to, extra)
