@@ -34,7 +34,7 @@ test: $(STAMP) $(JS_STAMP) lint
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(JS)/node_modules .pytest_cache .mypy_cache .ruff_cache
