@@ -47,6 +47,7 @@ def run_server(app: App) -> None:
         timeout_graceful_shutdown=3,
         lifespan="on",
         server_header=False,
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     original_startup = server.startup

@@ -87,6 +87,14 @@ class Database:
         finally:
             set_deadline(conn, None)
 
+    def read_here(self, fn: Callable[[apsw.Connection], T]) -> T:
+        """Run a tiny indexed read on the calling thread (e.g. the event loop).
+
+        For primary-key lookups the hop to a reader thread costs more than the
+        query; anything that may scan belongs in :meth:`read`.
+        """
+        return self.read_sync(fn)
+
     def write_sync(self, fn: Callable[[Tx], T]) -> T:
         with self._write_lock:
             tx = Tx(self._writer)
