@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 
@@ -57,5 +58,26 @@ def run_server(app: App) -> None:
         if server.started:
             print(banner(app), flush=True)
 
+    original_shutdown = server.shutdown
+
+    async def shutdown(sockets: object = None) -> None:
+        # end the SSE streams first, or uvicorn waits its whole grace period for them
+        hub = app.state.get("realtime_hub")
+        if hub is not None:
+            hub.close()
+        await original_shutdown(sockets=sockets)  # type: ignore[arg-type]
+
     server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    server.shutdown = shutdown  # type: ignore[method-assign]
+    # uvicorn re-raises SIGINT/SIGTERM once its graceful shutdown is done, which would kill the
+    # process (status -15, databases left open); PocketBase exits 0, so absorb that re-raise
+    # (a signal arriving before uvicorn installs its handlers still stops the server).
+    def stop(*_: object) -> None:
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -14,12 +14,14 @@ from starlette.routing import Route
 
 from satchel.api import (
     admins,
+    batch,
     collections,
     health,
     oauth2,
     realtime,
     record_auth,
     record_auth_email,
+    records,
     settings,
     settings_test,
     static,
@@ -50,6 +52,7 @@ def routes() -> list[Route]:
         Route(f"{c}/{{collection}}/truncate", collections.truncate_collection, methods=["DELETE"]),
         Route(f"{c}/{{collection}}/auth-with-password", record_auth.auth_with_password, methods=["POST"]),
         Route(f"{c}/{{collection}}/auth-refresh", record_auth.auth_refresh, methods=["POST"]),
+        *record_routes(),
         *auth_routes(),
         Route("/api/realtime", realtime.connect, methods=["GET"]),
         Route("/api/realtime", realtime.set_subscriptions, methods=["POST"]),
@@ -57,6 +60,19 @@ def routes() -> list[Route]:
         Route("/api/settings", settings.patch_settings, methods=["PATCH"]),
         # registered last, like PocketBase's static catch-all
         Route("/{path:path}", static.serve_public, methods=["GET"]),
+    ]
+
+
+def record_routes() -> list[Route]:
+    """Records CRUD and batch (spec 03)."""
+    c = "/api/collections/{collection}/records"
+    return [
+        Route(c, records.list_records, methods=["GET"]),
+        Route(c, records.create_record, methods=["POST"]),
+        Route(f"{c}/{{id}}", records.view_record, methods=["GET"]),
+        Route(f"{c}/{{id}}", records.update_record, methods=["PATCH"]),
+        Route(f"{c}/{{id}}", records.delete_record, methods=["DELETE"]),
+        Route("/api/batch", batch.batch, methods=["POST"]),
     ]
 
 

@@ -1,0 +1,211 @@
+"""The records CRUD endpoints: ``/api/collections/{collection}/records[/{id}]`` (spec 03).
+
+Thin HTTP shells: parse the request, run one synchronous core function on a
+reader (list/view) or in one write transaction (create/update/delete), pick the
+``fields`` of the answer.  Checks happen in PocketBase's order (captured from
+the 0.40.6 binary): unknown collection -> 404 (``Missing collection context.``;
+``Missing or invalid collection context.`` for create/update), null rule -> 403,
+``@request.``/``@collection.`` in a client filter -> 403, bad params -> 400.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from satchel.api.request import AuthState, endpoint, get_app, get_auth, read_body
+from satchel.api.responses import json_response, no_content
+from satchel.core.collections import Collection
+from satchel.core.picking import pick_fields
+from satchel.core.record_expand import expand_records
+from satchel.core.record_query import (
+    ONLY_SUPERUSERS,
+    Presenter,
+    RecordEnv,
+    fetch_with_rule_sync,
+    list_records_sync,
+)
+from satchel.core.record_resolver import RequestInfo, superuser_only_filter_error
+from satchel.core.record_write import (
+    WriteRequest,
+    create_record_sync,
+    delete_record_sync,
+    update_record_sync,
+)
+from satchel.errors import BadRequestError, ForbiddenError, NotFoundError
+from satchel.tools.search import FieldPick, parse_expand, parse_fields, parse_list_params
+
+__all__ = [
+    "MISSING_COLLECTION",
+    "MISSING_WRITE_COLLECTION",
+    "create_record",
+    "delete_record",
+    "first_values",
+    "list_records",
+    "request_info",
+    "update_record",
+    "view_record",
+]
+
+MISSING_COLLECTION = "Missing collection context."
+MISSING_WRITE_COLLECTION = "Missing or invalid collection context."
+
+
+def first_values(items: Sequence[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in items:
+        out.setdefault(key, value)
+    return out
+
+
+def request_info(
+    request: Request,
+    auth: AuthState,
+    *,
+    method: str | None = None,
+    query: Mapping[str, str] | None = None,
+    context: str = "default",
+    body: Mapping[str, Any] | None = None,
+) -> RequestInfo:
+    """What ``@request.*`` sees for this request (first value per query key/header)."""
+    return RequestInfo(
+        auth=dict(auth.record) if auth.record is not None else None,
+        auth_collection=auth.collection,
+        body=dict(body or {}),
+        query=dict(query) if query is not None else first_values(request.query_params.multi_items()),
+        headers=first_values(request.headers.items()),
+        method=method or request.method,
+        context=context,
+    )
+
+
+def _collection(request: Request, message: str) -> Collection:
+    c = get_app(request).registry.get(request.path_params["collection"])
+    if c is None:
+        raise NotFoundError(message)
+    return c
+
+
+def _fields(query: Mapping[str, str]) -> tuple[FieldPick, ...]:
+    return parse_fields(query.get("fields", ""))
+
+
+def _picked(data: dict[str, Any], picks: tuple[FieldPick, ...]) -> Any:
+    return pick_fields(data, picks) if picks else data
+
+
+def _total_pages(total: int, per_page: int) -> int:
+    if total < 0:
+        return -1
+    return math.ceil(total / per_page) if total else 0
+
+
+@endpoint
+async def list_records(request: Request) -> Response:
+    app = get_app(request)
+    c = _collection(request, MISSING_COLLECTION)
+    auth = await get_auth(request)
+    info = request_info(request, auth)
+    if not auth.is_superuser:
+        if c.listRule is None:
+            raise ForbiddenError(ONLY_SUPERUSERS)
+        message = superuser_only_filter_error(info.query.get("filter"), info.query.get("sort"))
+        if message:
+            raise ForbiddenError(message)
+    params = parse_list_params(info.query)
+    env = RecordEnv.from_app(app)
+
+    def run(conn: Any) -> tuple[list[dict[str, Any]], int]:
+        records, total = list_records_sync(conn, env, c, params, info)
+        if params.expand:
+            expand_records(conn, env, c, records, params.expand, info)
+        return Presenter(env, conn, info).present(c, records), total
+
+    items, total = await app.db.read(run)
+    if params.fields:
+        items = [pick_fields(item, params.fields) for item in items]
+    return json_response(
+        {
+            "items": items,
+            "page": params.page,
+            "perPage": params.per_page,
+            "totalItems": total,
+            "totalPages": _total_pages(total, params.per_page),
+        }
+    )
+
+
+@endpoint
+async def view_record(request: Request) -> Response:
+    app = get_app(request)
+    c = _collection(request, MISSING_COLLECTION)
+    auth = await get_auth(request)
+    if not auth.is_superuser and c.viewRule is None:
+        raise ForbiddenError(ONLY_SUPERUSERS)
+    info = request_info(request, auth)
+    picks = _fields(info.query)
+    expand = parse_expand(info.query.get("expand", ""))
+    env = RecordEnv.from_app(app)
+    record_id = request.path_params["id"]
+
+    def run(conn: Any) -> dict[str, Any] | None:
+        rule = None if auth.is_superuser else c.viewRule
+        record = fetch_with_rule_sync(conn, env, c, record_id, info, rule)
+        if record is None:
+            return None
+        if expand:
+            expand_records(conn, env, c, [record], expand, info)
+        return Presenter(env, conn, info).present_one(c, record)
+
+    out = await app.db.read(run)
+    if out is None:
+        raise NotFoundError()
+    return json_response(_picked(out, picks))
+
+
+async def _write_request(request: Request, c: Collection) -> tuple[WriteRequest, tuple[FieldPick, ...]]:
+    auth = await get_auth(request)
+    if c.is_view:
+        raise BadRequestError("Unsupported collection type.")
+    info = request_info(request, auth)
+    picks = _fields(info.query)
+    body = await read_body(request)
+    files = getattr(request.state, "files", None) or {}
+    return WriteRequest(info, body, files, info.query.get("expand", "")), picks
+
+
+@endpoint
+async def create_record(request: Request) -> Response:
+    app = get_app(request)
+    c = _collection(request, MISSING_WRITE_COLLECTION)
+    req, picks = await _write_request(request, c)
+    env = RecordEnv.from_app(app)
+    out = await app.db.write(lambda tx: create_record_sync(tx, env, c, req))
+    return json_response(_picked(out, picks))
+
+
+@endpoint
+async def update_record(request: Request) -> Response:
+    app = get_app(request)
+    c = _collection(request, MISSING_WRITE_COLLECTION)
+    req, picks = await _write_request(request, c)
+    env = RecordEnv.from_app(app)
+    record_id = request.path_params["id"]
+    out = await app.db.write(lambda tx: update_record_sync(tx, env, c, record_id, req))
+    return json_response(_picked(out, picks))
+
+
+@endpoint
+async def delete_record(request: Request) -> Response:
+    app = get_app(request)
+    c = _collection(request, MISSING_COLLECTION)
+    auth = await get_auth(request)
+    info = request_info(request, auth)
+    env = RecordEnv.from_app(app)
+    record_id = request.path_params["id"]
+    await app.db.write(lambda tx: delete_record_sync(tx, env, c, record_id, info))
+    return no_content()

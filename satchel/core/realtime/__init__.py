@@ -1,0 +1,35 @@
+"""Realtime: SSE clients, subscriptions, rule-filtered fan-out of record events (spec 05).
+
+* :mod:`.subscriptions` -- subscription strings, ``?options=``, the POST form (pure);
+* :mod:`.broker` -- the message bus interface and its in-process implementation;
+* :mod:`.client` -- one connection's state and bounded outbox;
+* :mod:`.access` -- rules, filters and serialization of one event for one group;
+* :mod:`.hub` -- the client registry, subscription groups and fan-out.
+"""
+
+from satchel.core.realtime.broker import Broker, InProcessBroker
+from satchel.core.realtime.client import Client, ClientAuth
+from satchel.core.realtime.hub import OAUTH2_TOPIC, RealtimeHub, get_hub, token_secret
+from satchel.core.realtime.subscriptions import (
+    Subscription,
+    SubscriptionOptions,
+    parse_subscription,
+    parse_subscriptions,
+    validate_form,
+)
+
+__all__ = [
+    "OAUTH2_TOPIC",
+    "Broker",
+    "Client",
+    "ClientAuth",
+    "InProcessBroker",
+    "RealtimeHub",
+    "Subscription",
+    "SubscriptionOptions",
+    "get_hub",
+    "parse_subscription",
+    "parse_subscriptions",
+    "token_secret",
+    "validate_form",
+]

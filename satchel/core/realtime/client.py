@@ -1,0 +1,146 @@
+"""One SSE connection's state: id, IP, auth, subscriptions and a bounded outbox.
+
+Kept small (``__slots__``, the outbox list and the waiter future created only
+when needed) because thousands of idle clients live in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from satchel.core.realtime.subscriptions import Subscription
+from satchel.tools.security import random_string
+
+if TYPE_CHECKING:
+    from satchel.core.collections import Collection
+    from satchel.core.realtime.hub import Group
+
+__all__ = ["Client", "ClientAuth", "Outgoing"]
+
+SUPERUSERS = "_superusers"
+CLIENT_ID_LENGTH = 40
+
+# (event name, data) as bytes, framed by the stream writer
+Outgoing = tuple[bytes, bytes]
+AuthKey = tuple[str, str]
+
+
+@dataclass(slots=True)
+class ClientAuth:
+    """The auth record bound by the last subscribe request.
+
+    ``token_key`` and ``secret`` are the values the token was checked against:
+    a change of either (password change, collection secret reset) drops the
+    binding back to guest.
+    """
+
+    collection: Collection
+    record: Mapping[str, Any]
+    secret: str
+
+    @property
+    def key(self) -> AuthKey:
+        return (self.collection.id, str(self.record.get("id", "")))
+
+    @property
+    def token_key(self) -> str:
+        return str(self.record.get("tokenKey", ""))
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.collection.name == SUPERUSERS
+
+
+class Client:
+    __slots__ = (
+        "_queue",
+        "_waiter",
+        "auth",
+        "close_reason",
+        "closed",
+        "connected_at",
+        "groups",
+        "id",
+        "id_bytes",
+        "ip",
+        "last_active",
+        "on_close",
+        "subscriptions",
+    )
+
+    def __init__(self, ip: str = "", client_id: str | None = None) -> None:
+        self.id = client_id or random_string(CLIENT_ID_LENGTH)
+        self.id_bytes = self.id.encode()
+        self.ip = ip
+        self.auth: ClientAuth | None = None
+        self.subscriptions: dict[str, Subscription] = {}
+        self.groups: list[Group] = []
+        now = time.monotonic()
+        self.connected_at = now
+        self.last_active = now
+        self.closed = False
+        self.close_reason = ""
+        self.on_close: Callable[[Client], None] | None = None
+        self._queue: list[Outgoing] | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    @property
+    def auth_key(self) -> AuthKey | None:
+        return None if self.auth is None else self.auth.key
+
+    def has_subscription(self, name: str) -> bool:
+        return name in self.subscriptions
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue) if self._queue else 0
+
+    def push(self, name: bytes, data: bytes) -> int:
+        """Queue one message; returns the queue length (the hub drops clients over the limit)."""
+        if self.closed:
+            return 0
+        if self._queue is None:
+            self._queue = []
+        self._queue.append((name, data))
+        self._wake()
+        return len(self._queue)
+
+    async def next_batch(self) -> list[Outgoing] | None:
+        """Every queued message (waiting for at least one); None once the client is closed."""
+        while not self._queue:
+            if self.closed:
+                return None
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiter = waiter
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        if self.closed:
+            return None
+        batch, self._queue = self._queue, None
+        return batch
+
+    def touch(self) -> None:
+        self.last_active = time.monotonic()
+
+    def close(self, reason: str = "") -> None:
+        """Stop the stream (its writer sees ``next_batch() -> None``); idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_reason = reason
+        self._queue = None
+        self._wake()
+        callback, self.on_close = self.on_close, None
+        if callback is not None:
+            callback(self)
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
