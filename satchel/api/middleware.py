@@ -7,7 +7,7 @@ request, which matters on the hot path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,11 +39,19 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 class SatchelMiddleware:
-    def __init__(self, app: ASGIApp, origins: Sequence[str] = ("*",), body_limit: int = DEFAULT_BODY_LIMIT) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        origins: Sequence[str] = ("*",),
+        body_limit: int = DEFAULT_BODY_LIMIT,
+        limit_for: Callable[[str, str], int | None] | None = None,
+    ) -> None:
         self.app = app
         self.any_origin = "*" in origins
         self.origins = {o.encode() for o in origins}
         self.body_limit = body_limit
+        # (method, path) -> a route's own body limit (record writes, batch), or None
+        self.limit_for = limit_for
 
     def _allowed_origin(self, origin: bytes | None) -> bytes | None:
         if origin is None:
@@ -63,7 +71,9 @@ class SatchelMiddleware:
             await self._preflight(scope, origin if preflight else None, send, full=preflight)
             return
 
-        limit = scope.get("satchel.body_limit", self.body_limit)
+        limit = self.body_limit
+        if self.limit_for is not None and method in ("POST", "PATCH", "PUT"):
+            limit = self.limit_for(method, scope["path"]) or limit
         is_files = scope["path"].startswith("/api/files/")
         received = 0
 
@@ -72,7 +82,7 @@ class SatchelMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > scope.get("satchel.body_limit", limit):
+                if received > limit:
                     raise BodyTooLarge()
             return message
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ from satchel.api import (
 )
 from satchel.api.middleware import SatchelMiddleware
 from satchel.api.responses import error_response
+from satchel.core.body_limits import batch_body_limit, record_body_limit
 from satchel.errors import ApiError, NotFoundError
 
 if TYPE_CHECKING:
@@ -106,6 +107,22 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     return error_response(NotFoundError())
 
 
+def body_limit_for(app: App) -> Callable[[str, str], int | None]:
+    """Record writes may carry their fields' maxima; batch has its own setting."""
+
+    def limit(method: str, path: str) -> int | None:
+        if path == "/api/batch":
+            return batch_body_limit(app.settings.current.batch.max_body_size)
+        parts = path.split("/")
+        # /api/collections/{c}/records[/{id}]
+        if len(parts) in (5, 6) and parts[1:3] == ["api", "collections"] and parts[4] == "records":
+            c = app.registry.get(parts[3])
+            return record_body_limit(c) if c is not None else None
+        return None
+
+    return limit
+
+
 def build_asgi(app: App) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -114,5 +131,5 @@ def build_asgi(app: App) -> Starlette:
 
     asgi = Starlette(routes=routes(), exception_handlers={HTTPException: _http_exception}, lifespan=lifespan)
     asgi.state.satchel = app
-    asgi.add_middleware(SatchelMiddleware, origins=app.config.origins)
+    asgi.add_middleware(SatchelMiddleware, origins=app.config.origins, limit_for=body_limit_for(app))
     return asgi
