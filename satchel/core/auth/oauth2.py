@@ -16,14 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-import jwt
 import orjson
 
 from satchel.tools.security import random_string, s256_challenge
 from satchel.tools.timeutil import format_datetime
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "AuthUser",
@@ -157,6 +158,8 @@ class AuthUser:
 
 
 def _client(transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+    import httpx  # imported on first OAuth2 use: ~18 MB and 60 ms at start-up otherwise
+
     return httpx.AsyncClient(timeout=HTTP_TIMEOUT, transport=transport, follow_redirects=True)
 
 
@@ -168,6 +171,7 @@ async def exchange_code(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> dict[str, Any]:
     """POST the token endpoint (client credentials in HTTP Basic, then in the body)."""
+    import httpx
     form = {"code": code, "grant_type": "authorization_code", "redirect_uri": redirect_url}
     if verifier:
         form["code_verifier"] = verifier
@@ -222,6 +226,9 @@ def _id_token_leeway() -> float:
 async def _id_token_claims(
     config: ProviderConfig, token: Mapping[str, Any], transport: httpx.AsyncBaseTransport | None
 ) -> dict[str, Any]:
+    import httpx
+    import jwt
+
     id_token = str(token.get("id_token") or "")
     if not id_token:
         raise OAuth2Error("empty id_token")
@@ -263,6 +270,8 @@ async def _id_token_claims(
 async def _raw_user(
     config: ProviderConfig, token: Mapping[str, Any], transport: httpx.AsyncBaseTransport | None
 ) -> dict[str, Any]:
+    import httpx
+
     if not config.user_info_url:
         return await _id_token_claims(config, token, transport)
     async with _client(transport) as client:

@@ -16,9 +16,11 @@ import binascii
 import hashlib
 import hmac
 import os
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 
 __all__ = [
     "NONCE_SIZE",
@@ -49,6 +51,8 @@ class DecryptError(ValueError):
 
 
 def _aead(key: str) -> AESGCM:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # only with --encryptionEnv
+
     raw = key.encode("utf-8")
     if len(raw) not in (16, 24, 32):
         raise InvalidKeyError(f"crypto/aes: invalid key size {len(raw)}")
@@ -77,7 +81,7 @@ def decrypt(cipher_text: str, key: str) -> bytes:
     nonce, sealed = raw[:NONCE_SIZE], raw[NONCE_SIZE:]
     try:
         return aead.decrypt(nonce, sealed, None)
-    except InvalidTag:
+    except _invalid_tag():
         raise DecryptError("cipher: message authentication failed") from None
 
 
@@ -118,3 +122,9 @@ def hs512(text: str, secret: str) -> str:
 def equal(hash1: str, hash2: str) -> bool:
     """Constant-time string comparison."""
     return hmac.compare_digest(hash1.encode("utf-8"), hash2.encode("utf-8"))
+
+
+def _invalid_tag() -> type[Exception]:
+    from cryptography.exceptions import InvalidTag
+
+    return InvalidTag
