@@ -11,6 +11,8 @@ from typing import Any
 from satchel.config import Config
 from satchel.core.bootstrap import bootstrap_data_dir
 from satchel.core.collection_service import CollectionService
+from satchel.core.files import FileService
+from satchel.core.pb_config import apply_pb_config
 from satchel.core.records import RecordStore
 from satchel.core.registry import CollectionRegistry, load_collections
 from satchel.core.settings_service import SettingsService
@@ -34,6 +36,8 @@ class App:
             self.db, encryption_key=config.encryption_key, encryption_env=config.encryption_env
         )
         self.records = RecordStore(self.db, self.dialect, self.registry)
+        apply_pb_config(config.data_dir, self.settings)
+        self.files = FileService(config.data_dir / "storage", lambda: self.settings.current.s3)
         self.state: dict[str, Any] = {}
 
     async def aclose(self) -> None:
@@ -43,6 +47,7 @@ class App:
             await mailer.aclose()
 
     def close(self) -> None:
+        self.files.close()
         self.db.close()
         self.aux_db.close()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +24,39 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _log_error(message: str) -> None:
     stamp = time.strftime("%Y/%m/%d %H:%M:%S")
     click.echo(f"{stamp} {message}", err=True)
+
+
+class _Group(click.Group):
+    """PocketBase's failure contract for usage errors too (unknown command or flag): one
+    ``YYYY/MM/DD HH:MM:SS <msg>`` line on stderr and exit status 1, where click would exit 2."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            rv = super().main(args, prog_name or "satchel", complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # a group without its command: help, exit 0
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
+        except click.ClickException as exc:
+            _log_error(exc.format_message())
+            sys.exit(1)
+        except click.Abort:
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            raise click.UsageError(f'unknown command "{name}" for "{ctx.command_path}"', ctx)
+        return super().resolve_command(ctx, args)
 
 
 def common_options(fn: F) -> F:
@@ -66,7 +99,7 @@ def _open_app(config: Config) -> Any:
         sys.exit(1)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-v", "--version", prog_name="satchel", message="%(prog)s version %(version)s")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -92,7 +125,7 @@ def serve(domains: tuple[str, ...], **kwargs: Any) -> None:
         app.close()
 
 
-@main.group()
+@main.group(cls=_Group)
 def superuser() -> None:
     """Manage superusers."""
 
@@ -223,8 +256,10 @@ def superuser_ips(ips: tuple[str, ...], **kwargs: Any) -> None:
             app.settings.save_sync(updated)
         except ApiError as exc:
             problems = exc.data.get("superuserIPs", {})
-            detail = ", ".join(f"{k}: {getattr(v, 'message', v)}" for k, v in problems.items())
-            _log_error(f"superuserIPs: ({detail}).")
+            # Go's validation error text: raw lower-case messages, "; "-joined, sorted keys, one "."
+            raw = {k: str(getattr(v, "message", v)).rstrip(".") for k, v in problems.items()}
+            detail = "; ".join(f"{k}: {m[:1].lower()}{m[1:]}" for k, m in sorted(raw.items()))
+            _log_error(f"superuserIPs: ({detail}.).")
             sys.exit(1)
         if not ips:
             click.echo("Successfully cleared SuperuserIPs setting!")

@@ -3,7 +3,7 @@ refresh, impersonate, file tokens, and the steps every login shares
 (:func:`finish_auth`: superuser IPs, authRule, MFA, response, new-login alert).
 
 Verification / password reset / email change live in ``record_auth_email``,
-OAuth2 in ``oauth2``, anonymous auth in ``auth_anonymous``.
+OAuth2 in ``oauth2``, anonymous auth in ``record_auth_anonymous``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from satchel.api.request import (
 )
 from satchel.api.responses import json_response, ordered_json_response
 from satchel.core.auth import oauth2 as oauth2_core
+from satchel.core.auth.anonymous import anonymous_enabled
 from satchel.core.auth.mfa import check_mfa
 from satchel.core.auth.origins import track_origin
 from satchel.core.auth.otp import create_otp, delete_otp, get_limiter, new_otp_code, otp_matches
@@ -228,15 +229,21 @@ def auth_methods_body(c: Collection) -> dict[str, Any]:
             item = _provider_item(entry, legacy=False)
             providers.append(item)
             legacy.append({**item, "logo": ""})
-    return {
+    body: dict[str, Any] = {
         "password": {"identityFields": identity, "enabled": bool(password.get("enabled"))},
         "oauth2": {"providers": providers, "enabled": bool(oauth2.get("enabled"))},
         "mfa": {"enabled": bool(mfa.get("enabled")), "duration": int(mfa.get("duration") or 0) if mfa.get("enabled") else 0},
         "otp": {"enabled": bool(otp.get("enabled")), "duration": int(otp.get("duration") or 0) if otp.get("enabled") else 0},
+    }
+    if anonymous_enabled(c):
+        # Satchel's extension: advertised only when on, so the body stays PocketBase's otherwise
+        body["anonymous"] = {"enabled": True}
+    body.update({
         "authProviders": legacy,
         "usernamePassword": "username" in identity,
         "emailPassword": "email" in identity,
-    }
+    })
+    return body
 
 
 @endpoint

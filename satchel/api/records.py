@@ -20,6 +20,7 @@ from starlette.responses import Response
 from satchel.api.request import AuthState, endpoint, get_app, get_auth, read_body
 from satchel.api.responses import json_response, no_content
 from satchel.core.collections import Collection
+from satchel.core.field_rules import CONTEXT_LIST, CONTEXT_VIEW
 from satchel.core.picking import pick_fields
 from satchel.core.record_expand import expand_records
 from satchel.core.record_query import (
@@ -123,7 +124,7 @@ async def list_records(request: Request) -> Response:
         records, total = list_records_sync(conn, env, c, params, info)
         if params.expand:
             expand_records(conn, env, c, records, params.expand, info)
-        return Presenter(env, conn, info).present(c, records), total
+        return Presenter(env, conn, info, context=CONTEXT_LIST).present(c, records), total
 
     items, total = await app.db.read(run)
     if params.fields:
@@ -159,7 +160,7 @@ async def view_record(request: Request) -> Response:
             return None
         if expand:
             expand_records(conn, env, c, [record], expand, info)
-        return Presenter(env, conn, info).present_one(c, record)
+        return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, record)
 
     out = await app.db.read(run)
     if out is None:

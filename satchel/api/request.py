@@ -17,6 +17,7 @@ import orjson
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Receive
 
 from satchel.api.middleware import BodyTooLarge
 from satchel.api.responses import error_response
@@ -201,13 +202,45 @@ async def read_body(request: Request, *, invalid_message: str = "", infer: bool 
     raise BadRequestError(invalid_message or "Unsupported Content-Type.")
 
 
+class _BodyTail:
+    """Keeps the last bytes of a streamed body: python-multipart accepts a body cut
+    before its closing boundary, Go's reader (PocketBase) rejects it."""
+
+    def __init__(self, receive: Receive, keep: int) -> None:
+        self._receive = receive
+        self.keep = keep
+        self.tail = b""
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.tail = (self.tail + message.get("body", b""))[-self.keep :]
+        return message
+
+
+def _multipart_boundary(request: Request) -> bytes | None:
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "multipart/form-data":
+        return None
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.strip().lower() == "boundary":
+            return value.strip().strip('"').encode("latin-1", errors="replace")
+    return None
+
+
 async def _read_form(request: Request, invalid_message: str, infer: bool = True) -> dict[str, Any]:
+    boundary = _multipart_boundary(request)
+    tail = _BodyTail(request.receive, len(boundary or b"") + 8)
     try:
-        form = await request.form(max_files=10000, max_fields=10000)
+        form = await Request(request.scope, tail.receive).form(max_files=10000, max_fields=10000)
     except BodyTooLarge:
         raise
     except Exception as exc:
         raise BadRequestError(invalid_message) from exc
+    if boundary and not tail.tail.rstrip(b"\r\n\t ").endswith(b"--" + boundary + b"--"):
+        await form.close()
+        raise BadRequestError(invalid_message)
     data: dict[str, Any] = {}
     files: dict[str, list[UploadFile]] = {}
     for key, value in form.multi_items():

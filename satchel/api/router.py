@@ -2,34 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, Router
+from starlette.types import Receive, Scope, Send
 
 from satchel.api import (
     admins,
     batch,
     collections,
+    files,
     health,
     oauth2,
     realtime,
     record_auth,
+    record_auth_anonymous,
     record_auth_email,
     records,
     settings,
+    settings_s3,
     settings_test,
     static,
 )
 from satchel.api.middleware import SatchelMiddleware
 from satchel.api.responses import error_response
 from satchel.core.body_limits import batch_body_limit, record_body_limit
-from satchel.errors import ApiError, NotFoundError
+from satchel.errors import NotFoundError
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -37,30 +40,36 @@ if TYPE_CHECKING:
 __all__ = ["build_asgi", "routes"]
 
 
+def route(path: str, handler: Callable[[Request], Awaitable[Response]], methods: list[str]) -> Route:
+    return ApiRoute(path, Endpoint(handler), methods=methods)
+
+
 def routes() -> list[Route]:
     c = "/api/collections"
     return [
-        Route("/api/health", health.health, methods=["GET"]),
-        Route(c, collections.list_collections_endpoint, methods=["GET"]),
-        Route(c, collections.create_collection, methods=["POST"]),
-        Route(f"{c}/import", collections.import_collections, methods=["PUT"]),
-        Route(f"{c}/meta/scaffolds", collections.scaffolds, methods=["GET"]),
-        Route(f"{c}/meta/dry-run-view", collections.dry_run_view, methods=["POST"]),
-        Route(f"{c}/meta/oauth2-providers", oauth2.oauth2_providers_list, methods=["GET"]),
-        Route(f"{c}/{{collection}}", collections.get_collection, methods=["GET"]),
-        Route(f"{c}/{{collection}}", collections.update_collection, methods=["PATCH"]),
-        Route(f"{c}/{{collection}}", collections.delete_collection, methods=["DELETE"]),
-        Route(f"{c}/{{collection}}/truncate", collections.truncate_collection, methods=["DELETE"]),
-        Route(f"{c}/{{collection}}/auth-with-password", record_auth.auth_with_password, methods=["POST"]),
-        Route(f"{c}/{{collection}}/auth-refresh", record_auth.auth_refresh, methods=["POST"]),
+        route("/api/health", health.health, methods=["GET"]),
+        route(c, collections.list_collections_endpoint, methods=["GET"]),
+        route(c, collections.create_collection, methods=["POST"]),
+        route(f"{c}/import", collections.import_collections, methods=["PUT"]),
+        route(f"{c}/meta/scaffolds", collections.scaffolds, methods=["GET"]),
+        route(f"{c}/meta/dry-run-view", collections.dry_run_view, methods=["POST"]),
+        route(f"{c}/meta/oauth2-providers", oauth2.oauth2_providers_list, methods=["GET"]),
+        route(f"{c}/{{collection}}", collections.get_collection, methods=["GET"]),
+        route(f"{c}/{{collection}}", collections.update_collection, methods=["PATCH"]),
+        route(f"{c}/{{collection}}", collections.delete_collection, methods=["DELETE"]),
+        route(f"{c}/{{collection}}/truncate", collections.truncate_collection, methods=["DELETE"]),
+        route(f"{c}/{{collection}}/auth-with-password", record_auth.auth_with_password, methods=["POST"]),
+        route(f"{c}/{{collection}}/auth-refresh", record_auth.auth_refresh, methods=["POST"]),
         *record_routes(),
         *auth_routes(),
-        Route("/api/realtime", realtime.connect, methods=["GET"]),
-        Route("/api/realtime", realtime.set_subscriptions, methods=["POST"]),
-        Route("/api/settings", settings.get_settings, methods=["GET"]),
-        Route("/api/settings", settings.patch_settings, methods=["PATCH"]),
+        route("/api/realtime", realtime.connect, methods=["GET"]),
+        route("/api/realtime", realtime.set_subscriptions, methods=["POST"]),
+        route("/api/settings", settings.get_settings, methods=["GET"]),
+        route("/api/settings", settings.patch_settings, methods=["PATCH"]),
+        route("/api/settings/test/s3", settings_s3.test_s3, methods=["POST"]),
+        route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"]),
         # registered last, like PocketBase's static catch-all
-        Route("/{path:path}", static.serve_public, methods=["GET"]),
+        route("/{path:path}", static.serve_public, methods=["GET"]),
     ]
 
 
@@ -68,12 +77,12 @@ def record_routes() -> list[Route]:
     """Records CRUD and batch (spec 03)."""
     c = "/api/collections/{collection}/records"
     return [
-        Route(c, records.list_records, methods=["GET"]),
-        Route(c, records.create_record, methods=["POST"]),
-        Route(f"{c}/{{id}}", records.view_record, methods=["GET"]),
-        Route(f"{c}/{{id}}", records.update_record, methods=["PATCH"]),
-        Route(f"{c}/{{id}}", records.delete_record, methods=["DELETE"]),
-        Route("/api/batch", batch.batch, methods=["POST"]),
+        route(c, records.list_records, methods=["GET"]),
+        route(c, records.create_record, methods=["POST"]),
+        route(f"{c}/{{id}}", records.view_record, methods=["GET"]),
+        route(f"{c}/{{id}}", records.update_record, methods=["PATCH"]),
+        route(f"{c}/{{id}}", records.delete_record, methods=["DELETE"]),
+        route("/api/batch", batch.batch, methods=["POST"]),
     ]
 
 
@@ -82,29 +91,24 @@ def auth_routes() -> list[Route]:
     c = "/api/collections/{collection}"
     ra, em = record_auth, record_auth_email
     return [
-        Route(f"{c}/auth-methods", ra.auth_methods, methods=["GET"]),
-        Route(f"{c}/request-otp", ra.request_otp, methods=["POST"]),
-        Route(f"{c}/auth-with-otp", ra.auth_with_otp, methods=["POST"]),
-        Route(f"{c}/impersonate/{{id}}", ra.impersonate, methods=["POST"]),
-        Route(f"{c}/auth-with-oauth2", oauth2.auth_with_oauth2, methods=["POST"]),
-        Route("/api/oauth2-redirect", oauth2.oauth2_redirect, methods=["GET", "POST"]),
-        Route(f"{c}/request-verification", em.request_verification, methods=["POST"]),
-        Route(f"{c}/confirm-verification", em.confirm_verification, methods=["POST"]),
-        Route(f"{c}/request-password-reset", em.request_password_reset, methods=["POST"]),
-        Route(f"{c}/confirm-password-reset", em.confirm_password_reset, methods=["POST"]),
-        Route(f"{c}/request-email-change", em.request_email_change, methods=["POST"]),
-        Route(f"{c}/confirm-email-change", em.confirm_email_change, methods=["POST"]),
-        Route("/api/files/token", ra.file_token_endpoint, methods=["POST"]),
-        Route("/api/settings/test/email", settings_test.test_email, methods=["POST"]),
+        route(f"{c}/auth-methods", ra.auth_methods, methods=["GET"]),
+        route(f"{c}/request-otp", ra.request_otp, methods=["POST"]),
+        route(f"{c}/auth-with-otp", ra.auth_with_otp, methods=["POST"]),
+        route(f"{c}/auth-anonymously", record_auth_anonymous.auth_anonymously, methods=["POST"]),
+        route(f"{c}/anonymous-upgrade", record_auth_anonymous.anonymous_upgrade, methods=["POST"]),
+        route(f"{c}/impersonate/{{id}}", ra.impersonate, methods=["POST"]),
+        route(f"{c}/auth-with-oauth2", oauth2.auth_with_oauth2, methods=["POST"]),
+        route("/api/oauth2-redirect", oauth2.oauth2_redirect, methods=["GET", "POST"]),
+        route(f"{c}/request-verification", em.request_verification, methods=["POST"]),
+        route(f"{c}/confirm-verification", em.confirm_verification, methods=["POST"]),
+        route(f"{c}/request-password-reset", em.request_password_reset, methods=["POST"]),
+        route(f"{c}/confirm-password-reset", em.confirm_password_reset, methods=["POST"]),
+        route(f"{c}/request-email-change", em.request_email_change, methods=["POST"]),
+        route(f"{c}/confirm-email-change", em.confirm_email_change, methods=["POST"]),
+        route("/api/files/token", ra.file_token_endpoint, methods=["POST"]),
+        route("/api/settings/test/email", settings_test.test_email, methods=["POST"]),
         *(Route(path, handler, methods=methods) for path, handler, methods in admins.routes_table()),
     ]
-
-
-async def _http_exception(request: Request, exc: Exception) -> Response:
-    """Unmatched routes and methods: PocketBase answers 404, never 405."""
-    if isinstance(exc, HTTPException) and exc.status_code not in (404, 405):
-        return error_response(ApiError(exc.status_code, str(exc.detail or "")))
-    return error_response(NotFoundError())
 
 
 def body_limit_for(app: App) -> Callable[[str, str], int | None]:
@@ -123,13 +127,62 @@ def body_limit_for(app: App) -> Callable[[str, str], int | None]:
     return limit
 
 
-def build_asgi(app: App) -> Starlette:
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await app.aclose()
+class ApiRoute(Route):
+    """A route whose wrong-method answer is PocketBase's 404 (never 405)."""
 
-    asgi = Starlette(routes=routes(), exception_handlers={HTTPException: _http_exception}, lifespan=lifespan)
-    asgi.state.satchel = app
-    asgi.add_middleware(SatchelMiddleware, origins=app.config.origins, limit_for=body_limit_for(app))
-    return asgi
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            await error_response(NotFoundError())(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class Endpoint:
+    """Calls an ``async def handler(request) -> Response`` as a bare ASGI app.
+
+    Starlette's own wrapper adds two exception-handling layers per request;
+    :func:`satchel.api.request.endpoint` already converts every exception.
+    """
+
+    __slots__ = ("handler",)
+
+    def __init__(self, handler: Callable[[Request], Awaitable[Response]]) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handler(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "http":
+        await error_response(NotFoundError())(scope, receive, send)
+
+
+class SatchelASGI:
+    """The ASGI application of an App: the middleware, then the route table.
+
+    Deliberately not a ``Starlette`` application: its server-error and
+    exception middlewares cost ~15% of a small request here and we convert
+    errors ourselves (see docs/performance.md).
+    """
+
+    def __init__(self, app: App) -> None:
+        self.state = State()
+        self.state.satchel = app
+
+        @asynccontextmanager
+        async def lifespan(_: object) -> AsyncIterator[None]:
+            yield
+            await app.aclose()
+
+        router = Router(routes=routes(), default=_not_found, lifespan=lifespan)
+        self._stack = SatchelMiddleware(router, origins=app.config.origins, limit_for=body_limit_for(app))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        await self._stack(scope, receive, send)
+
+
+def build_asgi(app: App) -> SatchelASGI:
+    return SatchelASGI(app)

@@ -92,6 +92,25 @@ def _providers(oauth2: Mapping[str, Any]) -> ErrorTree:
     return {"providers": errs} if errs else {}
 
 
+def _anonymous_auth(c: Collection, value: Any) -> ErrorTree | ValidationError | None:
+    """``anonymousAuth`` (Satchel's extension, spec 14 §7): ``{"enabled": bool}``,
+    never enabled on ``_superusers``; a missing key means disabled."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        return ValidationError("validation_invalid_value", "Must be an object with an \"enabled\" boolean.")
+    enabled = value.get("enabled", False)
+    if not isinstance(enabled, bool):
+        return {"enabled": ValidationError("validation_invalid_value", "Must be a boolean.")}
+    if enabled and c.name == "_superusers":
+        return {
+            "enabled": ValidationError(
+                "validation_anonymous_auth_superusers", "Anonymous auth can't be enabled for the superusers collection."
+            )
+        }
+    return None
+
+
 def validate_auth_options(c: Collection, lookup: Callable[[str], Collection | None]) -> ErrorTree:
     o = c.options
     errors: ErrorTree = {}
@@ -149,6 +168,9 @@ def validate_auth_options(c: Collection, lookup: Callable[[str], Collection | No
         tmpl_errs = _template(o.get(key))
         if tmpl_errs:
             errors[key] = tmpl_errs
+    anonymous_err = _anonymous_auth(c, o.get("anonymousAuth"))
+    if anonymous_err:
+        errors["anonymousAuth"] = anonymous_err
     if errors:
         return errors
 

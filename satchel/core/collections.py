@@ -22,6 +22,7 @@ __all__ = [
     "AUTH",
     "VIEW",
     "COLLECTION_TYPES",
+    "HIDDEN_WHEN_DEFAULT",
     "RULE_KEYS",
     "TOKEN_KEYS",
     "Collection",
@@ -50,7 +51,13 @@ AUTH_OPTION_KEYS = (
     "verificationTemplate",
     "resetPasswordTemplate",
     "confirmEmailChangeTemplate",
+    # Satchel's extension (spec 14 §7), last so PocketBase's own order is untouched;
+    # shown only when it differs from its default (see ``to_api_dict``).
+    "anonymousAuth",
 )
+# Extension options and the value at which the API leaves them out, so that
+# PocketBase-shaped output stays identical for everyone who doesn't use them.
+HIDDEN_WHEN_DEFAULT: dict[str, Any] = {"anonymousAuth": {"enabled": False}}
 
 
 def default_collection_id(type_: str, name: str, taken: Iterable[str] = ()) -> str:
@@ -157,7 +164,7 @@ class Collection:
         elif self.is_auth:
             public = strip_secrets(self.options)
             for key in AUTH_OPTION_KEYS:
-                if key in public:
+                if key in public and not (key in HIDDEN_WHEN_DEFAULT and public[key] == HIDDEN_WHEN_DEFAULT[key]):
                     out[key] = public[key]
         if legacy_keys:
             from satchel.core.legacy import legacy_collection_keys

@@ -25,6 +25,7 @@ import apsw
 import orjson
 
 from satchel.core.collections import Collection
+from satchel.core.field_rules import dropped_by_views
 from satchel.core.record_codec import codec_for
 from satchel.core.record_resolver import RecordFieldResolver, RequestInfo, superuser_only_filter_error
 from satchel.core.record_sql import merge_joins, select_by_ids, select_count, select_page
@@ -34,6 +35,7 @@ from satchel.tools.search import ListParams, Sql, build_order_by, build_where
 
 if TYPE_CHECKING:
     from satchel.app import App
+    from satchel.core.files import FileService
 
 __all__ = [
     "ONLY_SUPERUSERS",
@@ -63,12 +65,14 @@ def _no_publish(action: str, c: Collection, record: Mapping[str, Any]) -> None:
 @dataclass(frozen=True)
 class RecordEnv:
     """What record code needs from the App: collection lookups, the dialect and the
-    realtime seam (``publish(action, collection, record)`` after commit)."""
+    realtime seam (``publish(action, collection, record)`` after commit), and the
+    files service (uploads stored, dropped files deleted after commit)."""
 
     lookup: Lookup
     dialect: SqliteDialect
     collections: Callable[[], Iterable[Collection]] = tuple
     publish: Publisher = _no_publish
+    files: FileService | None = None
 
     @classmethod
     def from_app(cls, app: App) -> RecordEnv:
@@ -77,7 +81,7 @@ class RecordEnv:
         def publish(action: str, c: Collection, record: Mapping[str, Any]) -> None:
             record_events.publish(app, action, c, record)
 
-        return cls(app.registry.get, app.dialect, app.registry.all, publish)
+        return cls(app.registry.get, app.dialect, app.registry.all, publish, app.files)
 
 
 def is_superuser(info: RequestInfo | None) -> bool:
@@ -234,9 +238,11 @@ class _Shape:
 
     drop: tuple[str, ...]
     blank: tuple[str, ...]  # password fields of non-auth collections: always ""
+    views_top: tuple[str, ...] = ()  # field ``views`` (spec 14 §8) of the response's own records
+    views_nested: tuple[str, ...] = ()  # ... and of expanded records
 
 
-def _shape(c: Collection, su: bool) -> _Shape:
+def _shape(c: Collection, su: bool, context: str | None = None) -> _Shape:
     drop: list[str] = []
     blank: list[str] = []
     for f in c.fields:
@@ -244,7 +250,8 @@ def _shape(c: Collection, su: bool) -> _Shape:
             drop.append(f.name)
         elif f.type == "password":
             blank.append(f.name)
-    return _Shape(tuple(drop), tuple(blank))
+    top, nested = dropped_by_views(c, context, superuser=su), dropped_by_views(c, None, superuser=su)
+    return _Shape(tuple(drop), tuple(blank), top, nested)
 
 
 @dataclass
@@ -252,12 +259,15 @@ class Presenter:
     """Internal records -> public JSON for one requester (see the module docstring).
 
     ``email_allowed`` forces the email of specific records (auth responses).
+    ``context`` is the response kind for field ``views`` (spec 14 §8): ``"list"``,
+    ``"view"`` or ``None`` (anything else); expanded records are always ``None``.
     """
 
     env: RecordEnv
     conn: apsw.Connection
     info: RequestInfo | None
     email_allowed: set[tuple[str, str]] = field(default_factory=set)
+    context: str | None = None
     _shapes: dict[str, _Shape] = field(default_factory=dict)
 
     @property
@@ -276,13 +286,15 @@ class Presenter:
     def _shape_of(self, c: Collection) -> _Shape:
         shape = self._shapes.get(c.id)
         if shape is None:
-            shape = self._shapes[c.id] = _shape(c, self.superuser)
+            shape = self._shapes[c.id] = _shape(c, self.superuser, self.context)
         return shape
 
-    def _one(self, c: Collection, record: Mapping[str, Any]) -> dict[str, Any]:
+    def _one(self, c: Collection, record: Mapping[str, Any], *, top: bool = True) -> dict[str, Any]:
         shape = self._shape_of(c)
         out = dict(record)
         for name in shape.drop:
+            out.pop(name, None)
+        for name in shape.views_top if top else shape.views_nested:
             out.pop(name, None)
         for name in shape.blank:
             if name in out:
@@ -300,7 +312,7 @@ class Presenter:
             return [self._expanded(v) for v in value]
         if isinstance(value, dict):
             c = self.env.lookup(str(value.get("collectionId", "")))
-            return self._one(c, value) if c is not None else value
+            return self._one(c, value, top=False) if c is not None else value
         return value
 
     def _walk(self, c: Collection, records: Iterable[Mapping[str, Any]], out: dict[str, tuple[Collection, list[str]]]) -> None:

@@ -24,9 +24,9 @@ Every committed change is announced once per transaction through
 ``env.publish`` from ONE ``tx.after_commit`` callback (the realtime seam,
 :mod:`satchel.core.record_events`).
 
-File uploads are not stored yet: an uploaded file for a file field is rejected
-with ``validation_file_upload_unsupported`` (existing file names may be kept or
-removed with ``field-``).
+Uploads (``req.files``) are merged into the body of their file field
+(:mod:`satchel.core.files`), stored after validation and before the row is
+written, removed again on rollback; files a write drops are deleted after COMMIT.
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ import apsw
 import orjson
 
 from satchel.core.collections import Collection
+from satchel.core.field_rules import write_rule
 from satchel.core.fields import (
     AutodateField,
     Field,
-    FileField,
     PasswordField,
     PasswordValue,
     RelationField,
@@ -54,6 +54,7 @@ from satchel.core.fields import (
 )
 from satchel.core.fields._gocompat import to_string, to_unique_string_slice
 from satchel.core.fields.relation import missing_collection_error, missing_records_error
+from satchel.core.files import forget_record_files, merge_uploads, prepare_uploads, save_record_files
 from satchel.core.record_codec import codec_for
 from satchel.core.record_expand import expand_records
 from satchel.core.record_query import (
@@ -203,7 +204,7 @@ class _Writer:
 
     def load(self, values: dict[str, Any], form: _Form) -> dict[str, Any]:
         """Apply the body to ``values``; returns ``@request.body`` for the rules."""
-        body = self.req.body
+        body = merge_uploads(self.c, self.req.body, prepare_uploads(self.req.files)) if self.req.files else self.req.body
         rule_body: dict[str, Any] = {}
         is_auth = self.c.is_auth
         for key in sort_setter_keys(body.keys()):
@@ -238,19 +239,6 @@ class _Writer:
             rule_body.pop(key, None)
             rule_body[f.name] = raw if modifier is None else _json_value(f, values[f.name])
         return rule_body
-
-    def upload_errors(self) -> dict[str, Any]:
-        errors: dict[str, Any] = {}
-        for key, uploads in self.req.files.items():
-            found = resolve_setter(key, self.fields_by_name)
-            if found is None or not uploads or not isinstance(found[0], FileField):
-                continue
-            if found[0].hidden and not self.su:
-                continue
-            errors[found[0].name] = ValidationError(
-                "validation_file_upload_unsupported", "File uploads are not supported yet."
-            )
-        return errors
 
     # -- rules ------------------------------------------------------------------------
 
@@ -429,7 +417,8 @@ def create_record_sync(
     form = _Form()
     rule_body = w.load(values, form)
     info = replace(req.info, body=rule_body)
-    if not w.su and c.createRule and c.createRule.strip() and not w.create_rule_allows(c.createRule, values, info):
+    create_rule = write_rule(c, "createRule", c.createRule, rule_body)  # + field-level rules (spec 14 §8)
+    if not w.su and create_rule and create_rule.strip() and not w.create_rule_allows(create_rule, values, info):
         raise BadRequestError(CREATE_FAILED)
     if c.is_auth:
         manage = w.manage_access(values, info, record_id=None)
@@ -437,10 +426,11 @@ def create_record_sync(
         if errors:
             raise ApiError(400, CREATE_FAILED, errors)
     w.finalize(values, None)
-    errors = {**w.field_errors(values, None), **w.upload_errors()}
+    errors = w.field_errors(values, None)
     if errors:
         raise ApiError(400, CREATE_FAILED, dict(sorted(errors.items())))
     w.hash_passwords(values)
+    save_record_files(env.files, tx, c, str(values["id"]), values, None, failure_message=CREATE_FAILED)
     w.insert(values)
     out = w.output(str(values["id"]))
     w.changes.add("create", c, w.last_stored)
@@ -461,7 +451,7 @@ def update_record_sync(
     form = _Form()
     rule_body = w.load(values, form)
     info = replace(req.info, body=rule_body)
-    rule = c.updateRule or ""
+    rule = write_rule(c, "updateRule", c.updateRule, rule_body) or ""  # + field-level rules (spec 14 §8)
     if not w.su and rule.strip() and not w.stored_rule_allows(rule, record_id, info):
         raise NotFoundError()
     if c.is_auth:
@@ -470,11 +460,12 @@ def update_record_sync(
         if errors:
             raise ApiError(400, UPDATE_FAILED, errors)
     w.finalize(values, original)
-    errors = {**w.field_errors(values, original), **w.upload_errors()}
+    errors = w.field_errors(values, original)
     if errors:
         raise ApiError(400, UPDATE_FAILED, dict(sorted(errors.items())))
     w.hash_passwords(values)
     _verified_transition(w, values, original)
+    save_record_files(env.files, tx, c, record_id, values, original, failure_message=UPDATE_FAILED)
     w.update(record_id, values, original)
     out = w.output(record_id)
     w.changes.add("update", c, w.last_stored)
@@ -522,6 +513,7 @@ def delete_record_sync(
 def _delete_cascade(tx: Tx, env: RecordEnv, c: Collection, record: dict[str, Any], changes: Changes, now: str) -> None:
     record_id = str(record["id"])
     tx.execute(delete_by_id(env.dialect, c.name), {"__id": record_id})
+    forget_record_files(env.files, tx, c, record_id)
     if c.is_auth:
         for name in _AUTH_SIDE_TABLES:
             side = env.lookup(name)

@@ -29,11 +29,12 @@ T = TypeVar("T")
 class Tx:
     """A write transaction: the connection plus callbacks to run after COMMIT."""
 
-    __slots__ = ("_after_commit", "conn")
+    __slots__ = ("_after_commit", "_after_rollback", "conn")
 
     def __init__(self, conn: apsw.Connection) -> None:
         self.conn = conn
         self._after_commit: list[Callable[[], None]] = []
+        self._after_rollback: list[Callable[[], None]] = []
 
     def execute(self, sql: str, params: Any = None) -> apsw.Cursor:
         return self.conn.execute(sql, params)
@@ -41,6 +42,10 @@ class Tx:
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (never on rollback)."""
         self._after_commit.append(callback)
+
+    def after_rollback(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction has rolled back (e.g. to remove uploads)."""
+        self._after_rollback.append(callback)
 
 
 class Database:
@@ -103,6 +108,8 @@ class Database:
                 result = fn(tx)
             except BaseException:
                 self._writer.execute("ROLLBACK")
+                for undo in tx._after_rollback:
+                    undo()
                 raise
             self._writer.execute("COMMIT")
         for callback in tx._after_commit:

@@ -37,11 +37,11 @@ def test_multipart_body_values_are_inferred(app: App, su: TestClient) -> None:
     assert r.json()["n"] == 7 and r.json()["name"] == "multi"
 
 
-def test_file_uploads_are_rejected_clearly(app: App, su: TestClient) -> None:
+def test_file_uploads_are_stored(app: App, su: TestClient) -> None:
     _setup(su)
     r = su.post("/api/collections/tags/records", data={"name": "f"}, files={"doc": ("a.txt", b"hi", "text/plain")})
-    assert r.status_code == 400
-    assert r.json()["data"]["doc"]["code"] == "validation_file_upload_unsupported"
+    assert r.status_code == 200, r.text
+    assert su.get(f"/api/files/tags/{r.json()['id']}/{r.json()['doc']}").content == b"hi"
 
 
 def test_changes_are_published_after_commit_only(app: App, su: TestClient) -> None:

@@ -19,6 +19,7 @@ import apsw
 import orjson
 
 from satchel.core.collections import Collection
+from satchel.core.field_rules import dropped_by_views
 from satchel.core.picking import pick_fields
 from satchel.core.realtime.subscriptions import SubscriptionOptions
 from satchel.core.record_resolver import RecordFieldResolver, RequestInfo, superuser_only_filter_error
@@ -255,6 +256,8 @@ def _public(c: Collection, record: Mapping[str, Any], *, superuser: bool, email:
             out.pop(f.name, None)
         elif f.type == "password" and f.name in out:
             out[f.name] = ""
+    for name in dropped_by_views(c, None, superuser=superuser):  # field ``views`` (spec 14 §8)
+        out.pop(name, None)
     if c.is_auth and not (superuser or email or record.get("emailVisibility")):
         out.pop("email", None)
     return out

@@ -1,0 +1,241 @@
+"""``GET|HEAD /api/files/{collection}/{recordId}/{filename}`` (spec 06 §5-§6).
+
+The file must be one of the record's current values; protected files need a
+``?token=`` file token and the collection's viewRule (context ``protectedFile``).
+Local files go out through :class:`~starlette.responses.FileResponse` (ranges,
+HEAD, no whole file in memory); S3 objects are streamed range by range.
+``?thumb=`` serves (and on first use makes) a thumbnail; whenever a thumb can't
+be made the original is served, as PocketBase does.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+import apsw
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+
+from satchel.api.request import authenticate_token, endpoint, get_app
+from satchel.core.collections import Collection
+from satchel.core.fields import FileField
+from satchel.core.fields.file import file_name, to_file_list
+from satchel.core.files import THUMB_SOURCE_TYPES, file_key, resolve_thumb_size, thumb_key
+from satchel.core.record_resolver import RecordFieldResolver, RequestInfo, rule_exists_query
+from satchel.errors import NotFoundError
+from satchel.tools.filesystem import FileInfo, InvalidKey, Storage, StorageError
+
+__all__ = ["INLINE_TYPES", "serve_file"]
+
+INLINE_TYPES = frozenset({
+    "image/png", "image/jpg", "image/jpeg", "image/gif", "image/webp", "image/x-icon", "image/bmp",
+    "video/webm", "video/mp4", "video/3gpp", "video/quicktime", "video/x-ms-wmv",
+    "audio/basic", "audio/aiff", "audio/mpeg", "audio/midi", "audio/mp3", "audio/wave", "audio/wav",
+    "audio/x-wav", "audio/x-mpeg", "audio/x-m4a", "audio/aac", "application/pdf", "application/x-pdf",
+})
+EXTENSION_TYPES = {
+    ".svg": "image/svg+xml",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+CACHE_CONTROL = "max-age=2592000, stale-while-revalidate=86400"
+CSP = "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+log = logging.getLogger("satchel.files")
+_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+# -- lookup and access ---------------------------------------------------------------------
+
+
+def _file_field(c: Collection, record: Mapping[str, Any], filename: str) -> FileField | None:
+    for f in c.fields:
+        if isinstance(f, FileField) and filename in {file_name(x) for x in to_file_list(record.get(f.name))}:
+            return f
+    return None
+
+
+async def _can_access(request: Request, c: Collection, record_id: str) -> bool:
+    """PocketBase's ``CanAccessRecord`` with the viewRule and a file token from ``?token=``."""
+    app = get_app(request)
+    auth = await authenticate_token(app, request.query_params.get("token", ""), ("file",))
+    if auth.is_superuser:
+        return True
+    rule = c.viewRule
+    if rule is None:
+        return False
+    if not rule.strip():
+        return True
+    info = RequestInfo(
+        auth=dict(auth.record) if auth.record is not None else None,
+        auth_collection=auth.collection,
+        query=dict(request.query_params),
+        headers=dict(request.headers),
+        method=request.method,
+        context="protectedFile",
+    )
+    try:
+        resolver = RecordFieldResolver(app.registry.get, c, info, app.dialect, allow_hidden=True)
+        sql = rule_exists_query(rule, resolver, record_id=record_id)
+    except Exception:  # noqa: BLE001 - a rule that doesn't compile denies (PocketBase: 404)
+        log.warning("viewRule of %s can't be checked for a protected file", c.name, exc_info=True)
+        return False
+
+    def run(conn: apsw.Connection) -> bool:
+        return conn.execute(sql.text, dict(sql.params)).fetchone() is not None
+
+    try:
+        return bool(await app.db.read(run))
+    except apsw.Error:
+        return False
+
+
+# -- responses -------------------------------------------------------------------------------
+
+
+def _headers(info: FileInfo, served_name: str, download: bool) -> dict[str, str]:
+    content_type = info.content_type or "application/octet-stream"
+    disposition = "inline" if not download and content_type in INLINE_TYPES else "attachment"
+    ext = served_name[served_name.rfind(".") :] if "." in served_name else ""
+    return {
+        "content-disposition": f'{disposition}; filename="{served_name}"',
+        "content-type": EXTENSION_TYPES.get(ext, content_type),
+        "content-security-policy": CSP,
+        "cache-control": CACHE_CONTROL,
+        "last-modified": format_datetime(info.modified.replace(microsecond=0), usegmt=True),
+        "accept-ranges": "bytes",
+    }
+
+
+def _not_modified(request: Request, modified: datetime) -> bool:
+    value = request.headers.get("if-modified-since")
+    if not value or request.method not in ("GET", "HEAD"):
+        return False
+    try:
+        since = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        return False
+    return modified.replace(microsecond=0) <= since
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None | bool:
+    """``(start, end_exclusive)`` for one satisfiable range, ``None`` to serve all,
+    ``False`` when unsatisfiable (416)."""
+    m = _RANGE_RE.match(header.strip())
+    if m is None:
+        return None
+    first, last = m.group(1), m.group(2)
+    if not first and not last:
+        return None
+    if not first:
+        length = int(last)
+        if length == 0:
+            return False
+        return (max(0, size - length), size)
+    start = int(first)
+    if start >= size:
+        return False
+    end = min(size, int(last) + 1) if last else size
+    return (start, end) if end > start else False
+
+
+async def _stream(storage: Storage, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in storage.aiter_range(key, start, end):
+            yield chunk
+    except StorageError:
+        return  # the headers are out; the client sees a short body
+
+
+def _remote_response(request: Request, storage: Storage, key: str, info: FileInfo,
+                     headers: dict[str, str]) -> Response:
+    size = info.size
+    range_header = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    span: tuple[int, int] | None | bool = None
+    if range_header and (not if_range or if_range == headers["last-modified"]):
+        span = _parse_range(range_header, size)
+    if span is False:
+        return Response(status_code=416, headers={**headers, "content-range": f"bytes */{size}"})
+    start, end = span if isinstance(span, tuple) else (0, size)
+    status = 206 if isinstance(span, tuple) else 200
+    headers = {**headers, "content-length": str(end - start)}
+    if status == 206:
+        headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers)
+    media_type = headers.pop("content-type")
+    return StreamingResponse(_stream(storage, key, start, end), status_code=status, headers=headers,
+                             media_type=media_type)
+
+
+def _file_response(request: Request, storage: Storage, key: str, info: FileInfo, served_name: str) -> Response:
+    download = request.query_params.get("download", "") in _TRUE
+    headers = _headers(info, served_name, download)
+    if _not_modified(request, info.modified):
+        keep = ("cache-control", "last-modified", "content-security-policy")
+        return Response(status_code=304, headers={k: v for k, v in headers.items() if k in keep})
+    path = storage.local_path(key)
+    if path is not None:
+        media_type = headers.pop("content-type")
+        return FileResponse(path, headers=headers, media_type=media_type)
+    return _remote_response(request, storage, key, info, headers)
+
+
+# -- the endpoint ------------------------------------------------------------------------------
+
+
+async def _thumb(request: Request, c: Collection, f: FileField, storage: Storage, record_id: str,
+                 filename: str, info: FileInfo) -> tuple[str, FileInfo, str] | None:
+    requested = request.query_params.get("thumb", "")
+    if not requested or info.content_type.split(";", 1)[0].strip().lower() not in THUMB_SOURCE_TYPES:
+        return None
+    size = resolve_thumb_size(requested, f)
+    if size is None:
+        return None
+    key = thumb_key(c.id, record_id, filename, size.text)
+    original = file_key(c.id, record_id, filename)
+    made = await get_app(request).files.ensure_thumb(storage, original, key, size)
+    return None if made is None else (key, made, f"{size.text}_{filename}")
+
+
+@endpoint
+async def serve_file(request: Request) -> Response:
+    app = get_app(request)
+    c = app.registry.get(request.path_params["collection"])
+    if c is None:
+        raise NotFoundError()
+    record_id = request.path_params["recordId"]
+    filename = request.path_params["filename"]
+    record = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, c, "id", record_id))
+    if record is None:
+        raise NotFoundError()
+    f = _file_field(c, record, filename)
+    if f is None:
+        raise NotFoundError()
+    if f.protected and not await _can_access(request, c, record_id):
+        raise NotFoundError()
+    storage = app.files.storage
+    key = file_key(c.id, str(record["id"]), filename)
+    try:
+        info = await storage.astat(key)
+    except InvalidKey as exc:
+        raise NotFoundError() from exc
+    if info is None:
+        raise NotFoundError()
+    served_name = filename
+    thumb = await _thumb(request, c, f, storage, str(record["id"]), filename, info)
+    if thumb is not None:
+        key, info, served_name = thumb
+    return _file_response(request, storage, key, info, served_name)
