@@ -38,6 +38,7 @@ class App:
         self.records = RecordStore(self.db, self.dialect, self.registry)
         apply_pb_config(config.data_dir, self.settings)
         self.files = FileService(config.data_dir / "storage", lambda: self.settings.current.s3)
+        self.collections.on_deleted = lambda c: self.files.delete_collection_files(c.id)
         self.state: dict[str, Any] = {}
 
     async def aclose(self) -> None:

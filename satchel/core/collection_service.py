@@ -8,7 +8,8 @@ COMMIT.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import apsw
@@ -45,6 +46,8 @@ class CollectionService:
         self.db = db
         self.dialect = dialect
         self.registry = registry
+        # called after a collection's deletion committed (the App removes its stored files)
+        self.on_deleted: Callable[[Collection], None] = lambda _c: None
 
     # -- facts about the database --------------------------------------------
 
@@ -291,6 +294,7 @@ class CollectionService:
             except apsw.Error as exc:
                 raise BadRequestError("Failed to delete collection.") from exc
             tx.execute("DELETE FROM `_collections` WHERE `id` = :id", {"id": c.id})
+            tx.after_commit(partial(self.on_deleted, c))
             # a view that selected from this table can no longer run
             for view in collections:
                 if view.is_view and view.id != c.id and self._check_view_query(tx.conn, view.view_query):
@@ -363,6 +367,7 @@ class CollectionService:
                         for stmt in plan_delete(self.dialect, c):
                             tx.execute(stmt)
                         tx.execute("DELETE FROM `_collections` WHERE `id` = :id", {"id": c.id})
+                        tx.after_commit(partial(self.on_deleted, c))
             tx.after_commit(self._reload_after_commit(tx))
 
         self.db.write_sync(run)

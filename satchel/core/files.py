@@ -40,8 +40,6 @@ from satchel.tools.filesystem import (
     SNIFF_BYTES,
     FileInfo,
     LocalStorage,
-    S3Options,
-    S3Storage,
     Storage,
     StorageError,
     detect,
@@ -54,6 +52,7 @@ from satchel.tools.thumbs import ThumbError, ThumbSize, make_thumb, normalize_al
 if TYPE_CHECKING:
     from satchel.core.settings import S3Config
     from satchel.store.database import Tx
+    from satchel.tools.filesystem.s3 import S3Options, S3Storage
 
 __all__ = [
     "ALWAYS_ALLOWED_ALIASES",
@@ -201,10 +200,14 @@ def resolve_thumb_size(requested: str, f: FileField) -> ThumbSize | None:
 
 
 def _s3_options(cfg: S3Config) -> S3Options:
+    from satchel.tools.filesystem.s3 import S3Options
+
     return S3Options(cfg.bucket, cfg.region, cfg.endpoint, cfg.access_key, cfg.secret, cfg.force_path_style)
 
 
 def storage_for_s3(cfg: S3Config) -> S3Storage:
+    from satchel.tools.filesystem.s3 import S3Storage
+
     return S3Storage(_s3_options(cfg))
 
 
@@ -238,7 +241,7 @@ class FileService:
         options = _s3_options(cfg)
         with self._lock:
             if self._s3 is None or self._s3[0] != options:
-                self._s3 = (options, S3Storage(options))
+                self._s3 = (options, storage_for_s3(cfg))
             return self._s3[1]
 
     @property

@@ -13,8 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from satchel.core.settings import PbConfigError, apply_pb_config_filesystem, settings_to_storage_dict
 from satchel.core.settings_service import SettingsService
 
@@ -37,6 +35,8 @@ def find_pb_config(data_dir: Path, cwd: Path | None = None) -> Path | None:
 
 
 def load_pb_config(path: Path) -> Any:
+    import yaml  # only when a pb_config.yaml exists
+
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

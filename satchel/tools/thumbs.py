@@ -18,8 +18,11 @@ import io
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageOps
+if TYPE_CHECKING:
+    from PIL import Image
+
 
 __all__ = ["ThumbError", "ThumbSize", "make_thumb", "normalize_alias", "output_format", "parse_size"]
 
@@ -31,7 +34,6 @@ MAX_SIDE = 10_000
 MAX_SOURCE_PIXELS = 100_000_000
 JPEG_QUALITY = 95  # imaging's default
 
-Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
 
 
 class ThumbError(Exception):
@@ -143,11 +145,20 @@ def plan(src_w: int, src_h: int, size: ThumbSize) -> tuple[Box, tuple[int, int],
 _SWAPPING_ORIENTATIONS = (5, 6, 7, 8)
 
 
+def _pil() -> tuple[Any, Any]:
+    """Pillow, imported on the first thumbnail (~5 MB that a server without images never needs)."""
+    from PIL import Image, ImageOps
+
+    Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
+    return Image, ImageOps
+
+
 def _open(data: bytes) -> Image.Image:
+    pil_image, _ = _pil()
     try:
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = pil_image.open(io.BytesIO(data))
         img.seek(0)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    except (OSError, ValueError, SyntaxError, pil_image.DecompressionBombError) as exc:
         raise ThumbError(f"can't decode the image: {exc}") from exc
     return img
 
@@ -193,6 +204,7 @@ def _encode(img: Image.Image, fmt: str) -> bytes:
 
 def make_thumb(data: bytes, size: ThumbSize, out_name: str) -> bytes:
     """Encode the thumb of ``data`` (an image) for ``size``; :class:`ThumbError` if impossible."""
+    pil_image, pil_ops = _pil()
     img = _open(data)
     orientation = _orientation(img)
     swapped = orientation in _SWAPPING_ORIENTATIONS
@@ -205,7 +217,7 @@ def make_thumb(data: bytes, size: ThumbSize, out_name: str) -> bytes:
         scale = _draft(img, box, resize_to, swapped)
         img.load()
         if orientation != 1:
-            img = ImageOps.exif_transpose(img)
+            img = pil_ops.exif_transpose(img)
         if img.mode not in ("RGB", "RGBA", "L", "LA"):
             img = img.convert("RGBA" if "transparency" in img.info or img.mode in ("P", "PA") else "RGB")
         scaled = tuple(v * scale for v in box)
@@ -214,12 +226,12 @@ def make_thumb(data: bytes, size: ThumbSize, out_name: str) -> bytes:
         if resize_to == img.size and scaled == (0.0, 0.0, float(sw), float(sh)):
             out = img.copy()
         else:
-            out = img.resize(resize_to, Image.Resampling.BILINEAR, box=scaled)
+            out = img.resize(resize_to, pil_image.Resampling.BILINEAR, box=scaled)
         if crop_after is not None:
             x0, y0, x1, y1 = crop_after
             out = out.crop((int(x0), int(y0), int(x1), int(y1)))
         return _encode(out, output_format(out_name))
     except ThumbError:
         raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    except (OSError, ValueError, SyntaxError, pil_image.DecompressionBombError) as exc:
         raise ThumbError(f"can't make the thumb: {exc}") from exc

@@ -82,3 +82,17 @@ def test_single_to_multi_select_converts_values(app: App, su: TestClient) -> Non
     assert su.patch("/api/collections/tagged", json={"fields": fields}).status_code == 200
     rows = app.db.read_sync(lambda c: c.execute("SELECT id, tag FROM tagged ORDER BY id").fetchall())
     assert rows == [("t1", "a"), ("t2", "")]
+
+
+def test_deleting_a_collection_removes_its_stored_files(app: App, su: TestClient) -> None:
+    created = su.post(
+        "/api/collections",
+        json={"name": "docs", "createRule": "", "fields": [{"name": "file", "type": "file", "maxSelect": 1}]},
+    ).json()
+    r = su.post("/api/collections/docs/records", files={"file": ("a.txt", b"hello", "text/plain")})
+    assert r.status_code == 200, r.text
+    folder = app.config.data_dir / "storage" / created["id"]
+    assert folder.is_dir()
+    assert su.delete("/api/collections/docs").status_code == 204
+    app.files.drain()
+    assert not folder.exists()

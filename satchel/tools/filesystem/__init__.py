@@ -6,7 +6,6 @@ from satchel.tools.filesystem.base import FileInfo, FileNotFound, InvalidKey, St
 from satchel.tools.filesystem.local import ATTRS_SUFFIX, LocalStorage, attrs_json
 from satchel.tools.filesystem.mime import OCTET_STREAM, SNIFF_BYTES, detect, extension_for
 from satchel.tools.filesystem.names import extract_extension, normalize_name, original_name, snakecase
-from satchel.tools.filesystem.s3 import S3Options, S3Storage
 
 __all__ = [
     "ATTRS_SUFFIX",
@@ -29,3 +28,12 @@ __all__ = [
     "original_name",
     "snakecase",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # obstore (~4 MB) is loaded only when S3 storage is actually used
+    if name in ("S3Options", "S3Storage"):
+        from satchel.tools.filesystem import s3
+
+        return getattr(s3, name)
+    raise AttributeError(name)
