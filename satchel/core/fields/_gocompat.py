@@ -435,6 +435,28 @@ def _parsed_generator(pattern: str) -> Any:
     return sre_parse.parse(_translate(pattern), re.ASCII)
 
 
+_SIMPLE_CLASS_REPEAT = re.compile(r"\[((?:[a-zA-Z0-9]-[a-zA-Z0-9]|[a-zA-Z0-9_])+)\]\{(\d+)\}")
+
+
+@lru_cache(maxsize=256)
+def _simple_alphabet(pattern: str) -> tuple[str, int] | None:
+    """``[a-z0-9]{15}``-style patterns (every default id/tokenKey) as (alphabet, length)."""
+    m = _SIMPLE_CLASS_REPEAT.fullmatch(pattern)
+    if m is None:
+        return None
+    chars: list[str] = []
+    body = m.group(1)
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            chars.extend(chr(c) for c in range(ord(body[i]), ord(body[i + 2]) + 1))
+            i += 3
+        else:
+            chars.append(body[i])
+            i += 1
+    return "".join(dict.fromkeys(chars)), int(m.group(2))
+
+
 def random_string_by_regex(pattern: str) -> str:
     """A random string matching ``pattern`` (``security.RandomStringByRegex``).
 
@@ -442,6 +464,10 @@ def random_string_by_regex(pattern: str) -> str:
     yields ``min..max-1`` items (and ``?`` nothing), anchors are unsupported.
     Raises :class:`RegexError` with Go's message text.
     """
+    simple = _simple_alphabet(pattern)
+    if simple is not None:  # the common case, without walking a parsed regex (~6% of a create)
+        alphabet, length = simple
+        return "".join(secrets.choice(alphabet) for _ in range(length))
     parsed = _parsed_generator(pattern)
     out: list[str] = []
     _emit(parsed, out, bool(parsed.state.flags & re.IGNORECASE))
