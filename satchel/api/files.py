@@ -20,8 +20,10 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 import apsw
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from satchel.api.request import authenticate_token, endpoint, get_app
 from satchel.core.collections import Collection
@@ -215,6 +217,22 @@ class LocalFileResponse(FileResponse):
     """
 
     chunk_size = 256 * 1024
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # the common case (no Range) without Starlette's per-response task group
+        if self.stat_result is None or "range" in Headers(scope=scope) or self.status_code != 200:
+            await super().__call__(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        if scope["method"] == "HEAD":
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        with open(self.path, "rb") as file:
+            more = True
+            while more:
+                chunk = file.read(self.chunk_size)
+                more = len(chunk) == self.chunk_size
+                await send({"type": "http.response.body", "body": chunk, "more_body": more})
 
     @asynccontextmanager
     async def _open_file(self) -> AsyncIterator[Any]:
