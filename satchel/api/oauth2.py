@@ -4,18 +4,23 @@ and ``GET /api/collections/meta/oauth2-providers`` (spec 10 §5, §8)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from satchel.api.record_auth import LOAD_FAILED, SUPERUSERS, auth_collection, client_ip, finish_auth
+from satchel.api.records import request_info
 from satchel.api.request import endpoint, get_app, get_auth, read_body, require_superuser
 from satchel.api.responses import ordered_json_response
 from satchel.core.auth import oauth2 as core
 from satchel.core.auth.oauth2_redirect import deliver_redirect
 from satchel.core.auth.rows import delete_row, find_rows, insert_row, system_collection, update_auth_record
 from satchel.core.collections import Collection
+from satchel.core.record_query import RecordEnv
+from satchel.core.record_resolver import RequestInfo
+from satchel.core.record_write import WriteRequest, create_record_sync
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, ValidationError
 from satchel.store.database import Tx
 from satchel.tools.security import random_string
@@ -26,7 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["TRANSPORT_KEY", "auth_with_oauth2", "oauth2_providers_list", "oauth2_redirect"]
 
 TRANSPORT_KEY = "oauth2_transport"
-SYSTEM_FIELDS = frozenset({"id", "password", "tokenKey", "email", "emailVisibility", "verified", "created", "updated"})
 
 
 def _provider_entry(c: Collection, name: str) -> Mapping[str, Any] | None:
@@ -36,23 +40,42 @@ def _provider_entry(c: Collection, name: str) -> Mapping[str, Any] | None:
     return None
 
 
-def _new_record_values(app: App, c: Collection, user: core.AuthUser, create_data: Mapping[str, Any]) -> dict[str, Any]:
-    password = str(create_data.get("password") or "") or random_string(30)
-    values = app.records.new_auth_values(c, user.email, password)
+def _create_payload(c: Collection, user: core.AuthUser, create_data: Mapping[str, Any]) -> dict[str, Any]:
+    """The sign-up body (PocketBase): ``createData`` + the OAuth2 email (unless one was
+    submitted) + the mapped fields not explicitly in ``createData``; without a submitted
+    password a random one (with its confirmation) is added, as PocketBase does."""
+    payload = dict(create_data)
+    if not isinstance(payload.get("email"), str) or not payload.get("email"):
+        payload["email"] = user.email
     mapped = (c.options.get("oauth2") or {}).get("mappedFields") or {}
-    for key, value in (("name", user.name), ("username", user.username), ("id", user.id)):
+    for key, value in (("id", user.id), ("name", user.name), ("username", user.username)):
         target = str(mapped.get(key) or "")
-        if target and c.field(target) is not None and target not in create_data and value:
-            values[target] = value
-    for key, value in create_data.items():
-        f = c.field(key)
-        if f is None or key in ("password", "passwordConfirm", "tokenKey", "verified", "id"):
-            continue
-        if key in SYSTEM_FIELDS and key not in ("email", "emailVisibility"):
-            continue
-        values[key] = value
-    values["verified"] = bool(user.email) and values.get("email") == user.email
-    return values
+        if target and target not in payload:
+            payload[target] = value
+    avatar = str(mapped.get("avatarURL") or "")
+    avatar_field = c.field(avatar) if avatar else None
+    # a file field would need the avatar downloaded: not supported yet, left empty
+    if avatar and avatar not in payload and user.avatar_url and (avatar_field is None or avatar_field.type != "file"):
+        payload[avatar] = user.avatar_url
+    if "password" not in payload:
+        payload["password"] = payload["passwordConfirm"] = random_string(30)
+    return payload
+
+
+def _create(app: App, tx: Tx, c: Collection, user: core.AuthUser, info: RequestInfo,
+            create_data: Mapping[str, Any]) -> dict[str, Any]:
+    """Create the record through the records write path (createRule with
+    ``@request.context = "oauth2"``, validation, realtime), then verify it when its email
+    is the provider's (verified) one."""
+    payload = _create_payload(c, user, create_data)
+    env = RecordEnv.from_app(app)
+    out = create_record_sync(tx, env, c, WriteRequest(replace(info, body=payload), payload))
+    record = app.records.find_by_field_sync(tx.conn, c, "id", str(out["id"]))
+    if record is None:  # pragma: no cover - just inserted
+        raise BadRequestError("Failed to authenticate.")
+    if user.email and record.get("email") == user.email and not record.get("verified"):
+        record = update_auth_record(app, tx, c, record, {"verified": True})
+    return record
 
 
 def _link(app: App, tx: Tx, c: Collection, record: Mapping[str, Any], provider: str, provider_id: str) -> None:
@@ -65,9 +88,10 @@ def _link(app: App, tx: Tx, c: Collection, record: Mapping[str, Any], provider: 
 
 def _sign_in(
     app: App, tx: Tx, c: Collection, user: core.AuthUser, provider: str,
-    requester: Mapping[str, Any] | None, create_data: Mapping[str, Any],
+    info: RequestInfo, create_data: Mapping[str, Any],
 ) -> tuple[dict[str, Any], bool]:
     """Find, link or create the record of an OAuth2 user -> (record, is new)."""
+    requester = info.auth
     ext = system_collection(app, "_externalAuths")
     links = find_rows(app, tx.conn, ext, {"collectionRef": c.id, "provider": provider, "providerId": user.id})
     record = None
@@ -78,12 +102,9 @@ def _sign_in(
     if record is None and user.email:
         record = app.records.find_by_field_sync(tx.conn, c, "email", user.email)
     if record is None:
-        if c.name == SUPERUSERS or c.createRule is None:
+        if c.name == SUPERUSERS:
             raise BadRequestError("Failed to authenticate.")
-        record = app.records.insert_sync(tx, c, _new_record_values(app, c, user, create_data))
-        from satchel.core.auth.rows import _announce
-
-        _announce(app, tx, "create", c, record)
+        record = _create(app, tx, c, user, info, create_data)
         _link(app, tx, c, record, provider, user.id)
         return record, True
     record = _secure_existing(app, tx, c, record, user, provider, requester)
@@ -148,11 +169,9 @@ async def auth_with_oauth2(request: Request) -> Response:
         raise BadRequestError("Failed to fetch OAuth2 user.") from exc
     raw_create = body.get("createData")
     create_data: dict[str, Any] = dict(raw_create) if isinstance(raw_create, Mapping) else {}
-    if create_data.get("password"):
-        create_data = {**create_data, "password": str(create_data["password"])}
-    requester = (await get_auth(request)).record
+    info = request_info(request, await get_auth(request), method="POST", context="oauth2")
     try:
-        record, is_new = await app.db.write(lambda tx: _sign_in(app, tx, c, user, name, requester, create_data))
+        record, is_new = await app.db.write(lambda tx: _sign_in(app, tx, c, user, name, info, create_data))
     except ApiError as exc:
         if exc.message == "Failed to authenticate.":
             raise

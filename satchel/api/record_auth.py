@@ -176,7 +176,36 @@ async def finish_auth(
         token = auth_token(c, record)
     if method:
         await track_origin(app, c, record, ip, request.headers.get("user-agent", ""))
-    return json_response(pick_fields(auth_response(c, record, token, meta), _picks(request)))
+    body = auth_response(c, record, token, meta)
+    expand = request.query_params.get("expand", "")
+    if expand:
+        body["record"] = await _expanded(request, c, record, body["record"], expand)
+    return json_response(pick_fields(body, _picks(request)))
+
+
+async def _expanded(
+    request: Request, c: Collection, record: Mapping[str, Any], shown: dict[str, Any], expand: str
+) -> dict[str, Any]:
+    """``?expand=`` of an auth response: fetched as the authenticated record (PocketBase sets
+    ``requestInfo.Auth`` to it) and shown through the records Presenter; failures are dropped."""
+    from satchel.api.records import request_info
+    from satchel.core.record_expand import expand_records
+    from satchel.core.record_query import Presenter, RecordEnv
+
+    app = get_app(request)
+    info = request_info(request, AuthState(record=dict(record), collection=c))
+    env = RecordEnv.from_app(app)
+
+    def run(conn: Any) -> Any:
+        target = dict(record)
+        target.pop("expand", None)
+        expand_records(conn, env, c, [target], expand, info)
+        if not isinstance(target.get("expand"), dict):
+            return None
+        return Presenter(env, conn, info).present_one(c, target).get("expand")
+
+    expanded = await app.db.read(run)
+    return {**shown, "expand": expanded} if expanded is not None else shown
 
 
 def _length_error(lo: int, hi: int) -> ValidationError:

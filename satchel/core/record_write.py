@@ -309,6 +309,8 @@ class _Writer:
         for f in self.c.fields:
             old = None if original is None else original.get(f.name)
             err = f.validate_value(values[f.name], is_new=is_new, original=old)
+            if err is not None and self._email_optional(f, values, original):
+                err = None
             if err is None and isinstance(f, RelationField):
                 err = self.relation_error(f, values[f.name])
             if err is None and isinstance(f, TextField) and is_new and f.needs_pk_uniqueness_check:
@@ -316,6 +318,13 @@ class _Writer:
             if err is not None:
                 errors[f.name] = err
         return errors
+
+    def _email_optional(self, f: Field, values: Mapping[str, Any], original: Mapping[str, Any] | None) -> bool:
+        """PocketBase's rule for OAuth2 users without email: an empty email stays allowed
+        when the stored one is empty too (or the record is created by an OAuth2 sign-up)."""
+        if not self.c.is_auth or f.name != "email" or values.get("email"):
+            return False
+        return self.req.info.context == "oauth2" if original is None else not original.get("email")
 
     def relation_error(self, f: RelationField, value: Any) -> ValidationError | None:
         ids = to_unique_string_slice(value)

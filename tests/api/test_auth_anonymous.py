@@ -362,3 +362,22 @@ def test_fields_query_param_is_honoured(enabled: TestClient) -> None:
     r = enabled.post(SIGNUP + "?fields=token")
     assert r.status_code == 200
     assert list(r.json()) == ["token"]
+
+
+def test_anonymous_record_updates_its_own_fields(app: App, enabled: TestClient, su_token: str) -> None:
+    """PocketBase's rule for records without email: the required check of the email is
+    skipped while the stored email is empty and the body sets none."""
+    body = signup(enabled)
+    record_id, token = body["record"]["id"], body["token"]
+    url = f"/api/collections/users/records/{record_id}"
+    r = enabled.patch(url, json={"name": "Anon Name"}, headers=bearer(token))
+    assert r.status_code == 200, r.text
+    assert r.json()["name"] == "Anon Name" and r.json()["email"] == ""
+    # an explicitly empty email is still no email
+    r = enabled.patch(url, json={"name": "Again", "email": ""}, headers=bearer(token))
+    assert r.status_code == 200, r.text
+    # a record that has an email cannot drop it (a superuser may change emails, not blank them)
+    user = make_user(app, "keep@example.com")
+    r = enabled.patch(f"/api/collections/users/records/{user['id']}", json={"email": ""}, headers=bearer(su_token))
+    assert r.status_code == 400
+    assert r.json()["data"]["email"]["code"] == "validation_required"

@@ -366,3 +366,31 @@ def test_record_placeholders(app: App, client: TestClient, mail: Inbox) -> None:
     msg = mail.wait(1)[0]
     assert re.fullmatch(r"Code \d{8} for TestApp", str(msg["Subject"]))
     assert "email=dave@example.com name=Dave &lt;D&gt; tk={RECORD:tokenKey}" in html_of(msg)
+
+
+def test_auth_response_expand_and_fields(app: App, su: TestClient, client: TestClient) -> None:
+    r = su.post("/api/collections", json={"name": "teams", "type": "base", "viewRule": "",
+                                           "fields": [{"name": "title", "type": "text"}]})
+    assert r.status_code == 200, r.text
+    teams_id = r.json()["id"]
+    secret = su.post("/api/collections", json={"name": "vaults", "type": "base",
+                                                "fields": [{"name": "title", "type": "text"}]}).json()["id"]
+    users = su.get("/api/collections/users").json()
+    fields = [*users["fields"], {"name": "team", "type": "relation", "collectionId": teams_id, "maxSelect": 1},
+              {"name": "vault", "type": "relation", "collectionId": secret, "maxSelect": 1}]
+    assert su.patch("/api/collections/users", json={"fields": fields}).status_code == 200
+    team = su.post("/api/collections/teams/records", json={"title": "Blue"}).json()
+    vault = su.post("/api/collections/vaults/records", json={"title": "hidden"}).json()
+    make_user(app, "exp@example.com", team=team["id"], vault=vault["id"])
+    r = login(client, "exp@example.com", params={"expand": "team,vault"})
+    assert r.status_code == 200, r.text
+    record = r.json()["record"]
+    # the expand is fetched as the authenticated record: the superuser-only vault is left out
+    assert record["expand"]["team"]["title"] == "Blue" and "vault" not in record["expand"]
+    assert record["email"] == "exp@example.com"
+    r = login(client, "exp@example.com", params={"expand": "team", "fields": "token,record.id,record.expand.team.title"})
+    assert list(r.json()) == ["record", "token"]
+    assert r.json()["record"] == {"id": record["id"], "expand": {"team": {"title": "Blue"}}}
+    # a failed expand is only dropped
+    r = login(client, "exp@example.com", params={"expand": "nope"})
+    assert r.status_code == 200 and "nope" not in r.json()["record"].get("expand", {})

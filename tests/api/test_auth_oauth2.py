@@ -133,3 +133,63 @@ def test_providers_list(su: TestClient) -> None:
     body = su.get("/api/collections/meta/oauth2-providers").json()
     assert len(body) == 32 and body[0]["name"] == "apple" and list(body[0]) == ["name", "displayName", "logo"]
     assert [p["name"] for p in body][-3:] == ["oidc", "oidc2", "oidc3"]
+
+
+def _accounts(app: App) -> tuple[int, int]:
+    def run(conn: Any) -> tuple[int, int]:
+        users = conn.execute("SELECT count(*) FROM users").fetchone()[0]
+        links = conn.execute("SELECT count(*) FROM _externalAuths").fetchone()[0]
+        return int(users), int(links)
+
+    return app.db.read_sync(run)
+
+
+def test_sign_up_goes_through_the_create_rule(app: App, client: TestClient, oidc_provider: Provider) -> None:  # noqa: F811
+    enable(app, oidc_provider)
+    users = app.registry.get("users")
+    assert users is not None
+    # the rule sees @request.context = "oauth2" and @request.body = createData + email + mapped fields
+    users.createRule = '@request.context = "oauth2" && @request.body.name != "Blocked" && @request.body.email != ""'
+    before = _accounts(app)
+    r = sign_in(client, oidc_provider, {"sub": "s-blocked", "name": "Blocked", "email": "b@example.com",
+                                        "email_verified": True})
+    assert r.json() == {"data": {}, "message": "Failed to authenticate.", "status": 400}
+    r = sign_in(client, oidc_provider, {"sub": "s-noemail", "name": "Fine"})  # no verified email
+    assert r.status_code == 400
+    assert _accounts(app) == before  # nothing created, nothing linked
+    r = sign_in(client, oidc_provider, {"sub": "s-ok", "name": "Fine", "email": "ok@example.com",
+                                        "email_verified": True})
+    assert r.status_code == 200, r.text
+    assert r.json()["record"]["name"] == "Fine" and r.json()["record"]["verified"] is True
+    # a plain records create (default context) is refused by the same rule
+    plain = client.post("/api/collections/users/records", json={
+        "email": "plain@example.com", "password": "1234567890", "passwordConfirm": "1234567890", "name": "x"})
+    assert plain.status_code == 400
+    # createRule null: only superusers may create accounts
+    users.createRule = None
+    r = sign_in(client, oidc_provider, {"sub": "s-null", "email": "n@example.com", "email_verified": True})
+    assert r.status_code == 400 and r.json()["message"] == "Failed to authenticate."
+
+
+def test_sign_up_create_data_is_validated(app: App, client: TestClient, oidc_provider: Provider) -> None:  # noqa: F811
+    enable(app, oidc_provider)
+    before = _accounts(app)
+    claims = {"sub": "s-bad", "email": "bad@example.com", "email_verified": True}
+    r = sign_in(client, oidc_provider, claims, createData={"name": "x" * 300})
+    assert r.status_code == 400
+    body = r.json()
+    assert body["message"] == "Failed to authenticate." and list(body["data"]) == ["name"]
+    assert body["data"]["name"]["code"] == "validation_max_text_constraint"
+    # the verified flag is not client-settable; a password needs its confirmation
+    r = sign_in(client, oidc_provider, claims, createData={"verified": True, "password": "1234567890"})
+    assert r.status_code == 400
+    assert r.json()["data"]["verified"]["code"] == "validation_values_mismatch"
+    assert r.json()["data"]["passwordConfirm"]["code"] == "validation_required"
+    assert _accounts(app) == before
+    # a valid createData password is usable afterwards
+    r = sign_in(client, oidc_provider, claims,
+                createData={"password": "secret-pass-1", "passwordConfirm": "secret-pass-1"})
+    assert r.status_code == 200, r.text
+    login = client.post("/api/collections/users/auth-with-password",
+                        json={"identity": "bad@example.com", "password": "secret-pass-1"})
+    assert login.status_code == 200
