@@ -24,7 +24,7 @@ import httpx
 
 from bench.loadgen import Plan, ensure_wrk, run_plan
 from bench.profile import Profiler
-from bench.realtime import run_fanout
+from bench.realtime import run_fanout, run_idle
 from bench.report import Row, format_table, machine_info, write_json
 from bench.seed import Dataset, SeedReport, Sizes, build_dataset, create_records, seed
 from bench.servers import PB_VERSION, Server, ServerKind, can_pin, ensure_pocketbase, pin_self
@@ -40,13 +40,14 @@ class Mode:
     rounds: int
     duration: float
     subscribers: int
+    idle_connections: int
     delete_pool: int  # records to delete per round
 
 
 MODES = {
-    "full": Mode("full", Sizes(10, 100, 20_000, 20_000), 3, 5.0, 2000, 6000),
-    "quick": Mode("quick", Sizes(5, 20, 2_000, 2_000), 2, 2.0, 2000, 3000),
-    "smoke": Mode("smoke", Sizes(2, 4, 60, 60), 1, 0.3, 20, 30),
+    "full": Mode("full", Sizes(10, 100, 20_000, 20_000), 3, 5.0, 2000, 10_000, 6000),
+    "quick": Mode("quick", Sizes(5, 20, 2_000, 2_000), 2, 2.0, 2000, 2000, 3000),
+    "smoke": Mode("smoke", Sizes(2, 4, 60, 60), 1, 0.3, 20, 20, 30),
 }
 
 
@@ -62,6 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, help="override the mode's rounds")
     parser.add_argument("--duration", type=float, help="override the mode's seconds per round")
     parser.add_argument("--subscribers", type=int, help="override the realtime subscriber count")
+    parser.add_argument("--connections", type=int, help="override the idle realtime connection count")
     parser.add_argument("--profile", default="", help="py-spy record Satchel during this workload's first round")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/results/<date>-<mode>.json)")
     parser.add_argument("--list", action="store_true", help="list workloads and exit")
@@ -92,7 +94,8 @@ class Bench:
         self.args = args
         base = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
         self.mode = Mode(base.name, base.sizes, args.rounds or base.rounds, args.duration or base.duration,
-                         args.subscribers or base.subscribers, base.delete_pool)
+                         args.subscribers or base.subscribers, args.connections or base.idle_connections,
+                         base.delete_pool)
         self.only = {n.strip() for n in args.only.split(",") if n.strip()} or set(all_names())
         unknown = self.only - set(all_names())
         if unknown:
@@ -282,6 +285,23 @@ class Bench:
                 row.details[name] = [vars(r) for r in found]
         self.rows.append(row)
 
+    def run_idle(self) -> None:
+        """Memory per idle subscribed stream, and whether every one of them is held (one round:
+        the servers keep what they allocated, so a second round would measure reuse)."""
+        row = self.row_for("realtime-idle")
+        n = self.mode.idle_connections
+        for server in self.servers:
+            target = self.targets[server.name]
+            result = run_idle(server.host, server.port, target.user_token, n, lambda s=server: s.rss_mb() * 1024)
+            say(f"  {server.name}: {result.held}/{n} streams held, {result.kb_per_connection:.2f} KB each "
+                f"{result.error}")
+            row.shapes[server.name] = result.shape()
+            row.details[server.name] = [vars(result)]
+            row.rounds[server.name] = [result.kb_per_connection]
+        row.expected = {"status": 200, "held": n}
+        row.verdicts = shape_verdict(row.expected, row.shapes)
+        self.rows.append(row)
+
     def rss_after_load(self) -> None:
         row = self.row_for("rss-after-load")
         for server in self.servers:
@@ -320,6 +340,8 @@ class Bench:
             steps += [partial(self.run_http, w) for w in HTTP_WORKLOADS if w.name in self.only]
             if "realtime-fanout" in self.only:
                 steps.append(self.run_fanout)
+            if "realtime-idle" in self.only:
+                steps.append(self.run_idle)
             if "rss-after-load" in self.only:
                 steps.append(self.rss_after_load)
             for step in steps:
@@ -331,11 +353,12 @@ class Bench:
 
     def finish(self, started: float, pinned: bool) -> Path:
         order = {name: i for i, name in enumerate(["startup", "idle-rss", *[w.name for w in HTTP_WORKLOADS],
-                                                   "realtime-fanout", "rss-after-load"])}
+                                                   "realtime-fanout", "realtime-idle", "rss-after-load"])}
         self.rows.sort(key=lambda r: order[r.name])
         meta = {
             "machine": machine_info(), "mode": self.mode.name, "rounds": self.mode.rounds,
             "duration_s": self.mode.duration, "subscribers": self.mode.subscribers,
+            "idle_connections": self.mode.idle_connections,
             "sizes": vars(self.mode.sizes), "servers": [k.name for k in self.kinds],
             "pocketbase_version": PB_VERSION if len(self.kinds) > 1 else None,
             "load_generator": "wrk" if self.wrk else "python", "pinned": pinned,

@@ -1,4 +1,5 @@
-"""Realtime fan-out: N SSE subscribers, one create, time until every subscriber has it."""
+"""Realtime: fan-out (N SSE subscribers, one create, time until every subscriber has it)
+and idle connections (N subscribed streams held open, server memory per connection)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import asyncio
 import json
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bench.http1 import Connection, read_chunks
 
-__all__ = ["FanoutResult", "run_fanout"]
+__all__ = ["FanoutResult", "IdleResult", "run_fanout", "run_idle"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,18 @@ class FanoutResult:
 
     def shape(self) -> dict[str, Any]:
         return {"status": self.status, "connected": self.connected, "received": self.received}
+
+
+@dataclass(frozen=True)
+class IdleResult:
+    status: int
+    connections: int
+    held: int  # streams still open after the hold, subscribed
+    kb_per_connection: float
+    error: str = ""
+
+    def shape(self) -> dict[str, Any]:
+        return {"status": self.status, "held": self.held}
 
 
 class _Subscriber:
@@ -90,14 +104,19 @@ async def _subscribe(host: str, port: int, token: str | None, subs: list[_Subscr
     await asyncio.gather(*(worker() for _ in range(16)))
 
 
-async def _fanout(host: str, port: int, token: str | None, n: int, create: tuple[str, bytes],
-                  marker: bytes, timeout: float) -> FanoutResult:
-    subs = [_Subscriber(host, port, marker) for _ in range(n)]
+async def _connect(host: str, port: int, subs: list[_Subscriber], timeout: float) -> list[asyncio.Task[None]]:
     tasks: list[asyncio.Task[None]] = []
-    for start in range(0, n, 200):  # connect in waves: listen backlogs are finite
+    for start in range(0, len(subs), 200):  # connect in waves: listen backlogs are finite
         wave = subs[start:start + 200]
         tasks += [asyncio.create_task(s.run()) for s in wave]
         await asyncio.wait([s.client_id for s in wave], timeout=timeout)
+    return tasks
+
+
+async def _fanout(host: str, port: int, token: str | None, n: int, create: tuple[str, bytes],
+                  marker: bytes, timeout: float) -> FanoutResult:
+    subs = [_Subscriber(host, port, marker) for _ in range(n)]
+    tasks = await _connect(host, port, subs, timeout)
     connected = sum(1 for s in subs if s.client_id.done() and s.client_id.result())
     status = next((s.status for s in subs if s.status), 0)
     try:
@@ -134,3 +153,29 @@ def run_fanout(host: str, port: int, token: str | None, n: int, post_id: str, au
     body = json.dumps({"post": post_id, "author": author_id, "message": marker}).encode()
     return asyncio.run(_fanout(host, port, token, n, ("/api/collections/comments/records", body),
                                marker.encode(), timeout))
+
+
+async def _idle(host: str, port: int, token: str | None, n: int, rss_kb: Callable[[], float],
+                hold: float, timeout: float) -> IdleResult:
+    base = rss_kb()
+    subs = [_Subscriber(host, port, b"\0never") for _ in range(n)]
+    tasks = await _connect(host, port, subs, timeout)
+    status = next((s.status for s in subs if s.status), 0)
+    try:
+        await _subscribe(host, port, token, subs, "comments")
+        await asyncio.sleep(hold)
+        held = sum(1 for s, t in zip(subs, tasks, strict=True) if s.client_id.done() and s.client_id.result()
+                   and not t.done())
+        return IdleResult(status, n, held, (rss_kb() - base) / n)
+    except (OSError, asyncio.IncompleteReadError) as exc:
+        return IdleResult(status, n, 0, 0.0, str(exc))
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def run_idle(host: str, port: int, token: str | None, n: int, rss_kb: Callable[[], float],
+             hold: float = 2.0, timeout: float = 60.0) -> IdleResult:
+    """Open ``n`` streams subscribed to ``comments``, hold them, and report RSS growth per stream."""
+    return asyncio.run(_idle(host, port, token, n, rss_kb, hold, timeout))

@@ -165,6 +165,7 @@ SPECIAL_WORKLOADS: tuple[tuple[str, str, str, float | None, float | None], ...] 
     ("startup", "ms", "lower", None, None),
     ("idle-rss", "MB", "lower", 1.5, 1.0),
     ("realtime-fanout", "ms", "lower", 1.0, 0.5),
+    ("realtime-idle", "KB/conn", "lower", None, None),
     ("rss-after-load", "MB", "lower", None, None),
 )
 

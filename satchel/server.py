@@ -11,6 +11,7 @@ import uvicorn
 from satchel.api import build_asgi
 from satchel.app import App
 from satchel.core.superusers import has_real_superuser, installer_token
+from satchel.http_protocol import LeanHttpToolsProtocol
 
 __all__ = ["banner", "run_server"]
 
@@ -42,7 +43,7 @@ def run_server(app: App) -> None:
         host=host,
         port=port,
         loop="uvloop",
-        http="httptools",
+        http=LeanHttpToolsProtocol,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=3,

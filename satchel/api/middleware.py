@@ -60,6 +60,14 @@ class SatchelMiddleware:
             return b"*"
         return origin if origin in self.origins else None
 
+    def added_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        """The headers :meth:`__call__` adds, for a stream served ahead of it (the SSE one)."""
+        headers = list(SECURITY_HEADERS)
+        origin = self._allowed_origin(_header(scope, b"origin"))
+        if origin is not None:
+            headers.append((b"access-control-allow-origin", origin))
+        return headers
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)

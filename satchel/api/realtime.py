@@ -1,16 +1,18 @@
 """``GET /api/realtime`` (the SSE stream) and ``POST /api/realtime`` (subscriptions).
 
-The stream is a raw ASGI response: one coroutine per connection writes the
-client's queued messages (several at once when they piled up, each send
-flushed immediately), plus one small task waiting for the disconnect.  Idle
-and lifetime limits are enforced by the hub's single sweeper task.
+The stream is served ahead of the middleware and the router (see
+:class:`satchel.api.router.SatchelASGI`): an idle connection is one coroutine
+waiting for the disconnect and a small :class:`Client`, nothing else, because
+thousands of them share one process.  Messages are written by a task that lives
+only while there is something to write; idle and lifetime limits are enforced
+by the hub's single sweeper task.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,11 +21,14 @@ from starlette.types import Receive, Scope, Send
 from satchel.api.record_auth import client_ip
 from satchel.api.request import endpoint, get_app, get_auth, read_body
 from satchel.api.responses import no_content
-from satchel.core.realtime import Client, ClientAuth, RealtimeHub, get_hub, token_secret, validate_form
+from satchel.core.realtime import Client, ClientAuth, Outgoing, get_hub, token_secret, validate_form
 from satchel.errors import BadRequestError, ForbiddenError, NotFoundError
 from satchel.tools.sse import frame, frames
 
-__all__ = ["connect", "set_subscriptions"]
+if TYPE_CHECKING:
+    from satchel.app import App
+
+__all__ = ["serve_stream", "set_subscriptions"]
 
 log = logging.getLogger("satchel.realtime")
 
@@ -34,62 +39,40 @@ STREAM_HEADERS = [
 ]
 
 
-class EventStream(Response):
-    """The SSE response of one registered client."""
+async def serve_stream(app: App, scope: Scope, receive: Receive, send: Send,
+                       extra_headers: list[tuple[bytes, bytes]]) -> None:  # fmt: skip
+    """The SSE response of a new client, until it disconnects or the hub closes it."""
+    hub = get_hub(app)
+    client = hub.register(client_ip(Request(scope)))
+    task = asyncio.current_task()
+    assert task is not None
+    client_id = client.id_bytes
 
-    def __init__(self, hub: RealtimeHub, client: Client) -> None:
-        self.hub = hub
-        self.client = client
-        self.status_code = 200
-        self.background = None
+    async def sink(batch: list[Outgoing]) -> None:
+        await send({"type": "http.response.body", "body": frames(client_id, batch), "more_body": True})
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        hub, client = self.hub, self.client
-        task = asyncio.current_task()
-        sending = False
+    def wake(_: Client) -> None:  # the hub closed the client: end the wait below
+        task.cancel()
 
-        def on_close(closed: Client) -> None:
-            # a slow consumer is dropped while its writer waits for the socket to drain
-            if sending and closed.close_reason == "slow" and task is not None:
-                task.cancel()
-
-        client.on_close = on_close
-        watcher = asyncio.ensure_future(_wait_disconnect(receive))
-        watcher.add_done_callback(lambda _: hub.drop(client, "disconnect"))
-        try:
-            await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
-            connect = b'{"clientId":"' + client.id_bytes + b'"}'
-            await send({"type": "http.response.body", "body": frame(client.id_bytes, b"PB_CONNECT", connect),
-                        "more_body": True})  # fmt: skip
-            while True:
-                batch = await client.next_batch()
-                if batch is None:
-                    break
-                sending = True
-                await send({"type": "http.response.body", "body": frames(client.id_bytes, batch), "more_body": True})
-                sending = False
-                client.touch()
-            if client.close_reason not in ("disconnect", "slow"):
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except asyncio.CancelledError:
-            if client.close_reason != "slow" or task is None:
-                raise
-            task.uncancel()  # our own cancel: the server closes the stuck connection
-        finally:
-            watcher.cancel()
-            hub.unregister(client)
-
-
-async def _wait_disconnect(receive: Receive) -> None:
-    with contextlib.suppress(Exception):
+    client.on_close = wake
+    try:
+        await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS + extra_headers})
+        connect = b'{"clientId":"' + client_id + b'"}'
+        await send({"type": "http.response.body", "body": frame(client_id, b"PB_CONNECT", connect), "more_body": True})
+        client.attach(sink)
         while (await receive())["type"] != "http.disconnect":
             pass
-
-
-@endpoint
-async def connect(request: Request) -> Response:
-    hub = get_hub(get_app(request))
-    return EventStream(hub, hub.register(client_ip(request)))
+        client.on_close = None
+        hub.drop(client, "disconnect")
+    except asyncio.CancelledError:
+        if not client.closed or client.close_reason == "disconnect":
+            raise  # not ours: the server is stopping this task
+        task.uncancel()
+        # a stuck (slow) connection is left incomplete: the server closes it
+        if client.close_reason != "slow":
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        hub.unregister(client)
 
 
 @endpoint

@@ -62,7 +62,6 @@ def routes() -> list[Route]:
         route(f"{c}/{{collection}}/auth-refresh", record_auth.auth_refresh, methods=["POST"]),
         *record_routes(),
         *auth_routes(),
-        route("/api/realtime", realtime.connect, methods=["GET"]),
         route("/api/realtime", realtime.set_subscriptions, methods=["POST"]),
         route("/api/settings", settings.get_settings, methods=["GET"]),
         route("/api/settings", settings.patch_settings, methods=["PATCH"]),
@@ -162,6 +161,10 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
 class SatchelASGI:
     """The ASGI application of an App: the middleware, then the route table.
 
+    ``GET /api/realtime`` is served before both: its coroutine lives as long as the
+    connection, and every frame of the middleware and router kept alive under it
+    would cost memory per idle client (docs/performance.md).
+
     Deliberately not a ``Starlette`` application: its server-error and
     exception middlewares cost ~15% of a small request here and we convert
     errors ourselves (see docs/performance.md).
@@ -178,9 +181,13 @@ class SatchelASGI:
 
         router = Router(routes=routes(), default=_not_found, lifespan=lifespan)
         self._stack = SatchelMiddleware(router, origins=app.config.origins, limit_for=body_limit_for(app))
+        self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/api/realtime":
+            await realtime.serve_stream(self._app, scope, receive, send, self._stack.added_headers(scope))
+            return
         await self._stack(scope, receive, send)
 
 

@@ -58,8 +58,9 @@ def commands():
             print("done", flush=True)
 
 threading.Thread(target=commands, daemon=True).start()
+from satchel.http_protocol import LeanHttpToolsProtocol
 config = uvicorn.Config(build_asgi(app), host="127.0.0.1", port=int(sys.argv[2]), loop="uvloop",
-                        http="httptools", lifespan="off", log_level="warning", access_log=False,
+                        http=LeanHttpToolsProtocol, lifespan="off", log_level="warning", access_log=False,
                         backlog=4096, timeout_graceful_shutdown=1)
 server = uvicorn.Server(config)
 original = server.startup
@@ -194,4 +195,5 @@ def test_two_thousand_clients_twenty_events(tmp_path: Path, capsys: pytest.Captu
         harness.close()
     with capsys.disabled():
         print("\nrealtime load:", json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))
-    assert figures["kb_per_idle_client"] < 64
+    # ~9.5 KB measured (uvicorn itself holds ~7 of it); a regression guard, not a benchmark
+    assert figures["kb_per_idle_client"] < 14

@@ -144,24 +144,75 @@ def test_encode_event_key_order() -> None:
 # -- client outbox --------------------------------------------------------------------------
 
 
+def collect(client: Client) -> list[list[tuple[bytes, bytes]]]:
+    """Attach a sink recording every batch the client's writer delivers."""
+    batches: list[list[tuple[bytes, bytes]]] = []
+
+    async def sink(batch: list[tuple[bytes, bytes]]) -> None:
+        batches.append(batch)
+
+    client.attach(sink)
+    return batches
+
+
 def test_client_outbox_batches_and_closes() -> None:
     async def main() -> None:
         client = Client("1.2.3.4")
         assert len(client.id) == 40 and client.id.isalnum()
+        # queued before a stream is attached, delivered together once it is
         assert client.push(b"a", b"1") == 1 and client.push(b"b", b"2") == 2
-        assert await client.next_batch() == [(b"a", b"1"), (b"b", b"2")]
-        waiter = asyncio.ensure_future(client.next_batch())
+        batches = collect(client)
         await asyncio.sleep(0)
+        assert batches == [[(b"a", b"1"), (b"b", b"2")]]
         client.push(b"c", b"3")
-        assert await waiter == [(b"c", b"3")]
-        waiter = asyncio.ensure_future(client.next_batch())
+        client.push(b"d", b"4")
         await asyncio.sleep(0)
+        assert batches[1:] == [[(b"c", b"3"), (b"d", b"4")]]
         closed: list[str] = []
         client.on_close = lambda c: closed.append(c.close_reason)
         client.close("idle")
         client.close("again")
-        assert await waiter is None and closed == ["idle"]
-        assert client.push(b"d", b"4") == 0
+        assert closed == ["idle"]
+        assert client.push(b"e", b"5") == 0
+        await asyncio.sleep(0)
+        assert len(batches) == 2
+
+    asyncio.run(main())
+
+
+def test_close_cancels_a_blocked_write() -> None:
+    async def main() -> None:
+        client = Client()
+        started, release = asyncio.Event(), asyncio.Event()
+        written: list[list[tuple[bytes, bytes]]] = []
+
+        async def stuck_sink(batch: list[tuple[bytes, bytes]]) -> None:
+            started.set()
+            await release.wait()  # a socket that never drains
+            written.append(batch)
+
+        client.attach(stuck_sink)
+        client.push(b"a", b"1")
+        await started.wait()
+        client.close("slow")
+        release.set()
+        await asyncio.sleep(0)
+        assert written == [] and client.queued == 0
+
+    asyncio.run(main())
+
+
+def test_a_failing_sink_closes_the_client() -> None:
+    async def main() -> None:
+        client = Client()
+
+        async def broken(batch: list[tuple[bytes, bytes]]) -> None:
+            raise ConnectionResetError
+
+        client.attach(broken)
+        client.push(b"a", b"1")
+        await asyncio.sleep(0)
+        assert client.closed and client.close_reason == "error"
 
     asyncio.run(main())
 
@@ -230,6 +281,7 @@ def test_one_evaluation_per_group_and_rule(rt_app: App) -> None:
         hub = RealtimeHub(rt_app)
         owners = [hub.register() for _ in range(50)]
         guests = [hub.register() for _ in range(50)]
+        received = {client.id: collect(client) for client in owners + guests}
         for client in owners:
             hub.bind(client, _user(rt_app, "u1"), ["posts/*", "posts/r1"])
         for client in guests:
@@ -238,14 +290,15 @@ def test_one_evaluation_per_group_and_rule(rt_app: App) -> None:
         await hub.dispatch_record(_event(rt_app, "create", record))
         # 2 viewers x 2 rules, whatever the number of connections
         assert hub.stats["evaluations"] == 4
+        await asyncio.sleep(0)
         for client in owners:
-            batch = await client.next_batch()
-            assert batch is not None and sorted(name for name, _ in batch) == [b"posts/*", b"posts/r1"]
+            [batch] = received[client.id]
+            assert sorted(name for name, _ in batch) == [b"posts/*", b"posts/r1"]
             assert batch[0][1] is batch[1][1]  # one encoding shared by both topics
             assert b'"secret"' not in batch[0][1]
         for client in guests:
-            batch = await client.next_batch()
-            assert batch is not None and [name for name, _ in batch] == [b"posts/r1"]  # viewRule "" only
+            [batch] = received[client.id]
+            assert [name for name, _ in batch] == [b"posts/r1"]  # viewRule "" only
         hub.close()
 
     asyncio.run(main())
@@ -257,10 +310,11 @@ def test_slow_client_dropped_at_queue_limit(rt_app: App) -> None:
         slow, fine = hub.register(), hub.register()
         for client in (slow, fine):
             hub.bind(client, None, ["posts/r1"])
+        delivered = collect(fine)  # the slow one never gets a stream that reads
         for i in range(5):
             await hub.dispatch_record(_event(rt_app, "update", {"id": "r1", "title": str(i)}))
-            batch = await fine.next_batch()
-            assert batch is not None and len(batch) == 1
+            await asyncio.sleep(0)
+            assert len(delivered) == i + 1 and len(delivered[-1]) == 1
         assert slow.closed and slow.close_reason == "slow" and slow.id not in hub.clients
         assert hub.stats["dropped_slow"] == 1
         hub.close()

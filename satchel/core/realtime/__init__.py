@@ -8,7 +8,7 @@
 """
 
 from satchel.core.realtime.broker import Broker, InProcessBroker
-from satchel.core.realtime.client import Client, ClientAuth
+from satchel.core.realtime.client import Client, ClientAuth, Outgoing
 from satchel.core.realtime.hub import OAUTH2_TOPIC, RealtimeHub, get_hub, token_secret
 from satchel.core.realtime.subscriptions import (
     Subscription,
@@ -19,6 +19,7 @@ from satchel.core.realtime.subscriptions import (
 )
 
 __all__ = [
+    "Outgoing",
     "OAUTH2_TOPIC",
     "Broker",
     "Client",

@@ -1,14 +1,15 @@
 """One SSE connection's state: id, IP, auth, subscriptions and a bounded outbox.
 
-Kept small (``__slots__``, the outbox list and the waiter future created only
-when needed) because thousands of idle clients live in one process.
+Kept small because thousands of idle clients live in one process: ``__slots__``,
+the outbox list created on the first message, and no task while idle.  A writer
+task exists only while messages are being written to the stream's sink.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +20,15 @@ if TYPE_CHECKING:
     from satchel.core.collections import Collection
     from satchel.core.realtime.hub import Group
 
-__all__ = ["Client", "ClientAuth", "Outgoing"]
+__all__ = ["Client", "ClientAuth", "Outgoing", "Sink"]
 
 SUPERUSERS = "_superusers"
 CLIENT_ID_LENGTH = 40
 
 # (event name, data) as bytes, framed by the stream writer
 Outgoing = tuple[bytes, bytes]
+# writes one batch of messages to the connection (awaits while the socket is full)
+Sink = Callable[[list[Outgoing]], Awaitable[None]]
 AuthKey = tuple[str, str]
 
 
@@ -58,7 +61,8 @@ class ClientAuth:
 class Client:
     __slots__ = (
         "_queue",
-        "_waiter",
+        "_sink",
+        "_writer",
         "auth",
         "close_reason",
         "closed",
@@ -86,7 +90,8 @@ class Client:
         self.close_reason = ""
         self.on_close: Callable[[Client], None] | None = None
         self._queue: list[Outgoing] | None = None
-        self._waiter: asyncio.Future[None] | None = None
+        self._sink: Sink | None = None
+        self._writer: asyncio.Task[None] | None = None
 
     @property
     def auth_key(self) -> AuthKey | None:
@@ -99,6 +104,12 @@ class Client:
     def queued(self) -> int:
         return len(self._queue) if self._queue else 0
 
+    def attach(self, sink: Sink) -> None:
+        """Deliver queued and future messages to ``sink``, one batch at a time, in order."""
+        self._sink = sink
+        if self._queue:
+            self._start_writer()
+
     def push(self, name: bytes, data: bytes) -> int:
         """Queue one message; returns the queue length (the hub drops clients over the limit)."""
         if self.closed:
@@ -106,41 +117,38 @@ class Client:
         if self._queue is None:
             self._queue = []
         self._queue.append((name, data))
-        self._wake()
+        if self._writer is None and self._sink is not None:
+            self._start_writer()
         return len(self._queue)
 
-    async def next_batch(self) -> list[Outgoing] | None:
-        """Every queued message (waiting for at least one); None once the client is closed."""
-        while not self._queue:
-            if self.closed:
-                return None
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiter = waiter
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-        if self.closed:
-            return None
-        batch, self._queue = self._queue, None
-        return batch
+    def _start_writer(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        # every message queued meanwhile goes out in the next batch
+        try:
+            while self._queue and not self.closed and self._sink is not None:
+                batch, self._queue = self._queue, None
+                await self._sink(batch)
+                self.touch()
+        except Exception:  # a broken stream: stop delivering, the stream ends
+            self.close("error")
+        finally:
+            self._writer = None
 
     def touch(self) -> None:
         self.last_active = time.monotonic()
 
     def close(self, reason: str = "") -> None:
-        """Stop the stream (its writer sees ``next_batch() -> None``); idempotent."""
+        """Stop delivering (a write in progress is cancelled) and tell ``on_close``; idempotent."""
         if self.closed:
             return
         self.closed = True
         self.close_reason = reason
         self._queue = None
-        self._wake()
+        writer, self._writer = self._writer, None
+        if writer is not None and writer is not asyncio.current_task():
+            writer.cancel()
         callback, self.on_close = self.on_close, None
         if callback is not None:
             callback(self)
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
