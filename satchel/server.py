@@ -44,6 +44,7 @@ def run_server(app: App) -> None:
         port=port,
         loop="uvloop",
         http=LeanHttpToolsProtocol,
+        ws="none",  # PocketBase serves no WebSocket route; skips importing a WebSocket library
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=3,

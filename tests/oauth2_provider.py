@@ -3,10 +3,16 @@
 Endpoints: ``/authorize`` (redirects back with a code), ``/token`` (HTTP Basic
 client auth, PKCE S256 check), ``/userinfo`` (Bearer) and ``/jwks``.  The
 ``id_token`` is RS256-signed with a key published at ``/jwks``.
+
+Avatars: ``/files/{name}`` serves ``Provider.files[name]`` with a Content-Length
+(after ``Provider.file_delay`` seconds), ``/stream/{name}`` the same in chunks
+without one, ``/redirect/{n}/{name}`` redirects ``n`` times before reaching
+``/files/{name}``; every hit is recorded in ``Provider.file_hits``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
@@ -22,7 +28,7 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tests.auth_support import free_port
@@ -39,6 +45,9 @@ class Provider:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     key: Any = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
     signing_key: Any = None  # a different key to forge tokens
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # name -> (content, content type)
+    file_hits: list[str] = field(default_factory=list)  # request paths of /files, /stream, /redirect
+    file_delay: float = 0.0  # seconds /files waits before answering
 
     def issue_code(self, claims: dict[str, Any], challenge: str = "") -> str:
         code = secrets.token_urlsafe(12)
@@ -93,9 +102,39 @@ def _app(p: Provider) -> Starlette:
     async def jwks(request: Request) -> Response:
         return JSONResponse(p.jwks())
 
+    def served(request: Request) -> tuple[bytes, str] | None:
+        p.file_hits.append(request.url.path)
+        return p.files.get(request.path_params["name"])
+
+    async def files(request: Request) -> Response:
+        found = served(request)
+        deadline = time.monotonic() + p.file_delay
+        while p.file_delay and time.monotonic() < deadline:  # setting file_delay = 0 ends the wait
+            await asyncio.sleep(0.02)
+        return Response(found[0], media_type=found[1]) if found else JSONResponse({"error": "not found"}, 404)
+
+    async def stream(request: Request) -> Response:
+        found = served(request)
+        if not found:
+            return JSONResponse({"error": "not found"}, 404)
+        content = found[0]
+
+        async def chunks() -> Any:
+            for i in range(0, len(content), 65536):
+                yield content[i:i + 65536]
+
+        return StreamingResponse(chunks(), media_type=found[1])
+
+    async def redirect(request: Request) -> Response:
+        p.file_hits.append(request.url.path)
+        n, name = int(request.path_params["n"]), request.path_params["name"]
+        target = f"/redirect/{n - 1}/{name}" if n > 1 else f"/files/{name}"
+        return RedirectResponse(target, 302)
+
     return Starlette(routes=[
         Route("/authorize", authorize), Route("/token", token, methods=["POST"]),
         Route("/userinfo", userinfo), Route("/jwks", jwks),
+        Route("/files/{name}", files), Route("/stream/{name}", stream), Route("/redirect/{n:int}/{name}", redirect),
     ])
 
 

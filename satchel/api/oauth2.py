@@ -15,9 +15,12 @@ from satchel.api.records import request_info
 from satchel.api.request import endpoint, get_app, get_auth, read_body, require_superuser
 from satchel.api.responses import ordered_json_response
 from satchel.core.auth import oauth2 as core
+from satchel.core.auth.avatar import avatar_policy, download_avatar
 from satchel.core.auth.oauth2_redirect import deliver_redirect
 from satchel.core.auth.rows import delete_row, find_rows, insert_row, system_collection, update_auth_record
 from satchel.core.collections import Collection
+from satchel.core.fields import FileField
+from satchel.core.files import PendingFile
 from satchel.core.record_query import RecordEnv
 from satchel.core.record_resolver import RequestInfo
 from satchel.core.record_write import WriteRequest, create_record_sync
@@ -40,10 +43,12 @@ def _provider_entry(c: Collection, name: str) -> Mapping[str, Any] | None:
     return None
 
 
-def _create_payload(c: Collection, user: core.AuthUser, create_data: Mapping[str, Any]) -> dict[str, Any]:
+def _create_payload(c: Collection, user: core.AuthUser, create_data: Mapping[str, Any],
+                    avatar: PendingFile | None = None) -> dict[str, Any]:
     """The sign-up body (PocketBase): ``createData`` + the OAuth2 email (unless one was
     submitted) + the mapped fields not explicitly in ``createData``; without a submitted
-    password a random one (with its confirmation) is added, as PocketBase does."""
+    password a random one (with its confirmation) is added, as PocketBase does.  An
+    avatar mapped to a file field is the downloaded ``avatar`` (skipped when missing)."""
     payload = dict(create_data)
     if not isinstance(payload.get("email"), str) or not payload.get("email"):
         payload["email"] = user.email
@@ -52,22 +57,30 @@ def _create_payload(c: Collection, user: core.AuthUser, create_data: Mapping[str
         target = str(mapped.get(key) or "")
         if target and target not in payload:
             payload[target] = value
-    avatar = str(mapped.get("avatarURL") or "")
-    avatar_field = c.field(avatar) if avatar else None
-    # a file field would need the avatar downloaded: not supported yet, left empty
-    if avatar and avatar not in payload and user.avatar_url and (avatar_field is None or avatar_field.type != "file"):
-        payload[avatar] = user.avatar_url
+    target = str(mapped.get("avatarURL") or "")
+    if target and target not in payload and user.avatar_url:
+        if _avatar_file_field(c) is None:
+            payload[target] = user.avatar_url
+        elif avatar is not None:
+            payload[target] = avatar
     if "password" not in payload:
         payload["password"] = payload["passwordConfirm"] = random_string(30)
     return payload
 
 
+def _avatar_file_field(c: Collection) -> FileField | None:
+    """The file field ``mappedFields.avatarURL`` names, if it names one."""
+    target = str(((c.options.get("oauth2") or {}).get("mappedFields") or {}).get("avatarURL") or "")
+    f = c.field(target) if target else None
+    return f if isinstance(f, FileField) else None
+
+
 def _create(app: App, tx: Tx, c: Collection, user: core.AuthUser, info: RequestInfo,
-            create_data: Mapping[str, Any]) -> dict[str, Any]:
+            create_data: Mapping[str, Any], avatar: PendingFile | None) -> dict[str, Any]:
     """Create the record through the records write path (createRule with
     ``@request.context = "oauth2"``, validation, realtime), then verify it when its email
     is the provider's (verified) one."""
-    payload = _create_payload(c, user, create_data)
+    payload = _create_payload(c, user, create_data, avatar)
     env = RecordEnv.from_app(app)
     out = create_record_sync(tx, env, c, WriteRequest(replace(info, body=payload), payload))
     record = app.records.find_by_field_sync(tx.conn, c, "id", str(out["id"]))
@@ -86,30 +99,56 @@ def _link(app: App, tx: Tx, c: Collection, record: Mapping[str, Any], provider: 
                                   "providerId": provider_id})
 
 
+def _find_existing(
+    app: App, conn: Any, c: Collection, user: core.AuthUser, provider: str, requester: Mapping[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The record an OAuth2 user signs in to: the linked one, else the requester
+    (same collection), else the one with the provider's (verified) email."""
+    ext = system_collection(app, "_externalAuths")
+    links = find_rows(app, conn, ext, {"collectionRef": c.id, "provider": provider, "providerId": user.id})
+    record = None
+    if links:
+        record = app.records.find_by_field_sync(conn, c, "id", links[0]["recordRef"])
+    if record is None and requester is not None and requester.get("collectionId") == c.id:
+        record = app.records.find_by_field_sync(conn, c, "id", requester["id"])
+    if record is None and user.email:
+        record = app.records.find_by_field_sync(conn, c, "email", user.email)
+    return record
+
+
 def _sign_in(
     app: App, tx: Tx, c: Collection, user: core.AuthUser, provider: str,
-    info: RequestInfo, create_data: Mapping[str, Any],
+    info: RequestInfo, create_data: Mapping[str, Any], avatar: PendingFile | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Find, link or create the record of an OAuth2 user -> (record, is new)."""
     requester = info.auth
-    ext = system_collection(app, "_externalAuths")
-    links = find_rows(app, tx.conn, ext, {"collectionRef": c.id, "provider": provider, "providerId": user.id})
-    record = None
-    if links:
-        record = app.records.find_by_field_sync(tx.conn, c, "id", links[0]["recordRef"])
-    if record is None and requester is not None and requester.get("collectionId") == c.id:
-        record = app.records.find_by_field_sync(tx.conn, c, "id", requester["id"])
-    if record is None and user.email:
-        record = app.records.find_by_field_sync(tx.conn, c, "email", user.email)
+    record = _find_existing(app, tx.conn, c, user, provider, requester)
     if record is None:
         if c.name == SUPERUSERS:
             raise BadRequestError("Failed to authenticate.")
-        record = _create(app, tx, c, user, info, create_data)
+        record = _create(app, tx, c, user, info, create_data, avatar)
         _link(app, tx, c, record, provider, user.id)
         return record, True
     record = _secure_existing(app, tx, c, record, user, provider, requester)
     _link(app, tx, c, record, provider, user.id)
     return record, False
+
+
+async def _new_account_avatar(
+    app: App, c: Collection, user: core.AuthUser, provider: str, info: RequestInfo, create_data: Mapping[str, Any],
+) -> PendingFile | None:
+    """The avatar download of a sign-up (PocketBase fetches it for new records only).
+
+    Done before the write transaction, not inside it (the writer must not wait on
+    the network): a read decides whether the sign-in would create a record; if a
+    concurrent request changes that, the write simply uses or ignores the file."""
+    f = _avatar_file_field(c)
+    if f is None or not user.avatar_url or f.name in create_data or c.name == SUPERUSERS:
+        return None
+    existing = await app.db.read(lambda conn: _find_existing(app, conn, c, user, provider, info.auth))
+    if existing is not None:
+        return None
+    return await download_avatar(user.avatar_url, f, avatar_policy(app.state))
 
 
 def _secure_existing(
@@ -170,8 +209,9 @@ async def auth_with_oauth2(request: Request) -> Response:
     raw_create = body.get("createData")
     create_data: dict[str, Any] = dict(raw_create) if isinstance(raw_create, Mapping) else {}
     info = request_info(request, await get_auth(request), method="POST", context="oauth2")
+    avatar = await _new_account_avatar(app, c, user, name, info, create_data)
     try:
-        record, is_new = await app.db.write(lambda tx: _sign_in(app, tx, c, user, name, info, create_data))
+        record, is_new = await app.db.write(lambda tx: _sign_in(app, tx, c, user, name, info, create_data, avatar))
     except ApiError as exc:
         if exc.message == "Failed to authenticate.":
             raise

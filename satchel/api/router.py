@@ -16,6 +16,7 @@ from satchel.api import (
     admins,
     batch,
     collections,
+    external_auths,
     files,
     health,
     oauth2,
@@ -81,6 +82,8 @@ def record_routes() -> list[Route]:
         route(f"{c}/{{id}}", records.view_record, methods=["GET"]),
         route(f"{c}/{{id}}", records.update_record, methods=["PATCH"]),
         route(f"{c}/{{id}}", records.delete_record, methods=["DELETE"]),
+        route(f"{c}/{{id}}/external-auths", external_auths.list_external_auths, methods=["GET"]),
+        route(f"{c}/{{id}}/external-auths/{{provider}}", external_auths.unlink_external_auth, methods=["DELETE"]),
         route("/api/batch", batch.batch, methods=["POST"]),
     ]
 
