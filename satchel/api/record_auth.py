@@ -54,6 +54,7 @@ __all__ = [
     "auth_with_otp",
     "auth_with_password",
     "client_ip",
+    "ip_in_list",
     "file_token_endpoint",
     "finish_auth",
     "impersonate",
@@ -118,7 +119,8 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _ip_allowed(ip: str, allowed: list[str]) -> bool:
+def ip_in_list(ip: str, allowed: list[str]) -> bool:
+    """Whether ``ip`` is one of ``allowed`` (addresses or CIDR networks)."""
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
@@ -164,7 +166,7 @@ async def finish_auth(
     ip = client_ip(request)
     if c.name == SUPERUSERS:
         allowed = app.settings.current.superuser_ips
-        if allowed and not _ip_allowed(ip, allowed):
+        if allowed and not ip_in_list(ip, allowed):
             raise ForbiddenError()
     requester = await get_auth(request)
     if not await record_matches_rule(app, c, record, c.rule("authRule"), requester.record):

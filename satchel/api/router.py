@@ -31,9 +31,11 @@ from satchel.api import (
     static,
 )
 from satchel.api.middleware import SatchelMiddleware
+from satchel.api.rate_limit import check_rate_limit
+from satchel.api.request import get_app
 from satchel.api.responses import error_response
 from satchel.core.body_limits import batch_body_limit, record_body_limit
-from satchel.errors import NotFoundError
+from satchel.errors import ApiError, NotFoundError
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -41,8 +43,10 @@ if TYPE_CHECKING:
 __all__ = ["build_asgi", "routes"]
 
 
-def route(path: str, handler: Callable[[Request], Awaitable[Response]], methods: list[str]) -> Route:
-    return ApiRoute(path, Endpoint(handler), methods=methods)
+def route(path: str, handler: Callable[[Request], Awaitable[Response]], methods: list[str],
+          tags: tuple[str, ...] = ()) -> Route:
+    """``tags``: the rate-limit tags of a ``{collection}`` route (``list``, ``auth``…)."""
+    return ApiRoute(path, Endpoint(handler, path, tags), methods=methods)
 
 
 def routes() -> list[Route]:
@@ -59,15 +63,17 @@ def routes() -> list[Route]:
         route(f"{c}/{{collection}}", collections.update_collection, methods=["PATCH"]),
         route(f"{c}/{{collection}}", collections.delete_collection, methods=["DELETE"]),
         route(f"{c}/{{collection}}/truncate", collections.truncate_collection, methods=["DELETE"]),
-        route(f"{c}/{{collection}}/auth-with-password", record_auth.auth_with_password, methods=["POST"]),
-        route(f"{c}/{{collection}}/auth-refresh", record_auth.auth_refresh, methods=["POST"]),
+        route(f"{c}/{{collection}}/auth-with-password", record_auth.auth_with_password, methods=["POST"],
+              tags=("authWithPassword", "auth")),
+        route(f"{c}/{{collection}}/auth-refresh", record_auth.auth_refresh, methods=["POST"], tags=("authRefresh",)),
         *record_routes(),
         *auth_routes(),
         route("/api/realtime", realtime.set_subscriptions, methods=["POST"]),
         route("/api/settings", settings.get_settings, methods=["GET"]),
         route("/api/settings", settings.patch_settings, methods=["PATCH"]),
         route("/api/settings/test/s3", settings_s3.test_s3, methods=["POST"]),
-        route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"]),
+        route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"],
+              tags=("file",)),
         # registered last, like PocketBase's static catch-all
         route("/{path:path}", static.serve_public, methods=["GET"]),
     ]
@@ -77,11 +83,11 @@ def record_routes() -> list[Route]:
     """Records CRUD and batch (spec 03)."""
     c = "/api/collections/{collection}/records"
     return [
-        route(c, records.list_records, methods=["GET"]),
-        route(c, records.create_record, methods=["POST"]),
-        route(f"{c}/{{id}}", records.view_record, methods=["GET"]),
-        route(f"{c}/{{id}}", records.update_record, methods=["PATCH"]),
-        route(f"{c}/{{id}}", records.delete_record, methods=["DELETE"]),
+        route(c, records.list_records, methods=["GET"], tags=("list",)),
+        route(c, records.create_record, methods=["POST"], tags=("create",)),
+        route(f"{c}/{{id}}", records.view_record, methods=["GET"], tags=("view",)),
+        route(f"{c}/{{id}}", records.update_record, methods=["PATCH"], tags=("update",)),
+        route(f"{c}/{{id}}", records.delete_record, methods=["DELETE"], tags=("delete",)),
         route(f"{c}/{{id}}/external-auths", external_auths.list_external_auths, methods=["GET"]),
         route(f"{c}/{{id}}/external-auths/{{provider}}", external_auths.unlink_external_auth, methods=["DELETE"]),
         route("/api/batch", batch.batch, methods=["POST"]),
@@ -93,20 +99,22 @@ def auth_routes() -> list[Route]:
     c = "/api/collections/{collection}"
     ra, em = record_auth, record_auth_email
     return [
-        route(f"{c}/auth-methods", ra.auth_methods, methods=["GET"]),
-        route(f"{c}/request-otp", ra.request_otp, methods=["POST"]),
-        route(f"{c}/auth-with-otp", ra.auth_with_otp, methods=["POST"]),
-        route(f"{c}/auth-anonymously", record_auth_anonymous.auth_anonymously, methods=["POST"]),
-        route(f"{c}/anonymous-upgrade", record_auth_anonymous.anonymous_upgrade, methods=["POST"]),
+        route(f"{c}/auth-methods", ra.auth_methods, methods=["GET"], tags=("listAuthMethods",)),
+        route(f"{c}/request-otp", ra.request_otp, methods=["POST"], tags=("requestOTP",)),
+        route(f"{c}/auth-with-otp", ra.auth_with_otp, methods=["POST"], tags=("authWithOTP", "auth")),
+        route(f"{c}/auth-anonymously", record_auth_anonymous.auth_anonymously, methods=["POST"],
+              tags=("authAnonymously", "auth")),
+        route(f"{c}/anonymous-upgrade", record_auth_anonymous.anonymous_upgrade, methods=["POST"],
+              tags=("anonymousUpgrade",)),
         route(f"{c}/impersonate/{{id}}", ra.impersonate, methods=["POST"]),
-        route(f"{c}/auth-with-oauth2", oauth2.auth_with_oauth2, methods=["POST"]),
+        route(f"{c}/auth-with-oauth2", oauth2.auth_with_oauth2, methods=["POST"], tags=("authWithOAuth2", "auth")),
         route("/api/oauth2-redirect", oauth2.oauth2_redirect, methods=["GET", "POST"]),
-        route(f"{c}/request-verification", em.request_verification, methods=["POST"]),
-        route(f"{c}/confirm-verification", em.confirm_verification, methods=["POST"]),
-        route(f"{c}/request-password-reset", em.request_password_reset, methods=["POST"]),
-        route(f"{c}/confirm-password-reset", em.confirm_password_reset, methods=["POST"]),
-        route(f"{c}/request-email-change", em.request_email_change, methods=["POST"]),
-        route(f"{c}/confirm-email-change", em.confirm_email_change, methods=["POST"]),
+        route(f"{c}/request-verification", em.request_verification, methods=["POST"], tags=("requestVerification",)),
+        route(f"{c}/confirm-verification", em.confirm_verification, methods=["POST"], tags=("confirmVerification",)),
+        route(f"{c}/request-password-reset", em.request_password_reset, methods=["POST"], tags=("requestPasswordReset",)),
+        route(f"{c}/confirm-password-reset", em.confirm_password_reset, methods=["POST"], tags=("confirmPasswordReset",)),
+        route(f"{c}/request-email-change", em.request_email_change, methods=["POST"], tags=("requestEmailChange",)),
+        route(f"{c}/confirm-email-change", em.confirm_email_change, methods=["POST"], tags=("confirmEmailChange",)),
         route("/api/files/token", ra.file_token_endpoint, methods=["POST"]),
         route("/api/settings/test/email", settings_test.test_email, methods=["POST"]),
         *(Route(path, handler, methods=methods) for path, handler, methods in admins.routes_table()),
@@ -146,13 +154,23 @@ class Endpoint:
     :func:`satchel.api.request.endpoint` already converts every exception.
     """
 
-    __slots__ = ("handler",)
+    __slots__ = ("handler", "pattern", "tags")
 
-    def __init__(self, handler: Callable[[Request], Awaitable[Response]]) -> None:
+    def __init__(self, handler: Callable[[Request], Awaitable[Response]], pattern: str = "",
+                 tags: tuple[str, ...] = ()) -> None:
         self.handler = handler
+        self.pattern = pattern
+        self.tags = tags
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.handler(Request(scope, receive, send))
+        request = Request(scope, receive, send)
+        if get_app(request).settings.current.rate_limits.enabled:  # no coroutine per request while off
+            try:
+                await check_rate_limit(request, self.pattern, self.tags)
+            except ApiError as exc:
+                await error_response(exc)(scope, receive, send)
+                return
+        response = await self.handler(request)
         await response(scope, receive, send)
 
 
@@ -189,9 +207,22 @@ class SatchelASGI:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/api/realtime":
+            if self._app.settings.current.rate_limits.enabled and not await self._stream_allowed(scope, receive, send):
+                return
             await realtime.serve_stream(self._app, scope, receive, send, self._stack.added_headers(scope))
             return
         await self._stack(scope, receive, send)
+
+    async def _stream_allowed(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """The rate limit of the SSE stream (answered with the 429 when exceeded)."""
+        try:
+            await check_rate_limit(Request(scope, receive, send), "/api/realtime")
+        except ApiError as exc:
+            response = error_response(exc)
+            response.raw_headers.extend(self._stack.added_headers(scope))
+            await response(scope, receive, send)
+            return False
+        return True
 
 
 def build_asgi(app: App) -> SatchelASGI:

@@ -1,0 +1,72 @@
+"""``settings.rateLimits`` applied to requests, as PocketBase's rate-limit middleware.
+
+Every route is checked against the labels ``"<METHOD> <path>"`` and ``"<path>"``;
+collection routes (records, files, auth flows) first try their tags:
+``"<collection>:<tag>"`` for each tag, then ``"*:<tag>"``.  The first matching
+rule (audience ``""``, or ``@guest``/``@auth`` by the caller) counts the request
+per client IP; past ``maxRequests`` in ``duration`` seconds the answer is 429
+``Too Many Requests.``.  Nothing is checked while the limits are disabled (the
+default), for superusers, or for ``excludedIPs``.  A settings change resets all
+counters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+
+from satchel.api.record_auth import client_ip, ip_in_list
+from satchel.api.request import get_app, get_auth
+from satchel.core.settings import RateLimitsConfig
+from satchel.errors import ApiError
+from satchel.tools.rate_limit import RateLimiters
+
+if TYPE_CHECKING:
+    from satchel.app import App
+
+__all__ = ["check_rate_limit", "rate_limiters"]
+
+STATE_KEY = "rate_limiters"
+AUTH_AUDIENCES = ("", "@auth")
+GUEST_AUDIENCES = ("", "@guest")
+
+
+def rate_limiters(app: App, config: RateLimitsConfig) -> RateLimiters:
+    """The app's counters for ``config``; new ones when the settings were replaced."""
+    held = app.state.get(STATE_KEY)
+    if held is None or held[0] is not config:
+        held = app.state[STATE_KEY] = (config, RateLimiters())
+    limiters: RateLimiters = held[1]
+    return limiters
+
+
+async def check_rate_limit(request: Request, pattern: str, tags: tuple[str, ...] = ()) -> None:
+    """Raise the 429 when the request exceeds its rule (``pattern``: the route's path
+    pattern, ``tags``: a collection route's)."""
+    app = get_app(request)
+    config = app.settings.current.rate_limits
+    if not config.enabled:
+        return
+    auth = await get_auth(request)
+    if auth.is_superuser:
+        return
+    ip = client_ip(request)
+    if not ip or (config.excluded_ips and ip_in_list(ip, config.excluded_ips)):
+        return
+    path_labels = [f"{request.method} {request.url.path}", request.url.path]
+    collection = app.registry.get(request.path_params["collection"]) if tags else None
+    audiences = GUEST_AUDIENCES if auth.is_guest else AUTH_AUDIENCES
+    if collection is None:
+        labels, limiter_id = path_labels, ""
+    else:
+        labels = [*(f"{collection.name}:{t}" for t in tags), *(f"*:{t}" for t in tags), *path_labels]
+        # per collection and route, as PocketBase's collection rate limits
+        limiter_id = collection.id + pattern + "".join(tags)
+    rule = config.find_rule(labels, audiences)
+    if rule is None:
+        return
+    limiter_id = (limiter_id or rule.label) + rule.audience
+    if not rate_limiters(app, config).allow(limiter_id, ip, rule.max_requests, rule.duration):
+        raise ApiError(429)
+
