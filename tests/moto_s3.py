@@ -45,7 +45,8 @@ def _moto_command(port: int) -> list[str]:
 
 @pytest.fixture(scope="session")
 def moto_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoS3]:
-    pytest.importorskip("moto", reason="moto[server] is in the test extra")
+    import moto.server  # noqa: F401  (moto[server] is in the test extra: fail, never skip, without it)
+
     port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     with log.open("wb") as out:

@@ -3,11 +3,25 @@ SIGTERM at the end, which must be a clean exit (status 0) within a few seconds."
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, start_serve, stop_serve
+
+JS = Path(__file__).parent / "js"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def node_sdks() -> None:
+    """The SDK tests need node and the npm packages `make test` installs: a missing one
+    fails the run instead of skipping the tests."""
+    assert shutil.which("node"), "node is missing: install Node.js 20"
+    for package in ("pocketbase", "pocketbase-legacy", "eventsource"):
+        installed = (JS / "node_modules" / package).exists()
+        assert installed, f"npm package {package} missing: run `make test` (or npm ci in {JS})"
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -24,9 +23,6 @@ from tests.auth_support import Inbox, free_port, make_user, smtp_server, text_of
 JS = Path(__file__).parent / "js"
 EMAIL, PASSWORD = "admin@example.com", "1234567890"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (JS / "node_modules" / "pocketbase").exists(), reason="node SDKs missing"
-)
 
 
 @pytest.fixture

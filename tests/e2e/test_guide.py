@@ -11,16 +11,11 @@ from ``author.name`` filters until the guide's "Everyone can view" rules are set
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
 
-from tests.e2e.serve_support import EMAIL, JS_DIR, LiveServer, run_node, superuser_token
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (JS_DIR / "node_modules" / "pocketbase").exists(), reason="node SDK missing"
-)
+from tests.e2e.serve_support import EMAIL, LiveServer, run_node, superuser_token
 
 NOT_FOUND = {"isClientResponseError": True, "status": 404, "message": "The requested resource wasn't found.", "data": {}}
 PUBLISHED_NEWEST_FIRST = ["Advanced javascript patterns", "Learning Go", "JavaScript Tips", "My First Article"]

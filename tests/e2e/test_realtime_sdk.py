@@ -5,7 +5,6 @@ reconnect after the server drops the stream (a restart on the same port)."""
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,14 +12,10 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 JS = Path(__file__).parent / "js"
 EMAIL, PASSWORD = "admin@example.com", "1234567890"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (JS / "node_modules" / "eventsource").exists(), reason="node SDK missing"
-)
 
 
 def _free_port() -> int:

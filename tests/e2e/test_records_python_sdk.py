@@ -10,12 +10,10 @@ import datetime
 from collections.abc import Iterator
 
 import pytest
+from pocketbase import PocketBase  # PyPI `pocketbase`, in the test extra
+from pocketbase.errors import ClientResponseError
 
 from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer
-
-pocketbase = pytest.importorskip("pocketbase")
-from pocketbase import PocketBase  # noqa: E402
-from pocketbase.errors import ClientResponseError  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,11 @@ it (list, full list, first item, view, create, update, delete, ``pb.filter()``, 
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
 
-from tests.e2e.serve_support import JS_DIR, LiveServer, run_node
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (JS_DIR / "node_modules" / "pocketbase").exists(), reason="node SDK missing"
-)
+from tests.e2e.serve_support import LiveServer, run_node
 
 NOT_FOUND = {"isClientResponseError": True, "status": 404, "message": "The requested resource wasn't found.", "data": {}}
 QUOTED = "O'Reilly \"quoted\""
