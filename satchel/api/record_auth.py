@@ -54,10 +54,10 @@ __all__ = [
     "auth_with_otp",
     "auth_with_password",
     "client_ip",
-    "ip_in_list",
     "file_token_endpoint",
     "finish_auth",
     "impersonate",
+    "ip_in_list",
     "issue_auth_token",
     "request_otp",
 ]
