@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JS     := tests/e2e/js
 JS_STAMP := $(JS)/node_modules/.installed
+# the dashboard tests drive Debian's Chromium (Playwright never downloads a browser here)
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: serve test lint unit bench clean
 
@@ -20,6 +22,10 @@ $(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
 	cd $(JS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(JS_STAMP)
 
+$(CHROMIUM):
+	command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium)
+	test -x $(CHROMIUM) || { echo "chromium is not at $(CHROMIUM)"; exit 1; }
+
 serve: $(STAMP)
 	$(VENV)/bin/satchel serve --http=127.0.0.1:8090 --dir=pb_data
 
@@ -31,7 +37,7 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest
 
-test: $(STAMP) $(JS_STAMP) lint
+test: $(STAMP) $(JS_STAMP) $(CHROMIUM) lint
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -16,6 +16,7 @@ from satchel.api import (
     admins,
     batch,
     collections,
+    dashboard,
     external_auths,
     files,
     health,
@@ -74,6 +75,8 @@ def routes() -> list[Route]:
         route("/api/settings/test/s3", settings_s3.test_s3, methods=["POST"]),
         route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"],
               tags=("file",)),
+        route("/_", dashboard.dashboard_redirect, methods=["GET"]),
+        route("/_/{path:path}", dashboard.serve_dashboard, methods=["GET"]),
         # registered last, like PocketBase's static catch-all
         route("/{path:path}", static.serve_public, methods=["GET"]),
     ]

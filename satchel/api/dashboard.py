@@ -1,0 +1,97 @@
+"""The admin dashboard at ``/_/``: the hand-written files of ``satchel/ui/assets``.
+
+A single-page app: any ``/_/<path>`` that is not one of its files answers
+``index.html`` (PocketBase 0.40.6 answers 404 there; see docs/compatibility.md).
+The files are read once per process; every answer carries an ``ETag`` and
+``Cache-Control: no-cache`` so a browser revalidates instead of running a stale
+script after an upgrade.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from satchel.api.request import endpoint
+from satchel.errors import NotFoundError
+
+__all__ = ["dashboard_redirect", "serve_dashboard"]
+
+PREFIX = "/_/"
+INDEX = "index.html"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml; charset=utf-8",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+# The dashboard only talks to its own origin and never needs inline script or eval.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    body: bytes
+    content_type: str
+    etag: str
+
+
+def _content_type(name: str) -> str:
+    dot = name.rfind(".")
+    return CONTENT_TYPES.get(name[dot:].lower() if dot >= 0 else "", "application/octet-stream")
+
+
+@cache
+def assets() -> dict[str, Asset]:
+    """Every file of the assets folder by its name, read once per process."""
+    folder = resources.files("satchel").joinpath("ui", "assets")
+    found: dict[str, Asset] = {}
+    for entry in folder.iterdir():
+        if entry.is_file() and not entry.name.startswith("."):
+            body = entry.read_bytes()
+            etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+            found[entry.name] = Asset(body, _content_type(entry.name), etag)
+    return found
+
+
+def _refused(rel: str) -> bool:
+    """A path that tries to leave the folder (``..``, a backslash, a NUL) is refused outright."""
+    return any(part in ("..", ".") for part in rel.split("/")) or "\\" in rel or "\x00" in rel
+
+
+def _answer(request: Request, asset: Asset) -> Response:
+    headers = {"cache-control": "no-cache", "etag": asset.etag, "content-security-policy": CSP}
+    if asset.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(asset.body, 200, headers, asset.content_type)
+
+
+@endpoint
+async def serve_dashboard(request: Request) -> Response:
+    rel = str(request.scope["path"])[len(PREFIX):]
+    if _refused(rel):
+        raise NotFoundError("File not found.")
+    if rel == INDEX:  # as PocketBase: the index has one address
+        return RedirectResponse(PREFIX, status_code=301)
+    files = assets()
+    asset = files.get(rel)  # the folder is flat: a name with "/" is never a file
+    if asset is None:
+        asset = files.get(INDEX)
+    if asset is None:
+        raise NotFoundError("The dashboard is not installed.")
+    return _answer(request, asset)
+
+
+@endpoint
+async def dashboard_redirect(request: Request) -> Response:
+    query = request.url.query
+    return RedirectResponse(PREFIX + ("?" + query if query else ""), status_code=301)

@@ -1,0 +1,122 @@
+// #/collections: the collections sidebar and the records table of the selected one.
+
+import { api, listCollections } from "./api.js";
+import { clear, h, summary } from "./dom.js";
+import { openRecordForm } from "./record-form.js";
+import { openCollectionEditor } from "./collection-editor.js";
+
+const PER_PAGE = 40;
+
+export function visibleFields(collection) {
+  return collection.fields.filter((f) => !f.hidden && f.name !== "id");
+}
+
+function sidebar(collections, selected, go) {
+  const item = (c) =>
+    h("li", null, h("a", { href: "#/collections?collection=" + encodeURIComponent(c.name), class: c.name === selected ? "active" : null, "data-collection": c.name },
+      h("span", { class: "name" }, c.name), h("span", { class: "badge" }, c.type)));
+  const own = collections.filter((c) => !c.system);
+  const system = collections.filter((c) => c.system);
+  return h(
+    "aside",
+    { class: "sidebar" },
+    h("button", { type: "button", class: "btn wide", id: "new-collection", onclick: () => openCollectionEditor(null, collections, go) }, "+ New collection"),
+    h("h2", null, "Collections"),
+    own.length ? h("ul", { class: "nav-list" }, own.map(item)) : h("p", { class: "muted small" }, "No collections yet."),
+    h("h2", null, "System"),
+    h("ul", { class: "nav-list system" }, system.map(item)),
+  );
+}
+
+function sortHeader(field, sort, params, go) {
+  const state = sort === field ? "asc" : sort === "-" + field ? "desc" : "";
+  const next = state === "asc" ? "-" + field : field;
+  const arrow = state === "asc" ? " ▲" : state === "desc" ? " ▼" : "";
+  return h("th", null, h("button", { type: "button", class: "sort", "data-sort": field, "aria-sort": state ? (state === "asc" ? "ascending" : "descending") : null,
+    onclick: () => go("collections", { ...params, sort: next, page: 1 }) }, field + arrow));
+}
+
+function cell(collection, field, record) {
+  const value = record[field.name];
+  if (field.type === "bool") return h("td", { class: "bool" }, value ? "✓" : "–");
+  return h("td", { title: summary(value, 2000) }, summary(value));
+}
+
+function recordsTable(collection, result, params, go, reload) {
+  const fields = visibleFields(collection);
+  const sort = params.sort || "";
+  const readOnly = collection.type === "view";
+  const rows = result.items.map((record) =>
+    h("tr", { "data-id": record.id, class: readOnly ? null : "clickable", onclick: readOnly ? null : () => openRecordForm(collection, record, reload) },
+      h("td", { class: "mono" }, record.id), fields.map((f) => cell(collection, f, record))));
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h("table", { class: "records" },
+      h("thead", null, h("tr", null, sortHeader("id", sort, params, go), fields.map((f) => sortHeader(f.name, sort, params, go)))),
+      h("tbody", null, rows.length ? rows : h("tr", null, h("td", { colspan: fields.length + 1, class: "muted empty" }, "No records found.")))),
+  );
+}
+
+function pager(result, params, go) {
+  const pages = Math.max(result.totalPages, 1);
+  const to = (page) => () => go("collections", { ...params, page });
+  return h(
+    "div",
+    { class: "pager" },
+    h("button", { type: "button", class: "btn-plain", id: "prev-page", disabled: result.page <= 1, onclick: to(result.page - 1) }, "← Previous"),
+    h("span", { id: "page-info" }, `Page ${result.page} of ${pages} · ${result.totalItems} record${result.totalItems === 1 ? "" : "s"}`),
+    h("button", { type: "button", class: "btn-plain", id: "next-page", disabled: result.page >= pages, onclick: to(result.page + 1) }, "Next →"),
+  );
+}
+
+function searchBar(params, go) {
+  const input = h("input", { type: "search", name: "filter", value: params.filter || "", placeholder: "Filter, e.g. title ~ 'abc' && created > '2024-01-01'", "aria-label": "Filter" });
+  return h("form", { class: "search", onsubmit: (event) => {
+    event.preventDefault();
+    go("collections", { ...params, filter: input.value.trim(), page: 1 });
+  } }, input, h("button", { type: "submit", class: "btn-plain" }, "Search"),
+  params.filter ? h("button", { type: "button", class: "btn-plain", onclick: () => go("collections", { ...params, filter: "", page: 1 }) }, "Clear") : null);
+}
+
+async function loadRecords(area, collection, params, go) {
+  const reload = () => loadRecords(area, collection, params, go);
+  const query = { page: params.page || 1, perPage: PER_PAGE, sort: params.sort, filter: params.filter };
+  try {
+    const result = await api("GET", `/api/collections/${encodeURIComponent(collection.name)}/records`, { query });
+    clear(area, recordsTable(collection, result, params, go, reload), pager(result, params, go));
+  } catch (err) {
+    clear(area, h("p", { class: "notice error", role: "alert" }, err.message));
+  }
+}
+
+function collectionView(collection, collections, params, go) {
+  const area = h("div", { class: "records-area" }, h("p", { class: "muted" }, "Loading records…"));
+  const reload = () => loadRecords(area, collection, params, go);
+  const header = h(
+    "div",
+    { class: "page-head" },
+    h("h1", null, collection.name, " ", h("span", { class: "badge" }, collection.type)),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "btn-plain", id: "edit-collection", onclick: () => openCollectionEditor(collection, collections, go) }, "Edit collection"),
+      collection.type === "view" ? null : h("button", { type: "button", class: "btn", id: "new-record", onclick: () => openRecordForm(collection, null, reload) }, "+ New record")),
+  );
+  reload();
+  return [header, searchBar(params, go), area];
+}
+
+export function collectionsPage(searchParams, go) {
+  const params = Object.fromEntries(searchParams.entries());
+  const main = h("section", { class: "content" }, h("p", { class: "muted" }, "Loading…"));
+  const layout = h("div", { class: "with-sidebar" }, h("aside", { class: "sidebar" }), main);
+  listCollections()
+    .then((collections) => {
+      const selected = collections.find((c) => c.name === params.collection || c.id === params.collection);
+      layout.firstChild.replaceWith(sidebar(collections, selected?.name, go));
+      if (selected) clear(main, collectionView(selected, collections, params, go));
+      else if (params.collection) clear(main, h("p", { class: "notice error" }, `There is no collection "${params.collection}".`));
+      else clear(main, h("div", { class: "placeholder" }, h("h1", null, "Collections"), h("p", { class: "muted" }, "Pick a collection on the left, or create a new one.")));
+    })
+    .catch((err) => clear(main, h("p", { class: "notice error", role: "alert" }, err.message)));
+  return layout;
+}

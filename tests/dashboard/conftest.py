@@ -1,0 +1,15 @@
+"""Fixtures of the dashboard tests: one Chromium per test module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.dashboard.dashboard_support import Browser, chromium_browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium_browser() as b:
+        yield b
