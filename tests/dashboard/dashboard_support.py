@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.serve_support import LiveServer, start_serve, stop_serve
+from tests.e2e.serve_support import serving
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -35,17 +35,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 AUTH_KEY = "__pb_superuser_auth__"
 TIMEOUT_MS = 10_000
-
-
-@contextmanager
-def serving(data_dir: Path) -> Iterator[LiveServer]:
-    """``satchel serve`` on ``data_dir`` for a block; it must exit 0 on SIGTERM afterwards."""
-    server = start_serve(data_dir)
-    try:
-        yield server
-    finally:
-        status = stop_serve(server)
-        assert status == 0, f"satchel serve did not exit cleanly on SIGTERM ({status}):\n{server.stderr}"
 
 
 def require_chromium() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, start_serve, stop_serve
+from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, serving
 
 JS = Path(__file__).parent / "js"
 
@@ -30,9 +30,5 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     created = satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={data}")
     assert created.returncode == 0, created.stderr
     assert created.stdout.strip() == f'Successfully saved superuser "{EMAIL}"!'
-    server = start_serve(data)
-    try:
+    with serving(data) as server:
         yield server
-    finally:
-        status = stop_serve(server)
-        assert status == 0, f"satchel serve did not exit cleanly on SIGTERM ({status}):\n{server.stderr}"

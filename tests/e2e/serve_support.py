@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,3 +157,14 @@ def run_node(script: str, base: str, env: dict[str, str] | None = None, timeout:
     assert lines, f"node {script} printed nothing:\n{r.stderr}"
     out: dict[str, Any] = json.loads(lines[-1])
     return out
+
+
+@contextmanager
+def serving(data_dir: Path) -> Iterator[LiveServer]:
+    """``satchel serve`` on ``data_dir`` for a block; it must exit 0 on SIGTERM afterwards."""
+    server = start_serve(data_dir)
+    try:
+        yield server
+    finally:
+        status = stop_serve(server)
+        assert status == 0, f"satchel serve did not exit cleanly on SIGTERM ({status}):\n{server.stderr}"
