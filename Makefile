@@ -10,7 +10,7 @@ JS_STAMP := $(JS)/node_modules/.installed
 # the dashboard tests drive Debian's Chromium (Playwright never downloads a browser here)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve test lint unit bench clean
+.PHONY: serve test lint unit bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test: $(STAMP) $(JS_STAMP) $(CHROMIUM) lint
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# an hour of mixed load with restarts (SIGTERM and kill -9), RSS and open files sampled; not in CI
+soak: $(STAMP)
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) $(JS)/node_modules .pytest_cache .mypy_cache .ruff_cache
