@@ -120,7 +120,7 @@ def auth_routes() -> list[Route]:
         route(f"{c}/confirm-email-change", em.confirm_email_change, methods=["POST"], tags=("confirmEmailChange",)),
         route("/api/files/token", ra.file_token_endpoint, methods=["POST"]),
         route("/api/settings/test/email", settings_test.test_email, methods=["POST"]),
-        *(Route(path, handler, methods=methods) for path, handler, methods in admins.routes_table()),
+        *(admins.LegacyRoute(path, handler, methods=methods) for path, handler, methods in admins.routes_table()),
     ]
 
 
