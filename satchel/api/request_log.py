@@ -50,7 +50,9 @@ class RequestLogMiddleware:
         self.satchel = satchel
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] == "OPTIONS" or self.satchel.settings.current.logs.max_days <= 0:
+        if scope["type"] != "http" or scope["method"] == "OPTIONS" or (
+            self.satchel.settings.current.logs.max_days <= 0 and scope["path"] != "/api/settings"
+        ):  # logs off: nothing to note, unless this request may turn them on (and is then logged)
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
@@ -91,6 +93,7 @@ class RequestLogMiddleware:
         query = scope.get("query_string", b"")
         url = (raw_path + b"?" + query if query else raw_path).decode("latin-1")
         client = scope.get("client")
+        settings = self.satchel.settings.current
         facts = RequestFacts(
             method=scope["method"],
             url=url,
@@ -98,7 +101,8 @@ class RequestLogMiddleware:
             exec_ms=exec_ms,
             peer=client[0] if client else "",
             headers=Headers(scope=scope),
-            proxy=self.satchel.settings.current.trusted_proxy,
+            proxy=settings.trusted_proxy,
+            config=settings.logs,
             auth=auth.collection.name if auth.collection is not None else "",
             auth_id=str(auth.record.get("id", "")) if auth.record is not None else "",
             error=error,

@@ -67,6 +67,8 @@ class RequestFacts:
     peer: str
     headers: HeaderLookup
     proxy: TrustedProxyConfig
+    #: ``settings.logs`` when the request ended (``logIP``/``logAuthId`` apply as of then)
+    config: LogsConfig
     auth: str = ""
     auth_id: str = ""
     error: str | None = None
@@ -83,8 +85,9 @@ def _header(headers: HeaderLookup, name: str) -> str:
     return values[0] if values else ""
 
 
-def request_entry(facts: RequestFacts, config: LogsConfig) -> LogEntry:
+def request_entry(facts: RequestFacts) -> LogEntry:
     """The ``type: "request"`` entry of one finished request (level 8 when it failed)."""
+    config = facts.config
     url = _cut(facts.url, MAX_URL)
     data: dict[str, Any] = {
         "type": "request",

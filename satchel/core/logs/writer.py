@@ -91,7 +91,7 @@ class LogWriter:
         if not items:
             return 0
         config = self.config()
-        rows = [to_row(request_entry(i, config) if isinstance(i, RequestFacts) else i, config.max_data_size)
+        rows = [to_row(request_entry(i) if isinstance(i, RequestFacts) else i, config.max_data_size)
                 for i in items]
 
         def insert(tx: Tx) -> None:
