@@ -78,9 +78,7 @@ class RequestLogMiddleware:
     async def _finish(self, scope: Scope, status: int, start: float, body: bytes) -> None:
         if status < 400 and _quiet_on_success(scope["path"]):
             return
-        await self._record(scope, status, (time.perf_counter() - start) * 1000, body)
-
-    async def _record(self, scope: Scope, status: int, exec_ms: float, body: bytes) -> None:
+        exec_ms = (time.perf_counter() - start) * 1000
         failed = status >= 400
         error: str | None = None
         details: Any = None
@@ -88,15 +86,17 @@ class RequestLogMiddleware:
             error = _error_message(body) or INTERNAL_ERROR
             exc = scope.get(ERROR_KEY)
             details = error_details(exc) if exc is not None else None
-        auth = await self._auth(scope)
+        state = scope.get("state")
+        auth: AuthState | None = state.get("auth") if state else None
+        if auth is None:
+            auth = await self._unchecked_auth(scope)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
-        url = (raw_path + b"?" + query if query else raw_path).decode("latin-1")
         client = scope.get("client")
         settings = self.satchel.settings.current
         facts = RequestFacts(
             method=scope["method"],
-            url=url,
+            url=(raw_path + b"?" + query if query else raw_path).decode("latin-1"),
             status=status,
             exec_ms=exec_ms,
             peer=client[0] if client else "",
@@ -111,13 +111,10 @@ class RequestLogMiddleware:
         )
         self.satchel.logs.request(facts, failed)
 
-    async def _auth(self, scope: Scope) -> AuthState:
-        """The caller as the handler saw it; a token the handler never looked at is
-        checked here, as PocketBase loads it for every request."""
-        state = scope.get("state") or {}
-        cached: AuthState | None = state.get("auth")
-        if cached is not None:
-            return cached
+    @staticmethod
+    async def _unchecked_auth(scope: Scope) -> AuthState:
+        """A token the handler never looked at is checked here, as PocketBase loads it
+        for every request."""
         if not any(key == b"authorization" for key, _ in scope["headers"]):
             return AuthState()
         try:
