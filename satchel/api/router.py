@@ -50,6 +50,15 @@ def route(path: str, handler: Callable[[Request], Awaitable[Response]], methods:
     return ApiRoute(path, Endpoint(handler, path, tags), methods=methods)
 
 
+def admin_routes() -> list[Route]:
+    """The legacy ``/api/admins/*``: limited as their v0.40 ``_superusers`` twins (same tags,
+    same counters), their 429 in the v0.22 error body."""
+    return [
+        ApiRoute(path, Endpoint(handler, twin, tags, admins.SUPERUSERS, admins.legacy_error), methods=methods)
+        for path, handler, methods, tags, twin in admins.routes_table()
+    ]
+
+
 def routes() -> list[Route]:
     c = "/api/collections"
     return [
@@ -120,7 +129,7 @@ def auth_routes() -> list[Route]:
         route(f"{c}/confirm-email-change", em.confirm_email_change, methods=["POST"], tags=("confirmEmailChange",)),
         route("/api/files/token", ra.file_token_endpoint, methods=["POST"]),
         route("/api/settings/test/email", settings_test.test_email, methods=["POST"]),
-        *(Route(path, handler, methods=methods) for path, handler, methods in admins.routes_table()),
+        *admin_routes(),
     ]
 
 
@@ -157,21 +166,24 @@ class Endpoint:
     :func:`satchel.api.request.endpoint` already converts every exception.
     """
 
-    __slots__ = ("handler", "pattern", "tags")
+    __slots__ = ("collection", "error", "handler", "pattern", "tags")
 
     def __init__(self, handler: Callable[[Request], Awaitable[Response]], pattern: str = "",
-                 tags: tuple[str, ...] = ()) -> None:
+                 tags: tuple[str, ...] = (), collection: str = "",
+                 error: Callable[[ApiError], Response] = error_response) -> None:
         self.handler = handler
         self.pattern = pattern
         self.tags = tags
+        self.collection = collection
+        self.error = error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
         if get_app(request).settings.current.rate_limits.enabled:  # no coroutine per request while off
             try:
-                await check_rate_limit(request, self.pattern, self.tags)
+                await check_rate_limit(request, self.pattern, self.tags, self.collection)
             except ApiError as exc:
-                await error_response(exc)(scope, receive, send)
+                await self.error(exc)(scope, receive, send)
                 return
         response = await self.handler(request)
         await response(scope, receive, send)

@@ -64,3 +64,11 @@ def test_crud(client: TestClient) -> None:
                        json={"identity": "a2@example.com", "password": "0987654321"}).status_code == 200
     assert client.delete(f"/api/admins/{new_id}", headers=auth).status_code == 204
     assert client.get("/api/admins").status_code == 401
+
+
+def test_wrong_method_is_pocketbase_404(client: TestClient) -> None:
+    # 0.40.6 has no /api/admins at all: any method there is its 404 (was uvicorn's plain-text 500)
+    for method in ("PUT", "DELETE"):
+        r = client.request(method, "/api/admins")
+        assert r.status_code == 404
+        assert r.json() == {"data": {}, "message": "The requested resource wasn't found.", "status": 404}
