@@ -35,6 +35,7 @@ from satchel.core.auth.record_tokens import auth_token, file_token
 from satchel.core.auth.rows import system_collection, update_auth_record
 from satchel.core.auth.rule_check import record_matches_rule
 from satchel.core.collections import Collection
+from satchel.core.logs import real_ip
 from satchel.core.mail import get_mailer, send_template
 from satchel.core.picking import pick_fields
 from satchel.core.records import check_password, public_record
@@ -97,26 +98,10 @@ def auth_response(c: Collection, record: Mapping[str, Any], token: str, meta: An
 # -- request details ---------------------------------------------------------------
 
 
-def _valid_ip(value: str) -> str:
-    try:
-        ip = ipaddress.ip_address(value.strip())
-    except ValueError:
-        return ""
-    return ip.exploded if ip.version == 6 else str(ip)
-
-
 def client_ip(request: Request) -> str:
-    """PocketBase's ``RealIP()``: trusted proxy headers (last occurrence, rightmost
-    or leftmost valid IP), else the TCP peer."""
-    proxy = get_app(request).settings.current.trusted_proxy
-    for name in proxy.headers:
-        values = request.headers.getlist(name)
-        if not values:
-            continue
-        ips = [ip for ip in (_valid_ip(part) for part in values[-1].split(",")) if ip]
-        if ips:
-            return ips[0] if proxy.use_leftmost_ip else ips[-1]
-    return request.client.host if request.client else ""
+    """PocketBase's ``RealIP()`` (trusted proxy headers, else the TCP peer)."""
+    peer = request.client.host if request.client else ""
+    return real_ip(peer, request.headers, get_app(request).settings.current.trusted_proxy)
 
 
 def ip_in_list(ip: str, allowed: list[str]) -> bool:
