@@ -71,7 +71,6 @@ class CronScheduler:
         self._lock = threading.Lock()  # add/remove may come from worker threads (settings saves)
         self._tick: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- registration (the API Python hooks use) ---------------------------
 
@@ -124,8 +123,12 @@ class CronScheduler:
         task.add_done_callback(self._running.discard)
 
     def start(self) -> None:
-        if self._tick is None:
-            self._tick = asyncio.get_running_loop().create_task(self._ticker(), name="cron-ticker")
+        """Start ticking on the running loop, unless a live loop already ticks (a second
+        ASGI lifespan of the same App, e.g. two test clients, leaves the first one owner)."""
+        tick = self._tick
+        if tick is not None and not tick.done() and not tick.get_loop().is_closed():
+            return
+        self._tick = asyncio.get_running_loop().create_task(self._ticker(), name="cron-ticker")
 
     async def _ticker(self) -> None:
         while True:
@@ -135,20 +138,27 @@ class CronScheduler:
             self.run_due(next_minute)
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Stop ticking and give running jobs ``grace`` seconds before cancelling them."""
-        if self._tick is not None:
-            self._tick.cancel()
-            await asyncio.gather(self._tick, return_exceptions=True)
+        """Stop ticking and give running jobs ``grace`` seconds before cancelling them.
+
+        Only the loop that started the ticker stops it (see :meth:`start`)."""
+        loop = asyncio.get_running_loop()
+        tick = self._tick
+        if tick is not None and tick.get_loop() is not loop:
+            return
+        if tick is not None:
+            tick.cancel()
+            await asyncio.gather(tick, return_exceptions=True)
             self._tick = None
-        if self._running:
-            _, pending = await asyncio.wait(set(self._running), timeout=grace)
+        running = {t for t in self._running if t.get_loop() is loop}
+        if running:
+            _, pending = await asyncio.wait(running, timeout=grace)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
     @property
     def started(self) -> bool:
-        return self._tick is not None
+        return self._tick is not None and not self._tick.done()
 
 
 async def run_job(job: CronJob) -> None:
