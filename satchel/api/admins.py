@@ -1,9 +1,9 @@
 """The legacy v0.22 admin API (spec 11 Part B) backed by ``_superusers`` records.
 
-Only these routes issue and accept the old ``type:"admin"`` token (claims
-``{exp, id, type}``, key = tokenKey + ``_superusers`` authToken secret), so SDK
-0.21's ``pb.admins.*`` and ``authStore.isAdmin`` work while SDK 0.28 keeps using
-``/api/collections/_superusers/...``.  Errors use the v0.22 body
+These routes issue the old ``type:"admin"`` token (claims ``{exp, id, type}``,
+see :mod:`satchel.core.auth.legacy_admin`), which every superuser route accepts
+too, so SDK 0.21's ``pb.admins.*`` and ``authStore.isAdmin`` work while SDK 0.28
+keeps using ``/api/collections/_superusers/...``.  Errors use the v0.22 body
 ``{"code","message","data"}``.  List supports page/perPage/skipTotal (filter and
 sort are not applied).
 """
@@ -19,10 +19,10 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.request import authenticate_token, get_app, read_body
+from satchel.api.request import get_app, get_auth, read_body
+from satchel.core.auth.legacy_admin import admin_token
 from satchel.core.auth.record_tokens import find_record_by_token, password_reset_token
 from satchel.core.auth.rows import delete_row, update_auth_record
-from satchel.core.auth.tokens import TokenError, create_token, secret_key_for, verify
 from satchel.core.collections import Collection
 from satchel.core.mail import get_mailer, send_template
 from satchel.core.records import check_password, row_to_record
@@ -71,49 +71,10 @@ def admin_json(record: Mapping[str, Any]) -> dict[str, Any]:
             "avatar": 0, "email": record.get("email", "")}
 
 
-def admin_token(c: Collection, record: Mapping[str, Any]) -> str:
-    secret, duration = secret_key_for(c.options, "auth")
-    return create_token({"id": record["id"], "type": "admin"}, str(record.get("tokenKey") or "") + secret, duration)
-
-
-def _raw_token(request: Request) -> str:
-    header = request.headers.get("authorization", "").strip()
-    return header[7:].strip() if header[:7].lower() == "bearer " else header
-
-
 async def current_admin(request: Request) -> dict[str, Any] | None:
     """A superuser from a legacy ``admin`` token or a v0.40 superuser ``auth`` token."""
-    app = get_app(request)
-    token = _raw_token(request)
-    if not token:
-        return None
-    c = _superusers(app)
-    try:
-        claims = _admin_claims(token)
-    except TokenError:
-        return None
-    if claims.get("type") == "admin":
-        record = await app.records.find_auth_record(c, str(claims.get("id") or ""))
-        secret, _ = secret_key_for(c.options, "auth")
-        if record is None or not secret:
-            return None
-        try:
-            verify(token, str(record.get("tokenKey") or "") + secret)
-        except TokenError:
-            return None
-        return record
-    state = await authenticate_token(app, token, ("auth",))
+    state = await get_auth(request)
     return state.record if state.is_superuser else None
-
-
-def _admin_claims(token: str) -> dict[str, Any]:
-    import jwt
-
-    try:
-        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False, "verify_exp": True})
-    except jwt.PyJWTError as exc:
-        raise TokenError(str(exc)) from exc
-    return claims
 
 
 async def _require_admin(request: Request) -> dict[str, Any]:
