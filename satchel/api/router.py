@@ -16,6 +16,7 @@ from satchel.api import (
     admins,
     batch,
     collections,
+    crons,
     dashboard,
     external_auths,
     files,
@@ -82,6 +83,8 @@ def routes() -> list[Route]:
         route("/api/settings", settings.get_settings, methods=["GET"]),
         route("/api/settings", settings.patch_settings, methods=["PATCH"]),
         route("/api/settings/test/s3", settings_s3.test_s3, methods=["POST"]),
+        route("/api/crons", crons.list_crons, methods=["GET"]),
+        route("/api/crons/{id}", crons.run_cron, methods=["POST"]),
         route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"],
               tags=("file",)),
         route("/_", dashboard.dashboard_redirect, methods=["GET"]),
@@ -212,6 +215,7 @@ class SatchelASGI:
 
         @asynccontextmanager
         async def lifespan(_: object) -> AsyncIterator[None]:
+            app.cron.start()
             yield
             await app.aclose()
 
