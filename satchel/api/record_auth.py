@@ -28,6 +28,7 @@ from satchel.api.request import (
 from satchel.api.responses import json_response, ordered_json_response
 from satchel.core.auth import oauth2 as oauth2_core
 from satchel.core.auth.anonymous import anonymous_enabled
+from satchel.core.auth.legacy_admin import admin_token
 from satchel.core.auth.mfa import check_mfa
 from satchel.core.auth.origins import track_origin
 from satchel.core.auth.otp import create_otp, delete_otp, get_limiter, new_otp_code, otp_matches
@@ -338,7 +339,9 @@ async def auth_refresh(request: Request) -> Response:
     assert auth.record is not None and auth.collection is not None and auth.token_claims is not None
     if auth.collection.id != c.id:
         raise ForbiddenError(f"The request requires auth record from {auth.collection.name} collection.")
-    token = auth_token(c, auth.record) if auth.token_claims.get("refreshable") else _raw_token(request)
+    # a 0.22 admin token is traded for a v0.40 one: this is the v0.40 route
+    refresh = auth.token_claims.get("refreshable") or auth.legacy_admin
+    token = auth_token(c, auth.record) if refresh else _raw_token(request)
     return await finish_auth(request, c, auth.record, "", token=token)
 
 
@@ -365,6 +368,8 @@ async def impersonate(request: Request) -> Response:
 async def file_token_endpoint(request: Request) -> Response:
     auth = await require_auth(request)
     assert auth.collection is not None and auth.record is not None
+    if auth.legacy_admin:  # what 0.22 gave an admin: its own file token shape
+        return json_response({"token": admin_token(auth.collection, auth.record, "file")})
     return json_response({"token": file_token(auth.collection, auth.record)})
 
 

@@ -12,7 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from satchel.core.logs import INFO, LogEntry, LogService, LogWriter, delete_old_logs, format_created, logs_cleanup
+from satchel.core.logs import (
+    INFO,
+    LogEntry,
+    LogService,
+    LogWriter,
+    delete_old_logs,
+    format_created,
+    logs_cleanup,
+)
 from satchel.core.settings import LogsConfig
 from satchel.store.bootstrap import create_aux_tables
 from satchel.store.database import Database
