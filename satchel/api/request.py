@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from satchel.app import App
 
 __all__ = [
+    "ERROR_KEY",
     "AuthState",
     "endpoint",
     "get_app",
@@ -43,6 +44,8 @@ __all__ = [
 log = logging.getLogger("satchel.api")
 Handler = Callable[[Request], Awaitable[Response]]
 SUPERUSERS = "_superusers"
+#: scope key of the exception a handler ended with (read by the request log)
+ERROR_KEY = "satchel.error"
 _NUMBER_RE = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 
 
@@ -80,13 +83,15 @@ def endpoint(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except ApiError as exc:
+            request.scope[ERROR_KEY] = exc  # the request log's "details"
             return error_response(exc)
         except BodyTooLarge:
             response = error_response(TooLargeError())
             response.headers["connection"] = "close"
             return response
-        except Exception:
+        except Exception as exc:
             log.exception("unhandled error in %s %s", request.method, request.url.path)
+            request.scope[ERROR_KEY] = exc
             return error_response(ApiError(500))
 
     wrapped.__name__ = handler.__name__
