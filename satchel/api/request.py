@@ -24,6 +24,7 @@ from satchel.api.responses import error_response
 from satchel.core.auth.tokens import TokenError, unverified_claims, verify
 from satchel.core.collections import Collection
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
+from satchel.store.errors import WriteFailed
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -82,6 +83,9 @@ def endpoint(handler: Handler) -> Handler:
             response = error_response(TooLargeError())
             response.headers["connection"] = "close"
             return response
+        except WriteFailed:
+            # rolled back and logged by the store; PocketBase's answer to a failed write
+            return error_response(BadRequestError())
         except Exception:
             log.exception("unhandled error in %s %s", request.method, request.url.path)
             return error_response(ApiError(500))
