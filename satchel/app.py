@@ -12,6 +12,7 @@ from satchel.config import Config
 from satchel.core.bootstrap import bootstrap_data_dir
 from satchel.core.collection_service import CollectionService
 from satchel.core.files import FileService
+from satchel.core.ops import CronScheduler, register_builtin_jobs
 from satchel.core.pb_config import apply_pb_config
 from satchel.core.records import RecordStore
 from satchel.core.registry import CollectionRegistry, load_collections
@@ -40,9 +41,13 @@ class App:
         self.files = FileService(config.data_dir / "storage", lambda: self.settings.current.s3)
         self.collections.on_deleted = lambda c: self.files.delete_collection_files(c.id)
         self.state: dict[str, Any] = {}
+        # started by the server's lifespan; hooks add their jobs with app.cron.add(id, expr, fn)
+        self.cron = CronScheduler()
+        register_builtin_jobs(self.cron, self.db, self.aux_db, self.registry, lambda: self.settings.current)
 
     async def aclose(self) -> None:
-        """Stop background work owned by services (mail sends in flight)."""
+        """Stop background work owned by services (cron jobs, mail sends in flight)."""
+        await self.cron.stop()
         mailer = self.state.get("mailer")
         if mailer is not None:
             await mailer.aclose()

@@ -28,6 +28,7 @@ from satchel.api.request import (
 from satchel.api.responses import json_response, ordered_json_response
 from satchel.core.auth import oauth2 as oauth2_core
 from satchel.core.auth.anonymous import anonymous_enabled
+from satchel.core.auth.legacy_admin import admin_token
 from satchel.core.auth.mfa import check_mfa
 from satchel.core.auth.origins import track_origin
 from satchel.core.auth.otp import create_otp, delete_otp, get_limiter, new_otp_code, otp_matches
@@ -35,6 +36,7 @@ from satchel.core.auth.record_tokens import auth_token, file_token
 from satchel.core.auth.rows import system_collection, update_auth_record
 from satchel.core.auth.rule_check import record_matches_rule
 from satchel.core.collections import Collection
+from satchel.core.logs import real_ip
 from satchel.core.mail import get_mailer, send_template
 from satchel.core.picking import pick_fields
 from satchel.core.records import check_password, public_record
@@ -97,26 +99,10 @@ def auth_response(c: Collection, record: Mapping[str, Any], token: str, meta: An
 # -- request details ---------------------------------------------------------------
 
 
-def _valid_ip(value: str) -> str:
-    try:
-        ip = ipaddress.ip_address(value.strip())
-    except ValueError:
-        return ""
-    return ip.exploded if ip.version == 6 else str(ip)
-
-
 def client_ip(request: Request) -> str:
-    """PocketBase's ``RealIP()``: trusted proxy headers (last occurrence, rightmost
-    or leftmost valid IP), else the TCP peer."""
-    proxy = get_app(request).settings.current.trusted_proxy
-    for name in proxy.headers:
-        values = request.headers.getlist(name)
-        if not values:
-            continue
-        ips = [ip for ip in (_valid_ip(part) for part in values[-1].split(",")) if ip]
-        if ips:
-            return ips[0] if proxy.use_leftmost_ip else ips[-1]
-    return request.client.host if request.client else ""
+    """PocketBase's ``RealIP()`` (trusted proxy headers, else the TCP peer)."""
+    peer = request.client.host if request.client else ""
+    return real_ip(peer, request.headers, get_app(request).settings.current.trusted_proxy)
 
 
 def ip_in_list(ip: str, allowed: list[str]) -> bool:
@@ -353,7 +339,9 @@ async def auth_refresh(request: Request) -> Response:
     assert auth.record is not None and auth.collection is not None and auth.token_claims is not None
     if auth.collection.id != c.id:
         raise ForbiddenError(f"The request requires auth record from {auth.collection.name} collection.")
-    token = auth_token(c, auth.record) if auth.token_claims.get("refreshable") else _raw_token(request)
+    # a 0.22 admin token is traded for a v0.40 one: this is the v0.40 route
+    refresh = auth.token_claims.get("refreshable") or auth.legacy_admin
+    token = auth_token(c, auth.record) if refresh else _raw_token(request)
     return await finish_auth(request, c, auth.record, "", token=token)
 
 
@@ -380,6 +368,8 @@ async def impersonate(request: Request) -> Response:
 async def file_token_endpoint(request: Request) -> Response:
     auth = await require_auth(request)
     assert auth.collection is not None and auth.record is not None
+    if auth.legacy_admin:  # what 0.22 gave an admin: its own file token shape
+        return json_response({"token": admin_token(auth.collection, auth.record, "file")})
     return json_response({"token": file_token(auth.collection, auth.record)})
 
 

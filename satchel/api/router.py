@@ -16,6 +16,7 @@ from satchel.api import (
     admins,
     batch,
     collections,
+    crons,
     dashboard,
     external_auths,
     files,
@@ -50,6 +51,15 @@ def route(path: str, handler: Callable[[Request], Awaitable[Response]], methods:
     return ApiRoute(path, Endpoint(handler, path, tags), methods=methods)
 
 
+def admin_routes() -> list[Route]:
+    """The legacy ``/api/admins/*``: limited as their v0.40 ``_superusers`` twins (same tags,
+    same counters), their 429 in the v0.22 error body."""
+    return [
+        ApiRoute(path, Endpoint(handler, twin, tags, admins.SUPERUSERS, admins.legacy_error), methods=methods)
+        for path, handler, methods, tags, twin in admins.routes_table()
+    ]
+
+
 def routes() -> list[Route]:
     c = "/api/collections"
     return [
@@ -73,6 +83,8 @@ def routes() -> list[Route]:
         route("/api/settings", settings.get_settings, methods=["GET"]),
         route("/api/settings", settings.patch_settings, methods=["PATCH"]),
         route("/api/settings/test/s3", settings_s3.test_s3, methods=["POST"]),
+        route("/api/crons", crons.list_crons, methods=["GET"]),
+        route("/api/crons/{id}", crons.run_cron, methods=["POST"]),
         route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"],
               tags=("file",)),
         route("/_", dashboard.dashboard_redirect, methods=["GET"]),
@@ -120,7 +132,7 @@ def auth_routes() -> list[Route]:
         route(f"{c}/confirm-email-change", em.confirm_email_change, methods=["POST"], tags=("confirmEmailChange",)),
         route("/api/files/token", ra.file_token_endpoint, methods=["POST"]),
         route("/api/settings/test/email", settings_test.test_email, methods=["POST"]),
-        *(Route(path, handler, methods=methods) for path, handler, methods in admins.routes_table()),
+        *admin_routes(),
     ]
 
 
@@ -157,21 +169,24 @@ class Endpoint:
     :func:`satchel.api.request.endpoint` already converts every exception.
     """
 
-    __slots__ = ("handler", "pattern", "tags")
+    __slots__ = ("collection", "error", "handler", "pattern", "tags")
 
     def __init__(self, handler: Callable[[Request], Awaitable[Response]], pattern: str = "",
-                 tags: tuple[str, ...] = ()) -> None:
+                 tags: tuple[str, ...] = (), collection: str = "",
+                 error: Callable[[ApiError], Response] = error_response) -> None:
         self.handler = handler
         self.pattern = pattern
         self.tags = tags
+        self.collection = collection
+        self.error = error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
         if get_app(request).settings.current.rate_limits.enabled:  # no coroutine per request while off
             try:
-                await check_rate_limit(request, self.pattern, self.tags)
+                await check_rate_limit(request, self.pattern, self.tags, self.collection)
             except ApiError as exc:
-                await error_response(exc)(scope, receive, send)
+                await self.error(exc)(scope, receive, send)
                 return
         response = await self.handler(request)
         await response(scope, receive, send)
@@ -200,6 +215,7 @@ class SatchelASGI:
 
         @asynccontextmanager
         async def lifespan(_: object) -> AsyncIterator[None]:
+            app.cron.start()
             yield
             await app.aclose()
 

@@ -186,6 +186,12 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._write_pool, lambda: fn(*args))
 
+    def optimize(self) -> None:
+        """Truncate the WAL and let SQLite refresh its planner statistics (the daily cron)."""
+        with self._write_lock:
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            self._writer.execute("PRAGMA optimize")
+
     def close(self) -> None:
         if self._closed:
             return
