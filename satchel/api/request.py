@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from satchel.app import App
 
 __all__ = [
+    "ERROR_KEY",
     "AuthState",
     "endpoint",
     "get_app",
@@ -44,6 +45,8 @@ __all__ = [
 log = logging.getLogger("satchel.api")
 Handler = Callable[[Request], Awaitable[Response]]
 SUPERUSERS = "_superusers"
+#: scope key of the exception a handler ended with (read by the request log)
+ERROR_KEY = "satchel.error"
 _NUMBER_RE = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 
 
@@ -81,6 +84,7 @@ def endpoint(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except ApiError as exc:
+            request.scope[ERROR_KEY] = exc  # the request log's "details"
             return error_response(exc)
         except BodyTooLarge:
             response = error_response(TooLargeError())
@@ -89,8 +93,9 @@ def endpoint(handler: Handler) -> Handler:
         except WriteFailed:
             # rolled back and logged by the store; PocketBase's answer to a failed write
             return error_response(BadRequestError())
-        except Exception:
+        except Exception as exc:
             log.exception("unhandled error in %s %s", request.method, request.url.path)
+            request.scope[ERROR_KEY] = exc
             return error_response(ApiError(500))
 
     wrapped.__name__ = handler.__name__

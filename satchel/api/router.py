@@ -21,6 +21,7 @@ from satchel.api import (
     external_auths,
     files,
     health,
+    logs,
     oauth2,
     realtime,
     record_auth,
@@ -35,6 +36,7 @@ from satchel.api import (
 from satchel.api.middleware import SatchelMiddleware
 from satchel.api.rate_limit import check_rate_limit
 from satchel.api.request import get_app
+from satchel.api.request_log import RequestLogMiddleware
 from satchel.api.responses import error_response
 from satchel.core.body_limits import batch_body_limit, record_body_limit
 from satchel.errors import ApiError, NotFoundError
@@ -83,6 +85,7 @@ def routes() -> list[Route]:
         route("/api/settings", settings.get_settings, methods=["GET"]),
         route("/api/settings", settings.patch_settings, methods=["PATCH"]),
         route("/api/settings/test/s3", settings_s3.test_s3, methods=["POST"]),
+        *logs_routes(),
         route("/api/crons", crons.list_crons, methods=["GET"]),
         route("/api/crons/{id}", crons.run_cron, methods=["POST"]),
         route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"],
@@ -91,6 +94,16 @@ def routes() -> list[Route]:
         route("/_/{path:path}", dashboard.serve_dashboard, methods=["GET"]),
         # registered last, like PocketBase's static catch-all
         route("/{path:path}", static.serve_public, methods=["GET"]),
+    ]
+
+
+def logs_routes() -> list[Route]:
+    """Request and application logs (spec 12 §3)."""
+    return [
+        route("/api/logs", logs.list_logs_endpoint, methods=["GET"]),
+        route("/api/logs", logs.delete_logs, methods=["DELETE"]),
+        route("/api/logs/stats", logs.log_stats_endpoint, methods=["GET"]),
+        route("/api/logs/{id}", logs.view_log, methods=["GET"]),
     ]
 
 
@@ -220,7 +233,8 @@ class SatchelASGI:
             await app.aclose()
 
         router = Router(routes=routes(), default=_not_found, lifespan=lifespan)
-        self._stack = SatchelMiddleware(router, origins=app.config.origins, limit_for=body_limit_for(app))
+        self._middleware = SatchelMiddleware(router, origins=app.config.origins, limit_for=body_limit_for(app))
+        self._stack = RequestLogMiddleware(self._middleware, app)
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -228,7 +242,7 @@ class SatchelASGI:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/api/realtime":
             if self._app.settings.current.rate_limits.enabled and not await self._stream_allowed(scope, receive, send):
                 return
-            await realtime.serve_stream(self._app, scope, receive, send, self._stack.added_headers(scope))
+            await realtime.serve_stream(self._app, scope, receive, send, self._middleware.added_headers(scope))
             return
         await self._stack(scope, receive, send)
 
@@ -238,7 +252,7 @@ class SatchelASGI:
             await check_rate_limit(Request(scope, receive, send), "/api/realtime")
         except ApiError as exc:
             response = error_response(exc)
-            response.raw_headers.extend(self._stack.added_headers(scope))
+            response.raw_headers.extend(self._middleware.added_headers(scope))
             await response(scope, receive, send)
             return False
         return True
