@@ -25,6 +25,7 @@ from satchel.core.auth.legacy_admin import admin_claims, admin_key
 from satchel.core.auth.tokens import TokenError, unverified_claims, verify
 from satchel.core.collections import Collection
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
+from satchel.store.errors import WriteFailed
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -90,6 +91,9 @@ def endpoint(handler: Handler) -> Handler:
             response = error_response(TooLargeError())
             response.headers["connection"] = "close"
             return response
+        except WriteFailed:
+            # rolled back and logged by the store; PocketBase's answer to a failed write
+            return error_response(BadRequestError())
         except Exception as exc:
             log.exception("unhandled error in %s %s", request.method, request.url.path)
             request.scope[ERROR_KEY] = exc
