@@ -14,6 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from satchel.api import (
     admins,
+    backups,
     batch,
     collections,
     crons,
@@ -76,6 +77,12 @@ def routes() -> list[Route]:
         route("/api/settings/test/s3", settings_s3.test_s3, methods=["POST"]),
         route("/api/crons", crons.list_crons, methods=["GET"]),
         route("/api/crons/{id}", crons.run_cron, methods=["POST"]),
+        route("/api/backups", backups.list_backups, methods=["GET"]),
+        route("/api/backups", backups.create_backup, methods=["POST"]),
+        route("/api/backups/upload", backups.upload_backup, methods=["POST"]),
+        route("/api/backups/{key}", backups.download_backup, methods=["GET", "HEAD"]),
+        route("/api/backups/{key}", backups.delete_backup, methods=["DELETE"]),
+        route("/api/backups/{key}/restore", backups.restore_backup, methods=["POST"]),
         route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"],
               tags=("file",)),
         route("/_", dashboard.dashboard_redirect, methods=["GET"]),
