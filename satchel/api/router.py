@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = ["build_asgi", "routes"]
 
+BACKUP_UPLOAD_LIMIT = 1 << 40
+
 
 def route(path: str, handler: Callable[[Request], Awaitable[Response]], methods: list[str],
           tags: tuple[str, ...] = ()) -> Route:
@@ -140,6 +142,8 @@ def body_limit_for(app: App) -> Callable[[str, str], int | None]:
     def limit(method: str, path: str) -> int | None:
         if path == "/api/batch":
             return batch_body_limit(app.settings.current.batch.max_body_size)
+        if path == "/api/backups/upload":
+            return BACKUP_UPLOAD_LIMIT  # PocketBase sets none; uploads spool to disk
         parts = path.split("/")
         # /api/collections/{c}/records[/{id}]
         if len(parts) in (5, 6) and parts[1:3] == ["api", "collections"] and parts[4] == "records":
