@@ -31,6 +31,7 @@ from satchel.api import (
     settings,
     settings_s3,
     settings_test,
+    sql,
     static,
 )
 from satchel.api.middleware import SatchelMiddleware
@@ -85,6 +86,7 @@ def routes() -> list[Route]:
         route("/api/backups/{key}", backups.download_backup, methods=["GET", "HEAD"]),
         route("/api/backups/{key}", backups.delete_backup, methods=["DELETE"]),
         route("/api/backups/{key}/restore", backups.restore_backup, methods=["POST"]),
+        route("/api/sql", sql.run_sql, methods=["POST"]),
         route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"],
               tags=("file",)),
         route("/_", dashboard.dashboard_redirect, methods=["GET"]),
