@@ -6,12 +6,14 @@ the ASGI application (``satchel.api.build_asgi``) serves it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from satchel.config import Config
 from satchel.core.bootstrap import bootstrap_data_dir
 from satchel.core.collection_service import CollectionService
 from satchel.core.files import FileService
+from satchel.core.logs import AppLogHandler, LogService
 from satchel.core.ops import (
     BackupService,
     CronScheduler,
@@ -54,6 +56,9 @@ class App:
         self.files = FileService(config.data_dir / "storage", lambda: self.settings.current.s3)
         self.collections.on_deleted = lambda c: self.files.delete_collection_files(c.id)
         self.state: dict[str, Any] = {}
+        self.logs = LogService(self.aux_db, lambda: self.settings.current.logs)
+        self._log_handler = AppLogHandler(self.logs)
+        logging.getLogger("satchel").addHandler(self._log_handler)
         # started by the server's lifespan; hooks add their jobs with app.cron.add(id, expr, fn)
         self.cron = CronScheduler()
         register_builtin_jobs(self.cron, self.db, self.aux_db, self.registry, lambda: self.settings.current)
@@ -89,6 +94,8 @@ class App:
             await mailer.aclose()
 
     def close(self) -> None:
+        logging.getLogger("satchel").removeHandler(self._log_handler)
+        self.logs.close()  # writes every queued entry before the aux database closes
         self.files.close()
         self.db.close()
         self.aux_db.close()

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.records import MISSING_COLLECTION, MISSING_WRITE_COLLECTION, first_values
+from satchel.api.records import MISSING_COLLECTION, MISSING_WRITE_COLLECTION, first_values, write_or_fail
 from satchel.api.request import AuthState, endpoint, get_app, get_auth, is_form
 from satchel.api.responses import json_response
 from satchel.core.collections import Collection
@@ -208,7 +208,7 @@ async def batch(request: Request) -> Response:
         return results
 
     try:
-        results = await app.db.write(run)
+        results = await write_or_fail(app, run, FAILED)
     except _ItemFailed as failed:
         failure = {
             "code": "batch_request_failed",

@@ -25,11 +25,13 @@ from satchel.core.auth.legacy_admin import admin_claims, admin_key
 from satchel.core.auth.tokens import TokenError, unverified_claims, verify
 from satchel.core.collections import Collection
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
+from satchel.store.errors import WriteFailed
 
 if TYPE_CHECKING:
     from satchel.app import App
 
 __all__ = [
+    "ERROR_KEY",
     "AuthState",
     "endpoint",
     "get_app",
@@ -43,6 +45,8 @@ __all__ = [
 log = logging.getLogger("satchel.api")
 Handler = Callable[[Request], Awaitable[Response]]
 SUPERUSERS = "_superusers"
+#: scope key of the exception a handler ended with (read by the request log)
+ERROR_KEY = "satchel.error"
 _NUMBER_RE = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 
 
@@ -80,13 +84,18 @@ def endpoint(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except ApiError as exc:
+            request.scope[ERROR_KEY] = exc  # the request log's "details"
             return error_response(exc)
         except BodyTooLarge:
             response = error_response(TooLargeError())
             response.headers["connection"] = "close"
             return response
-        except Exception:
+        except WriteFailed:
+            # rolled back and logged by the store; PocketBase's answer to a failed write
+            return error_response(BadRequestError())
+        except Exception as exc:
             log.exception("unhandled error in %s %s", request.method, request.url.path)
+            request.scope[ERROR_KEY] = exc
             return error_response(ApiError(500))
 
     wrapped.__name__ = handler.__name__
