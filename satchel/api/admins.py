@@ -115,14 +115,14 @@ async def auth_with_password(request: Request) -> Response:
     ok = await asyncio.to_thread(check_password, str(body["password"]), hashed or None)
     if record is None or not ok:
         raise ApiError(400, "Failed to authenticate.")
-    return _json({"token": admin_token(c, record), "admin": admin_json(record)})
+    return _json({"admin": admin_json(record), "token": admin_token(c, record)})
 
 
 @legacy_endpoint
 async def auth_refresh(request: Request) -> Response:
     admin = await _require_admin(request)
     c = _superusers(get_app(request))
-    return _json({"token": admin_token(c, admin), "admin": admin_json(admin)})
+    return _json({"admin": admin_json(admin), "token": admin_token(c, admin)})
 
 
 @legacy_endpoint
