@@ -271,7 +271,7 @@ async def _thumb(request: Request, collection_id: str, f: FileField, storage: St
         return None
     key = thumb_key(collection_id, record_id, filename, size.text)
     original = file_key(collection_id, record_id, filename)
-    made = await get_app(request).files.ensure_thumb(storage, original, key, size)
+    made = await get_app(request).files.ensure_thumb(storage, original, key, size, info.content_type)
     return None if made is None else (key, made, f"{size.text}_{filename}")
 
 
