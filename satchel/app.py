@@ -25,6 +25,9 @@ from satchel.store.dialect import SqliteDialect
 __all__ = ["App"]
 
 
+MAIL_GRACE = 3.0  # seconds a clean stop waits for pending mails
+
+
 class App:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -55,6 +58,8 @@ class App:
         await self.cron.stop()
         mailer = self.state.get("mailer")
         if mailer is not None:
+            # a clean stop lets the mails of requests already answered go out
+            await mailer.drain(MAIL_GRACE)
             await mailer.aclose()
 
     def close(self) -> None:

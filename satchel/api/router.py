@@ -57,7 +57,9 @@ def admin_routes() -> list[Route]:
     """The legacy ``/api/admins/*``: limited as their v0.40 ``_superusers`` twins (same tags,
     same counters), their 429 in the v0.22 error body."""
     return [
-        ApiRoute(path, Endpoint(handler, twin, tags, admins.SUPERUSERS, admins.legacy_error), methods=methods)
+        # a wrong method answers 0.22's 404 body, not v0.40's
+        admins.LegacyRoute(path, Endpoint(handler, twin, tags, admins.SUPERUSERS, admins.legacy_error),
+                           methods=methods)
         for path, handler, methods, tags, twin in admins.routes_table()
     ]
 

@@ -272,14 +272,40 @@ class Mailer:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def later(self, work: Callable[[], Awaitable[None]], name: str) -> asyncio.Task[None]:
+        """Run ``work`` (a lookup, then maybe a send) after the handler has answered.
+
+        The requests that mail an account (password reset, verification) answer
+        the same whether the account exists or not; doing the lookup and the mail
+        here keeps the answer's timing from telling them apart."""
+
+        async def run() -> None:
+            try:
+                await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the client already has its answer
+                log.exception("background %s failed", name)
+
+        task = asyncio.get_running_loop().create_task(run(), name=f"mail-work:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     @property
     def pending(self) -> int:
         return len(self._tasks)
 
     async def drain(self, timeout: float | None = None) -> None:
-        """Wait for the background sends (tests, graceful shutdown)."""
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=timeout)
+        """Wait for the background work and sends, including the sends that work
+        started meanwhile (tests, graceful shutdown)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self._tasks:
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return
+            await asyncio.wait(list(self._tasks), timeout=left)
 
     async def aclose(self) -> None:
         """Cancel what is still being sent (shutdown)."""
