@@ -64,6 +64,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="override the mode's seconds per round")
     parser.add_argument("--subscribers", type=int, help="override the realtime subscriber count")
     parser.add_argument("--connections", type=int, help="override the idle realtime connection count")
+    parser.add_argument("--logs", choices=("on", "off"), default="on",
+                        help="request logs (settings.logs.maxDays 5, the default, or 0) during the workloads")
     parser.add_argument("--profile", default="", help="py-spy record Satchel during this workload's first round")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/results/<date>-<mode>.json)")
     parser.add_argument("--list", action="store_true", help="list workloads and exit")
@@ -165,6 +167,16 @@ class Bench:
                 + ("; ".join(report.errors))[:300])
             self.targets[server.name] = Target(server.name, server.host, server.port, report.user_token,
                                                report.superuser_token, report.cover_file)
+
+    def set_logs(self) -> None:
+        """``--logs off``: every server stops writing request logs (``maxDays: 0``)."""
+        if self.args.logs == "on":
+            return
+        for server in self.servers:
+            token = self.targets[server.name].superuser_token
+            r = httpx.patch(f"{server.base}/api/settings", json={"logs": {"maxDays": 0}},
+                            headers={"Authorization": token}, timeout=30)
+            say(f"{server.name}: request logs off ({r.status_code})")
 
     # -- workloads ---------------------------------------------------------------------------
     def run_http(self, workload: Workload) -> None:
@@ -336,7 +348,7 @@ class Bench:
             steps: list[Callable[[], None]] = []
             needs_data = self.only - {"startup", "idle-rss", "rss-after-load"}
             if needs_data:
-                steps.append(self.seed_all)
+                steps += [self.seed_all, self.set_logs]
             steps += [partial(self.run_http, w) for w in HTTP_WORKLOADS if w.name in self.only]
             if "realtime-fanout" in self.only:
                 steps.append(self.run_fanout)
@@ -361,7 +373,7 @@ class Bench:
             "idle_connections": self.mode.idle_connections,
             "sizes": vars(self.mode.sizes), "servers": [k.name for k in self.kinds],
             "pocketbase_version": PB_VERSION if len(self.kinds) > 1 else None,
-            "load_generator": "wrk" if self.wrk else "python", "pinned": pinned,
+            "load_generator": "wrk" if self.wrk else "python", "pinned": pinned, "logs": self.args.logs,
             "seed": {name: vars(r) | {"user_token": bool(r.user_token), "superuser_token": bool(r.superuser_token)}
                      for name, r in self.seeds.items()},
             "elapsed_s": round(time.time() - started, 1), "log": self.log,

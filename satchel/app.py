@@ -6,12 +6,15 @@ the ASGI application (``satchel.api.build_asgi``) serves it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from satchel.config import Config
 from satchel.core.bootstrap import bootstrap_data_dir
 from satchel.core.collection_service import CollectionService
 from satchel.core.files import FileService
+from satchel.core.logs import AppLogHandler, LogService
+from satchel.core.ops import CronScheduler, register_builtin_jobs
 from satchel.core.pb_config import apply_pb_config
 from satchel.core.records import RecordStore
 from satchel.core.registry import CollectionRegistry, load_collections
@@ -40,14 +43,23 @@ class App:
         self.files = FileService(config.data_dir / "storage", lambda: self.settings.current.s3)
         self.collections.on_deleted = lambda c: self.files.delete_collection_files(c.id)
         self.state: dict[str, Any] = {}
+        self.logs = LogService(self.aux_db, lambda: self.settings.current.logs)
+        self._log_handler = AppLogHandler(self.logs)
+        logging.getLogger("satchel").addHandler(self._log_handler)
+        # started by the server's lifespan; hooks add their jobs with app.cron.add(id, expr, fn)
+        self.cron = CronScheduler()
+        register_builtin_jobs(self.cron, self.db, self.aux_db, self.registry, lambda: self.settings.current)
 
     async def aclose(self) -> None:
-        """Stop background work owned by services (mail sends in flight)."""
+        """Stop background work owned by services (cron jobs, mail sends in flight)."""
+        await self.cron.stop()
         mailer = self.state.get("mailer")
         if mailer is not None:
             await mailer.aclose()
 
     def close(self) -> None:
+        logging.getLogger("satchel").removeHandler(self._log_handler)
+        self.logs.close()  # writes every queued entry before the aux database closes
         self.files.close()
         self.db.close()
         self.aux_db.close()

@@ -171,8 +171,18 @@ def banner(app: App) -> str:
     return "\n".join(lines)
 
 
+def _console_log() -> None:
+    """The server's own warnings (open files near the limit) on stderr, in PocketBase's
+    line format, besides the app's log store that every ``satchel.*`` record reaches."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y/%m/%d %H:%M:%S"))
+        log.addHandler(handler)
+
+
 def run_server(app: App) -> None:
     read_timeout = read_timeout_from_env(os.environ)
+    _console_log()
     host, port = app.config.host_port
     sockets = bind_sockets(host, port)
     fd_limit = raise_nofile_limit()

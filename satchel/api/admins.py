@@ -1,9 +1,9 @@
 """The legacy v0.22 admin API (spec 11 Part B) backed by ``_superusers`` records.
 
-Only these routes issue and accept the old ``type:"admin"`` token (claims
-``{exp, id, type}``, key = tokenKey + ``_superusers`` authToken secret), so SDK
-0.21's ``pb.admins.*`` and ``authStore.isAdmin`` work while SDK 0.28 keeps using
-``/api/collections/_superusers/...``.  Errors use the v0.22 body
+These routes issue the old ``type:"admin"`` token (claims ``{exp, id, type}``,
+see :mod:`satchel.core.auth.legacy_admin`), which every superuser route accepts
+too, so SDK 0.21's ``pb.admins.*`` and ``authStore.isAdmin`` work while SDK 0.28
+keeps using ``/api/collections/_superusers/...``.  Errors use the v0.22 body
 ``{"code","message","data"}``.  List supports page/perPage/skipTotal (filter and
 sort are not applied).
 """
@@ -11,6 +11,7 @@ sort are not applied).
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,20 +20,23 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.request import authenticate_token, get_app, read_body
+from satchel.api.middleware import BodyTooLarge
+from satchel.api.record_auth_email import recently_sent
+from satchel.api.request import get_app, get_auth, read_body
+from satchel.core.auth.legacy_admin import admin_token
 from satchel.core.auth.record_tokens import find_record_by_token, password_reset_token
 from satchel.core.auth.rows import delete_row, update_auth_record
-from satchel.core.auth.tokens import TokenError, create_token, secret_key_for, verify
 from satchel.core.collections import Collection
 from satchel.core.mail import get_mailer, send_template
 from satchel.core.records import check_password, row_to_record
-from satchel.errors import ApiError, ValidationError, error_tree_to_dict, sentenize
+from satchel.errors import ApiError, TooLargeError, ValidationError, error_tree_to_dict, sentenize
 
 if TYPE_CHECKING:
     from satchel.app import App
 
-__all__ = ["routes_table"]
+__all__ = ["SUPERUSERS", "legacy_error", "routes_table"]
 
+log = logging.getLogger("satchel.api")
 SUPERUSERS = "_superusers"
 ADMIN_MIN_PASSWORD, ADMIN_MAX_PASSWORD = 10, 72
 
@@ -41,7 +45,7 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status, media_type="application/json")
 
 
-def _legacy_error(err: ApiError) -> Response:
+def legacy_error(err: ApiError) -> Response:
     return _json({"code": err.status, "message": sentenize(err.message), "data": error_tree_to_dict(err.data)},
                  err.status)
 
@@ -50,11 +54,20 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def legacy_endpoint(handler: Handler) -> Handler:
+    """:func:`satchel.api.request.endpoint` with the v0.22 error body."""
+
     async def wrapped(request: Request) -> Response:
         try:
             return await handler(request)
         except ApiError as exc:
-            return _legacy_error(exc)
+            return legacy_error(exc)
+        except BodyTooLarge:
+            response = legacy_error(TooLargeError())
+            response.headers["connection"] = "close"
+            return response
+        except Exception:
+            log.exception("unhandled error in %s %s", request.method, request.url.path)
+            return legacy_error(ApiError(500))
 
     wrapped.__name__ = handler.__name__
     return wrapped
@@ -71,49 +84,10 @@ def admin_json(record: Mapping[str, Any]) -> dict[str, Any]:
             "avatar": 0, "email": record.get("email", "")}
 
 
-def admin_token(c: Collection, record: Mapping[str, Any]) -> str:
-    secret, duration = secret_key_for(c.options, "auth")
-    return create_token({"id": record["id"], "type": "admin"}, str(record.get("tokenKey") or "") + secret, duration)
-
-
-def _raw_token(request: Request) -> str:
-    header = request.headers.get("authorization", "").strip()
-    return header[7:].strip() if header[:7].lower() == "bearer " else header
-
-
 async def current_admin(request: Request) -> dict[str, Any] | None:
     """A superuser from a legacy ``admin`` token or a v0.40 superuser ``auth`` token."""
-    app = get_app(request)
-    token = _raw_token(request)
-    if not token:
-        return None
-    c = _superusers(app)
-    try:
-        claims = _admin_claims(token)
-    except TokenError:
-        return None
-    if claims.get("type") == "admin":
-        record = await app.records.find_auth_record(c, str(claims.get("id") or ""))
-        secret, _ = secret_key_for(c.options, "auth")
-        if record is None or not secret:
-            return None
-        try:
-            verify(token, str(record.get("tokenKey") or "") + secret)
-        except TokenError:
-            return None
-        return record
-    state = await authenticate_token(app, token, ("auth",))
+    state = await get_auth(request)
     return state.record if state.is_superuser else None
-
-
-def _admin_claims(token: str) -> dict[str, Any]:
-    import jwt
-
-    try:
-        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False, "verify_exp": True})
-    except jwt.PyJWTError as exc:
-        raise TokenError(str(exc)) from exc
-    return claims
 
 
 async def _require_admin(request: Request) -> dict[str, Any]:
@@ -141,14 +115,14 @@ async def auth_with_password(request: Request) -> Response:
     ok = await asyncio.to_thread(check_password, str(body["password"]), hashed or None)
     if record is None or not ok:
         raise ApiError(400, "Failed to authenticate.")
-    return _json({"token": admin_token(c, record), "admin": admin_json(record)})
+    return _json({"admin": admin_json(record), "token": admin_token(c, record)})
 
 
 @legacy_endpoint
 async def auth_refresh(request: Request) -> Response:
     admin = await _require_admin(request)
     c = _superusers(get_app(request))
-    return _json({"token": admin_token(c, admin), "admin": admin_json(admin)})
+    return _json({"admin": admin_json(admin), "token": admin_token(c, admin)})
 
 
 @legacy_endpoint
@@ -161,7 +135,8 @@ async def request_password_reset(request: Request) -> Response:
         raise ApiError(400, "An error occurred while validating the submitted data.",
                        {"email": ValidationError("validation_required", "Cannot be blank.")})
     record = await app.records.find_by_field(c, "email", email)
-    if record is not None and email != "__pbinstaller@example.com":
+    # the v0.40 route's two-minute resend guard, with the same memory
+    if record is not None and email != "__pbinstaller@example.com" and not recently_sent(app, "passwordReset", record["id"]):
         token = password_reset_token(c, record)
         get_mailer(app).send_background(send_template(app, c, record, "resetPasswordTemplate", email, {"{TOKEN}": token}))
     return Response(status_code=204)
@@ -315,16 +290,24 @@ async def delete_admin(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def routes_table() -> list[tuple[str, Handler, list[str]]]:
-    a = "/api/admins"
+RouteSpec = tuple[str, Handler, list[str], tuple[str, ...], str]
+
+
+def routes_table() -> list[RouteSpec]:
+    """(path, handler, methods, rate-limit tags, the v0.40 ``_superusers`` route's pattern):
+    each route is limited as its v0.40 twin and shares its counters."""
+    a, c, r = "/api/admins", "/api/collections/{collection}", "/api/collections/{collection}/records"
     return [
-        (f"{a}/auth-with-password", auth_with_password, ["POST"]),
-        (f"{a}/auth-refresh", auth_refresh, ["POST"]),
-        (f"{a}/request-password-reset", request_password_reset, ["POST"]),
-        (f"{a}/confirm-password-reset", confirm_password_reset, ["POST"]),
-        (a, list_admins, ["GET"]),
-        (a, create_admin, ["POST"]),
-        (f"{a}/{{id}}", view_admin, ["GET"]),
-        (f"{a}/{{id}}", update_admin, ["PATCH"]),
-        (f"{a}/{{id}}", delete_admin, ["DELETE"]),
+        (f"{a}/auth-with-password", auth_with_password, ["POST"], ("authWithPassword", "auth"),
+         f"{c}/auth-with-password"),
+        (f"{a}/auth-refresh", auth_refresh, ["POST"], ("authRefresh",), f"{c}/auth-refresh"),
+        (f"{a}/request-password-reset", request_password_reset, ["POST"], ("requestPasswordReset",),
+         f"{c}/request-password-reset"),
+        (f"{a}/confirm-password-reset", confirm_password_reset, ["POST"], ("confirmPasswordReset",),
+         f"{c}/confirm-password-reset"),
+        (a, list_admins, ["GET"], ("list",), r),
+        (a, create_admin, ["POST"], ("create",), r),
+        (f"{a}/{{id}}", view_admin, ["GET"], ("view",), f"{r}/{{id}}"),
+        (f"{a}/{{id}}", update_admin, ["PATCH"], ("update",), f"{r}/{{id}}"),
+        (f"{a}/{{id}}", delete_admin, ["DELETE"], ("delete",), f"{r}/{{id}}"),
     ]

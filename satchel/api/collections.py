@@ -1,17 +1,24 @@
-"""``/api/collections*``: superuser-only management of collections (spec 01 §6)."""
+"""``/api/collections*``: superuser-only management of collections (spec 01 §6).
+
+Collections carry the v0.22 keys ``schema``/``options`` only for legacy clients:
+a request with a 0.22 admin token (SDK 0.21), or a create/update whose body is
+in the v0.22 shape (the guide's curl).  Everyone else gets PocketBase 0.40's body.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.request import endpoint, get_app, is_form, read_body, require_superuser
+from satchel.api.request import AuthState, endpoint, get_app, is_form, read_body, require_superuser
 from satchel.api.responses import no_content, ordered_json_response
 from satchel.core import collection_form as form
 from satchel.core.collection_list import list_collections
 from satchel.core.collections import AUTH, BASE, RULE_KEYS, VIEW
+from satchel.core.legacy import is_legacy_payload
 from satchel.errors import ApiError, BadRequestError, NotFoundError, ValidationError
 
 __all__ = [
@@ -27,27 +34,31 @@ __all__ = [
 ]
 
 
+def _legacy_client(auth: AuthState, body: Mapping[str, Any]) -> bool:
+    return auth.legacy_admin or is_legacy_payload(body)
+
+
 @endpoint
 async def list_collections_endpoint(request: Request) -> Response:
-    await require_superuser(request)
+    auth = await require_superuser(request)
     app = get_app(request)
-    result = await list_collections(app, dict(request.query_params))
+    result = await list_collections(app, dict(request.query_params), legacy_keys=auth.legacy_admin)
     return ordered_json_response(result)
 
 
 @endpoint
 async def get_collection(request: Request) -> Response:
-    await require_superuser(request)
+    auth = await require_superuser(request)
     app = get_app(request)
     c = app.registry.get(request.path_params["collection"])
     if c is None:
         raise NotFoundError()
-    return ordered_json_response(c.to_api_dict())
+    return ordered_json_response(c.to_api_dict(legacy_keys=auth.legacy_admin))
 
 
 @endpoint
 async def create_collection(request: Request) -> Response:
-    await require_superuser(request)
+    auth = await require_superuser(request)
     type_data_error = "Failed to load the collection type data due to invalid formatting."
     body = await read_body(request, invalid_message=type_data_error)
     for key in ("name", "type"):
@@ -59,18 +70,18 @@ async def create_collection(request: Request) -> Response:
             body.setdefault(key, "")
     app = get_app(request)
     created = await app.collections.create(body)
-    return ordered_json_response(created.to_api_dict())
+    return ordered_json_response(created.to_api_dict(legacy_keys=_legacy_client(auth, body)))
 
 
 @endpoint
 async def update_collection(request: Request) -> Response:
-    await require_superuser(request)
+    auth = await require_superuser(request)
     app = get_app(request)
     if app.registry.get(request.path_params["collection"]) is None:
         raise NotFoundError()
     body = await read_body(request, invalid_message="Failed to load the submitted data due to invalid formatting.")
     updated = await app.collections.update(request.path_params["collection"], body)
-    return ordered_json_response(updated.to_api_dict())
+    return ordered_json_response(updated.to_api_dict(legacy_keys=_legacy_client(auth, body)))
 
 
 @endpoint
@@ -116,7 +127,7 @@ async def scaffolds(request: Request) -> Response:
         if type_ == AUTH:
             c.id = random_string(10, "abcdefghijklmnopqrstuvwxyz0123456789")
         form.finalize(c)
-        data = c.to_api_dict(legacy_keys=False)
+        data = c.to_api_dict()
         data["id"] = ""
         out[type_] = data
     return ordered_json_response(out)

@@ -25,7 +25,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.admins import current_admin, legacy_endpoint
+from satchel.api.admins import legacy_endpoint
 from satchel.api.request import get_app, get_auth
 from satchel.core.auth.rows import delete_row, find_rows, system_collection
 from satchel.core.collections import Collection
@@ -63,11 +63,10 @@ async def _authorized(request: Request) -> tuple[App, Collection, str]:
         raise BadRequestError("Unsupported collection type.")
     record_id = str(request.path_params["id"])
     auth = await get_auth(request)
-    if auth.is_superuser:
+    if auth.is_superuser:  # a v0.40 superuser or a legacy ``admin`` token
         pass
     elif auth.record is None or auth.collection is None:
-        if await current_admin(request) is None:  # a legacy ``admin`` token
-            raise ApiError(401, "The request requires admin or record authorization token to be set.")
+        raise ApiError(401, "The request requires admin or record authorization token to be set.")
     elif auth.record.get("id") != record_id or auth.collection.id != c.id:
         raise ForbiddenError("You are not allowed to perform this request.")
     return app, c, record_id

@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.request import endpoint, get_auth
+from satchel.api.record_auth import client_ip
+from satchel.api.request import endpoint, get_app, get_auth
 from satchel.api.responses import ordered_json_response
+from satchel.core.logs import possible_proxy_header
 
 __all__ = ["health"]
-
-PROXY_HEADERS = ("cf-connecting-ip", "fly-client-ip", "x-forwarded-for")
 
 
 @endpoint
@@ -18,11 +18,10 @@ async def health(request: Request) -> Response:
     auth = await get_auth(request)
     data: dict[str, object] = {}
     if auth.is_superuser:
-        client = request.client
-        possible = next((h for h in PROXY_HEADERS if request.headers.get(h)), "")
+        proxy = get_app(request).settings.current.trusted_proxy
         data = {
             "canBackup": True,
-            "realIP": client.host if client else "",
-            "possibleProxyHeader": possible.title() if possible else "",
+            "realIP": client_ip(request),
+            "possibleProxyHeader": possible_proxy_header(request.headers, proxy),
         }
     return ordered_json_response({"message": "API is healthy.", "code": 200, "data": data})

@@ -41,9 +41,10 @@ def rate_limiters(app: App, config: RateLimitsConfig) -> RateLimiters:
     return limiters
 
 
-async def check_rate_limit(request: Request, pattern: str, tags: tuple[str, ...] = ()) -> None:
+async def check_rate_limit(request: Request, pattern: str, tags: tuple[str, ...] = (), collection: str = "") -> None:
     """Raise the 429 when the request exceeds its rule (``pattern``: the route's path
-    pattern, ``tags``: a collection route's)."""
+    pattern, ``tags``: a collection route's; ``collection``: the collection of a route
+    without ``{collection}`` in its path, the legacy ``/api/admins``)."""
     app = get_app(request)
     config = app.settings.current.rate_limits
     if not config.enabled:
@@ -55,14 +56,15 @@ async def check_rate_limit(request: Request, pattern: str, tags: tuple[str, ...]
     if not ip or (config.excluded_ips and ip_in_list(ip, config.excluded_ips)):
         return
     path_labels = [f"{request.method} {request.url.path}", request.url.path]
-    collection = app.registry.get(request.path_params["collection"]) if tags else None
+    name = collection or request.path_params.get("collection", "")
+    c = app.registry.get(name) if tags and name else None
     audiences = GUEST_AUDIENCES if auth.is_guest else AUTH_AUDIENCES
-    if collection is None:
+    if c is None:
         labels, limiter_id = path_labels, ""
     else:
-        labels = [*(f"{collection.name}:{t}" for t in tags), *(f"*:{t}" for t in tags), *path_labels]
+        labels = [*(f"{c.name}:{t}" for t in tags), *(f"*:{t}" for t in tags), *path_labels]
         # per collection and route, as PocketBase's collection rate limits
-        limiter_id = collection.id + pattern + "".join(tags)
+        limiter_id = c.id + pattern + "".join(tags)
     rule = config.find_rule(labels, audiences)
     if rule is None:
         return

@@ -28,6 +28,7 @@ from satchel.api.request import (
 from satchel.api.responses import json_response, ordered_json_response
 from satchel.core.auth import oauth2 as oauth2_core
 from satchel.core.auth.anonymous import anonymous_enabled
+from satchel.core.auth.legacy_admin import admin_token
 from satchel.core.auth.mfa import check_mfa
 from satchel.core.auth.origins import track_origin
 from satchel.core.auth.otp import create_otp, delete_otp, get_limiter, new_otp_code, otp_matches
@@ -35,6 +36,7 @@ from satchel.core.auth.record_tokens import auth_token, file_token
 from satchel.core.auth.rows import system_collection, update_auth_record
 from satchel.core.auth.rule_check import record_matches_rule
 from satchel.core.collections import Collection
+from satchel.core.logs import real_ip
 from satchel.core.mail import get_mailer, send_template
 from satchel.core.picking import pick_fields
 from satchel.core.records import check_password, public_record
@@ -97,26 +99,10 @@ def auth_response(c: Collection, record: Mapping[str, Any], token: str, meta: An
 # -- request details ---------------------------------------------------------------
 
 
-def _valid_ip(value: str) -> str:
-    try:
-        ip = ipaddress.ip_address(value.strip())
-    except ValueError:
-        return ""
-    return ip.exploded if ip.version == 6 else str(ip)
-
-
 def client_ip(request: Request) -> str:
-    """PocketBase's ``RealIP()``: trusted proxy headers (last occurrence, rightmost
-    or leftmost valid IP), else the TCP peer."""
-    proxy = get_app(request).settings.current.trusted_proxy
-    for name in proxy.headers:
-        values = request.headers.getlist(name)
-        if not values:
-            continue
-        ips = [ip for ip in (_valid_ip(part) for part in values[-1].split(",")) if ip]
-        if ips:
-            return ips[0] if proxy.use_leftmost_ip else ips[-1]
-    return request.client.host if request.client else ""
+    """PocketBase's ``RealIP()`` (trusted proxy headers, else the TCP peer)."""
+    peer = request.client.host if request.client else ""
+    return real_ip(peer, request.headers, get_app(request).settings.current.trusted_proxy)
 
 
 def ip_in_list(ip: str, allowed: list[str]) -> bool:
@@ -353,7 +339,9 @@ async def auth_refresh(request: Request) -> Response:
     assert auth.record is not None and auth.collection is not None and auth.token_claims is not None
     if auth.collection.id != c.id:
         raise ForbiddenError(f"The request requires auth record from {auth.collection.name} collection.")
-    token = auth_token(c, auth.record) if auth.token_claims.get("refreshable") else _raw_token(request)
+    # a 0.22 admin token is traded for a v0.40 one: this is the v0.40 route
+    refresh = auth.token_claims.get("refreshable") or auth.legacy_admin
+    token = auth_token(c, auth.record) if refresh else _raw_token(request)
     return await finish_auth(request, c, auth.record, "", token=token)
 
 
@@ -380,6 +368,8 @@ async def impersonate(request: Request) -> Response:
 async def file_token_endpoint(request: Request) -> Response:
     auth = await require_auth(request)
     assert auth.collection is not None and auth.record is not None
+    if auth.legacy_admin:  # what 0.22 gave an admin: its own file token shape
+        return json_response({"token": admin_token(auth.collection, auth.record, "file")})
     return json_response({"token": file_token(auth.collection, auth.record)})
 
 
@@ -429,9 +419,10 @@ def send_otp_mail(app: App, c: Collection, record: Mapping[str, Any], row: Mappi
 
     async def done(error: BaseException | None) -> None:
         if error is not None:
-            await app.db.write(lambda tx: delete_otp(app, tx, row))
+            await app.db.try_write(lambda tx: delete_otp(app, tx, row), "removal of an unsent OTP")
         else:
-            await app.db.write(lambda tx: app.records.update_sync(tx, otps, str(row["id"]), {"sentTo": to}))
+            update = {"sentTo": to}
+            await app.db.try_write(lambda tx: app.records.update_sync(tx, otps, str(row["id"]), update), "OTP sentTo")
 
     get_mailer(app).send_background(message, on_done=done)
 
@@ -453,7 +444,7 @@ async def auth_with_otp(request: Request) -> Response:
     from satchel.core.auth.mfa import expired
 
     if expired(str(row.get("created") or ""), float((c.options.get("otp") or {}).get("duration") or 180)):
-        await app.db.write(lambda tx: delete_otp(app, tx, row))
+        await app.db.try_write(lambda tx: delete_otp(app, tx, row), "removal of an expired OTP")
         raise invalid
     record = await app.records.find_auth_record(c, str(row.get("recordRef") or ""))
     if record is None:
@@ -467,7 +458,7 @@ async def auth_with_otp(request: Request) -> Response:
     record = await _verify_by_otp(app, c, record, row)
     response = await finish_auth(request, c, record, "otp", mfa_id=await mfa_id_of(request, body))
     if response.status_code == 200:
-        await app.db.write(lambda tx: delete_otp(app, tx, row))
+        await app.db.try_write(lambda tx: delete_otp(app, tx, row), "removal of a used OTP")
     return response
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "confirm_email_change",
     "confirm_password_reset",
     "confirm_verification",
+    "recently_sent",
     "request_email_change",
     "request_password_reset",
     "request_verification",
@@ -50,8 +51,9 @@ RESEND_INTERVAL = 120.0
 INSTALLER_EMAIL = "__pbinstaller@example.com"
 
 
-def _recently_sent(app: App, kind: str, record_id: str) -> bool:
-    """At most one mail of a kind per record every 2 minutes (kept in memory)."""
+def recently_sent(app: App, kind: str, record_id: str) -> bool:
+    """At most one mail of a kind per record every 2 minutes (kept in memory; the legacy
+    ``/api/admins`` reset shares it, so alternating routes sends no more)."""
     sent: dict[str, float] = app.state.setdefault("auth_mail_sent", {})
     key = f"{kind}:{record_id}"
     now = time.monotonic()
@@ -98,7 +100,7 @@ async def request_verification(request: Request) -> Response:
     if errors:
         raise ApiError(400, VALIDATION_FAILED, errors)
     record = await app.records.find_by_field(c, "email", str(body["email"]))
-    if record is not None and not record.get("verified") and not _recently_sent(app, "verification", record["id"]):
+    if record is not None and not record.get("verified") and not recently_sent(app, "verification", record["id"]):
         token = verification_token(c, record)
         message = send_template(app, c, record, "verificationTemplate", str(record["email"]), {"{TOKEN}": token})
         get_mailer(app).send_background(message)
@@ -156,7 +158,7 @@ async def request_password_reset(request: Request) -> Response:
     if (
         record is not None
         and not (c.name == SUPERUSERS and email == INSTALLER_EMAIL)
-        and not _recently_sent(app, "passwordReset", record["id"])
+        and not recently_sent(app, "passwordReset", record["id"])
     ):
         token = password_reset_token(c, record)
         message = send_template(app, c, record, "resetPasswordTemplate", email, {"{TOKEN}": token})

@@ -21,14 +21,17 @@ from starlette.types import Message, Receive
 
 from satchel.api.middleware import BodyTooLarge
 from satchel.api.responses import error_response
+from satchel.core.auth.legacy_admin import admin_claims, admin_key
 from satchel.core.auth.tokens import TokenError, unverified_claims, verify
 from satchel.core.collections import Collection
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
+from satchel.store.errors import WriteFailed
 
 if TYPE_CHECKING:
     from satchel.app import App
 
 __all__ = [
+    "ERROR_KEY",
     "AuthState",
     "endpoint",
     "get_app",
@@ -42,6 +45,8 @@ __all__ = [
 log = logging.getLogger("satchel.api")
 Handler = Callable[[Request], Awaitable[Response]]
 SUPERUSERS = "_superusers"
+#: scope key of the exception a handler ended with (read by the request log)
+ERROR_KEY = "satchel.error"
 _NUMBER_RE = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 
 
@@ -52,6 +57,8 @@ class AuthState:
     record: dict[str, Any] | None = None
     collection: Collection | None = None
     token_claims: dict[str, Any] | None = None
+    # a superuser who came with a PocketBase 0.22 admin token (SDK 0.21, the guide)
+    legacy_admin: bool = False
 
     @property
     def is_guest(self) -> bool:
@@ -77,6 +84,7 @@ def endpoint(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except ApiError as exc:
+            request.scope[ERROR_KEY] = exc  # the request log's "details"
             return error_response(exc)
         except BodyTooLarge:
             response = error_response(TooLargeError())
@@ -84,8 +92,12 @@ def endpoint(handler: Handler) -> Handler:
             return response
         except ClientDisconnect:  # the client left (or was dropped by the read timeout) mid-body
             return error_response(BadRequestError("Failed to read the submitted data."))
-        except Exception:
+        except WriteFailed:
+            # rolled back and logged by the store; PocketBase's answer to a failed write
+            return error_response(BadRequestError())
+        except Exception as exc:
             log.exception("unhandled error in %s %s", request.method, request.url.path)
+            request.scope[ERROR_KEY] = exc
             return error_response(ApiError(500))
 
     wrapped.__name__ = handler.__name__
@@ -123,7 +135,7 @@ async def authenticate_token(app: App, token: str, types: tuple[str, ...]) -> Au
     try:
         claims = unverified_claims(token)
     except TokenError:
-        return GUEST
+        return _legacy_admin(app, token, types)
     token_type = claims["type"]
     if token_type not in types:
         return GUEST
@@ -141,6 +153,28 @@ async def authenticate_token(app: App, token: str, types: tuple[str, ...]) -> Au
     except TokenError:
         return GUEST
     return AuthState(record=record, collection=collection, token_claims=claims)
+
+
+def _legacy_admin(app: App, token: str, types: tuple[str, ...]) -> AuthState:
+    """A superuser from a 0.22 admin token: its auth form where ``auth`` tokens are
+    accepted, its file form where ``file`` tokens are (told apart by the secret)."""
+    kind = "auth" if "auth" in types else "file" if "file" in types else ""
+    collection = app.registry.get(SUPERUSERS)
+    if not kind or collection is None:
+        return GUEST
+    try:
+        claims = admin_claims(token)
+    except TokenError:
+        return GUEST
+    record = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, collection, "id", claims["id"]))
+    key = admin_key(collection, record, kind) if record is not None else ""
+    if record is None or not key:
+        return GUEST
+    try:
+        verify(token, key)
+    except TokenError:
+        return GUEST
+    return AuthState(record=record, collection=collection, token_claims=claims, legacy_admin=True)
 
 
 async def require_auth(request: Request) -> AuthState:

@@ -16,10 +16,12 @@ from satchel.api import (
     admins,
     batch,
     collections,
+    crons,
     dashboard,
     external_auths,
     files,
     health,
+    logs,
     oauth2,
     realtime,
     record_auth,
@@ -34,6 +36,7 @@ from satchel.api import (
 from satchel.api.middleware import SatchelMiddleware
 from satchel.api.rate_limit import check_rate_limit
 from satchel.api.request import get_app
+from satchel.api.request_log import RequestLogMiddleware
 from satchel.api.responses import error_response
 from satchel.core.body_limits import batch_body_limit, record_body_limit
 from satchel.errors import ApiError, NotFoundError
@@ -48,6 +51,15 @@ def route(path: str, handler: Callable[[Request], Awaitable[Response]], methods:
           tags: tuple[str, ...] = ()) -> Route:
     """``tags``: the rate-limit tags of a ``{collection}`` route (``list``, ``auth``…)."""
     return ApiRoute(path, Endpoint(handler, path, tags), methods=methods)
+
+
+def admin_routes() -> list[Route]:
+    """The legacy ``/api/admins/*``: limited as their v0.40 ``_superusers`` twins (same tags,
+    same counters), their 429 in the v0.22 error body."""
+    return [
+        ApiRoute(path, Endpoint(handler, twin, tags, admins.SUPERUSERS, admins.legacy_error), methods=methods)
+        for path, handler, methods, tags, twin in admins.routes_table()
+    ]
 
 
 def routes() -> list[Route]:
@@ -73,12 +85,25 @@ def routes() -> list[Route]:
         route("/api/settings", settings.get_settings, methods=["GET"]),
         route("/api/settings", settings.patch_settings, methods=["PATCH"]),
         route("/api/settings/test/s3", settings_s3.test_s3, methods=["POST"]),
+        *logs_routes(),
+        route("/api/crons", crons.list_crons, methods=["GET"]),
+        route("/api/crons/{id}", crons.run_cron, methods=["POST"]),
         route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"],
               tags=("file",)),
         route("/_", dashboard.dashboard_redirect, methods=["GET"]),
         route("/_/{path:path}", dashboard.serve_dashboard, methods=["GET"]),
         # registered last, like PocketBase's static catch-all
         route("/{path:path}", static.serve_public, methods=["GET"]),
+    ]
+
+
+def logs_routes() -> list[Route]:
+    """Request and application logs (spec 12 §3)."""
+    return [
+        route("/api/logs", logs.list_logs_endpoint, methods=["GET"]),
+        route("/api/logs", logs.delete_logs, methods=["DELETE"]),
+        route("/api/logs/stats", logs.log_stats_endpoint, methods=["GET"]),
+        route("/api/logs/{id}", logs.view_log, methods=["GET"]),
     ]
 
 
@@ -120,7 +145,7 @@ def auth_routes() -> list[Route]:
         route(f"{c}/confirm-email-change", em.confirm_email_change, methods=["POST"], tags=("confirmEmailChange",)),
         route("/api/files/token", ra.file_token_endpoint, methods=["POST"]),
         route("/api/settings/test/email", settings_test.test_email, methods=["POST"]),
-        *(Route(path, handler, methods=methods) for path, handler, methods in admins.routes_table()),
+        *admin_routes(),
     ]
 
 
@@ -157,21 +182,24 @@ class Endpoint:
     :func:`satchel.api.request.endpoint` already converts every exception.
     """
 
-    __slots__ = ("handler", "pattern", "tags")
+    __slots__ = ("collection", "error", "handler", "pattern", "tags")
 
     def __init__(self, handler: Callable[[Request], Awaitable[Response]], pattern: str = "",
-                 tags: tuple[str, ...] = ()) -> None:
+                 tags: tuple[str, ...] = (), collection: str = "",
+                 error: Callable[[ApiError], Response] = error_response) -> None:
         self.handler = handler
         self.pattern = pattern
         self.tags = tags
+        self.collection = collection
+        self.error = error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
         if get_app(request).settings.current.rate_limits.enabled:  # no coroutine per request while off
             try:
-                await check_rate_limit(request, self.pattern, self.tags)
+                await check_rate_limit(request, self.pattern, self.tags, self.collection)
             except ApiError as exc:
-                await error_response(exc)(scope, receive, send)
+                await self.error(exc)(scope, receive, send)
                 return
         response = await self.handler(request)
         await response(scope, receive, send)
@@ -200,11 +228,13 @@ class SatchelASGI:
 
         @asynccontextmanager
         async def lifespan(_: object) -> AsyncIterator[None]:
+            app.cron.start()
             yield
             await app.aclose()
 
         router = Router(routes=routes(), default=_not_found, lifespan=lifespan)
-        self._stack = SatchelMiddleware(router, origins=app.config.origins, limit_for=body_limit_for(app))
+        self._middleware = SatchelMiddleware(router, origins=app.config.origins, limit_for=body_limit_for(app))
+        self._stack = RequestLogMiddleware(self._middleware, app)
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -212,7 +242,7 @@ class SatchelASGI:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/api/realtime":
             if self._app.settings.current.rate_limits.enabled and not await self._stream_allowed(scope, receive, send):
                 return
-            await realtime.serve_stream(self._app, scope, receive, send, self._stack.added_headers(scope))
+            await realtime.serve_stream(self._app, scope, receive, send, self._middleware.added_headers(scope))
             return
         await self._stack(scope, receive, send)
 
@@ -222,7 +252,7 @@ class SatchelASGI:
             await check_rate_limit(Request(scope, receive, send), "/api/realtime")
         except ApiError as exc:
             response = error_response(exc)
-            response.raw_headers.extend(self._stack.added_headers(scope))
+            response.raw_headers.extend(self._middleware.added_headers(scope))
             await response(scope, receive, send)
             return False
         return True

@@ -24,5 +24,7 @@ async def patch_settings(request: Request) -> Response:
     await require_superuser(request)
     body = await read_body(request, invalid_message="An error occurred while loading the submitted data.")
     app = get_app(request)
+    old_logs = app.settings.current.logs
     updated = await app.settings.patch(body)
+    await app.aux_db.on_writer(app.logs.settings_changed, old_logs, updated.logs)
     return ordered_json_response(settings_to_api_dict(updated))

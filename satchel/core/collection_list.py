@@ -34,7 +34,7 @@ __all__ = ["list_collections"]
 LISTABLE = ("id", "created", "updated", "name", "system", "type")
 
 
-def _query(app: App, conn: apsw.Connection, query: Mapping[str, str]) -> dict[str, Any]:
+def _query(app: App, conn: apsw.Connection, query: Mapping[str, str], legacy_keys: bool) -> dict[str, Any]:
     params = parse_list_params(query)
     d = app.dialect
     resolver = MapResolver("_collections", LISTABLE, d)
@@ -55,7 +55,8 @@ def _query(app: App, conn: apsw.Connection, query: Mapping[str, str]) -> dict[st
         f"SELECT * FROM `_collections`{where}{order} LIMIT :_limit OFFSET :_offset",
         {**values, "_limit": params.per_page, "_offset": params.offset},
     )
-    items = [Collection.from_row(decode_collection_row(cursor, row)).to_api_dict() for row in cursor]
+    items = [Collection.from_row(decode_collection_row(cursor, row)).to_api_dict(legacy_keys=legacy_keys)
+             for row in cursor]
     total = -1
     pages = -1
     if not params.skip_total:
@@ -71,6 +72,7 @@ def _query(app: App, conn: apsw.Connection, query: Mapping[str, str]) -> dict[st
     }
 
 
-async def list_collections(app: App, query: Mapping[str, str]) -> dict[str, Any]:
-    return await app.db.read(lambda conn: _query(app, conn, query))
+async def list_collections(app: App, query: Mapping[str, str], *, legacy_keys: bool = False) -> dict[str, Any]:
+    """``legacy_keys``: add the v0.22 ``schema``/``options`` (for a legacy admin token)."""
+    return await app.db.read(lambda conn: _query(app, conn, query, legacy_keys))
 

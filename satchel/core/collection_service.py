@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import apsw
 import orjson
@@ -31,7 +31,7 @@ from satchel.core.view_query import (
 from satchel.errors import ApiError, BadRequestError, NotFoundError, ValidationError, ValidationFailed
 from satchel.store.database import Database, Tx
 from satchel.store.dialect import SqliteDialect
-from satchel.store.errors import sqlite_error_text
+from satchel.store.errors import WriteFailed, sqlite_error_text
 from satchel.tools.dbutils import normalize_index_for_table, parse_index
 from satchel.tools.security import random_string
 from satchel.tools.timeutil import now_text
@@ -252,7 +252,7 @@ class CollectionService:
                 raise BadRequestError(LOAD_FAILED) from exc
             return self._save(tx, new, None, collections, "Failed to create collection.")
 
-        return self.db.write_sync(run)
+        return _refused_as(self.db, run, "Failed to create collection.", raw=True)
 
     def update_sync(self, id_or_name: str, payload: Mapping[str, Any]) -> Collection:
         def run(tx: Tx) -> Collection:
@@ -268,7 +268,7 @@ class CollectionService:
                 raise BadRequestError(LOAD_FAILED) from exc
             return self._save(tx, new, old, collections, "Failed to update collection.")
 
-        return self.db.write_sync(run)
+        return _refused_as(self.db, run, "Failed to update collection.", raw=True)
 
     def delete_sync(self, id_or_name: str) -> Collection:
         def run(tx: Tx) -> Collection:
@@ -302,7 +302,7 @@ class CollectionService:
             tx.after_commit(self._reload_after_commit(tx))
             return c
 
-        return self.db.write_sync(run)
+        return _refused_as(self.db, run, "Failed to delete collection.")
 
     def truncate_sync(self, id_or_name: str) -> None:
         def run(tx: Tx) -> None:
@@ -407,6 +407,18 @@ _OZZO_CODES = frozenset(
         "validation_is_domain",
     }
 )
+
+
+T = TypeVar("T")
+
+
+def _refused_as(db: Database, fn: Callable[[Tx], T], message: str, *, raw: bool = False) -> T:
+    """Run ``fn`` in a write; a write the storage refused (disk full…) is PocketBase's
+    400 ``message``, followed by SQLite's words when PocketBase gives them (``raw``)."""
+    try:
+        return db.write_sync(fn)
+    except WriteFailed as exc:
+        raise BadRequestError(f"{message} Raw error: \n{exc}" if raw else message) from exc
 
 
 def _plain_messages(data: Any) -> Any:

@@ -137,12 +137,12 @@ class Collection:
 
     # -- serialization -----------------------------------------------------
 
-    def to_api_dict(self, *, legacy_keys: bool = True) -> dict[str, Any]:
+    def to_api_dict(self, *, legacy_keys: bool = False) -> dict[str, Any]:
         """The collection JSON of the API, in PocketBase's struct order.
 
-        With ``legacy_keys`` the v0.22 keys ``schema`` and ``options`` follow, so
-        that SDK 0.21 clients can read the collection too (extra keys are ignored
-        by both SDK generations).
+        With ``legacy_keys`` the v0.22 keys ``schema`` and ``options`` follow, for
+        the legacy clients only (SDK 0.21 reads them); everyone else gets
+        PocketBase 0.40's body exactly.
         """
         out: dict[str, Any] = {
             "id": self.id,

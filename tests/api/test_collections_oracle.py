@@ -34,16 +34,6 @@ def _normalize(entry: dict[str, Any], body: Any) -> tuple[Any, Any]:
     return expected, body
 
 
-def _strip_legacy(body: Any) -> Any:
-    """Satchel adds the v0.22 keys ``schema``/``options`` to collections (documented)."""
-    if isinstance(body, dict):
-        if "items" in body and isinstance(body["items"], list):
-            return {**body, "items": [_strip_legacy(i) for i in body["items"]]}
-        if "fields" in body and "schema" in body:
-            return {k: v for k, v in body.items() if k not in ("schema", "options")}
-    return body
-
-
 def test_collections_battery_matches_pocketbase(client: TestClient, su_token: str, user_token: str) -> None:
     tokens = {"superuser": su_token, "user": user_token}
     failures: list[str] = []
@@ -55,7 +45,7 @@ def test_collections_battery_matches_pocketbase(client: TestClient, su_token: st
         if entry["name"] in DEVIATIONS:
             continue
         body = r.json() if r.content and r.headers.get("content-type", "").startswith("application/json") else None
-        expected, actual = _normalize(entry, _strip_legacy(body))
+        expected, actual = _normalize(entry, body)
         problems = []
         if r.status_code != entry["status"]:
             problems.append(f"status {entry['status']} != {r.status_code}")
@@ -78,5 +68,5 @@ def test_fresh_collections_match_pocketbase(client: TestClient, su_token: str, e
         actual = [{**p, "logo": "<svg…>"} for p in r.json()]
         assert mismatches(entry["response"], actual) == []
         return
-    expected, actual = _normalize(entry, _strip_legacy(r.json()))
+    expected, actual = _normalize(entry, r.json())
     assert mismatches(expected, actual) == []

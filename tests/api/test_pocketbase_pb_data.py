@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import apsw
 import pytest
@@ -23,10 +22,6 @@ from tests.conftest import FIXTURES
 from tests.oracle import load, mismatches
 
 CAPTURED = {e["path"]: e for e in load("pb_data_records.json") if e["path"].count("/") == 3}
-
-
-def _strip_legacy(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if k not in ("schema", "options")}
 
 
 @pytest.fixture
@@ -54,7 +49,7 @@ def pb_client(pb_app: App) -> Iterator[TestClient]:
 def test_collections_of_a_pocketbase_pb_data_are_served_identically(pb_client: TestClient, path: str) -> None:
     r = pb_client.get(path)
     assert r.status_code == 200
-    assert mismatches(CAPTURED[path]["response"], _strip_legacy(r.json())) == []
+    assert mismatches(CAPTURED[path]["response"], r.json()) == []
 
 
 def test_pocketbase_pb_data_survives_a_create_update_cycle(pb_app: App, pb_client: TestClient) -> None:

@@ -132,8 +132,8 @@ def test_guide_articles_in_legacy_schema_format(guide_articles: dict[str, Any]) 
 def test_legacy_sdk_reads_schema(live_server: LiveServer, guide_articles: dict[str, Any]) -> None:
     assert guide_articles["name"] == "articles"
     out = run_node("legacy_collections.mjs", live_server.base)
-    assert out["authKeys"] == ["record", "token"]
-    assert out["storeValid"] is True
+    assert out["authKeys"] == ["admin", "token"]
+    assert out["isAdmin"] is True and out["storeValid"] is True
     assert out["name"] == "articles"
     assert out["hasFields"] is True
     assert out["options"] == {}
@@ -158,6 +158,8 @@ def test_legacy_sdk_reads_schema(live_server: LiveServer, guide_articles: dict[s
     ]
     assert out["listedSchema"] == ["title", "content", "slug", "published", "author"]
     assert out["listRule"] == "published = true"
+    # the same server to a v0.40 client: PocketBase 0.40's keys, no schema/options
+    assert "fields" in out["v040Keys"] and not {"schema", "options"} & set(out["v040Keys"])
 
 
 def test_settings_and_client_response_errors(live_server: LiveServer) -> None:

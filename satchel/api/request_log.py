@@ -1,0 +1,123 @@
+"""Every HTTP request into ``_logs`` as PocketBase's request logger does (spec 12 §3).
+
+A pure-ASGI wrapper around the middleware stack: it notes the status, the time
+spent and, for failures, the error message of the body and the exception the
+handler raised (:data:`ERROR_KEY`, set by :func:`satchel.api.request.endpoint`),
+then queues raw facts; formatting and the write happen on the log writer's
+thread.  Not logged, as in PocketBase: CORS preflights, and on success
+``/api/logs*``, ``/api/oauth2-redirect`` and everything outside ``/api/``
+(static files, the dashboard).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from satchel.api.request import ERROR_KEY, AuthState, get_auth
+from satchel.core.logs import RequestFacts, error_details
+
+if TYPE_CHECKING:
+    from satchel.app import App
+
+__all__ = ["RequestLogMiddleware"]
+
+MAX_ERROR_BODY = 65536
+INTERNAL_ERROR = "Something went wrong while processing your request."
+
+
+def _quiet_on_success(path: str) -> bool:
+    return not path.startswith("/api/") or path.startswith("/api/logs") or path == "/api/oauth2-redirect"
+
+
+def _error_message(body: bytes) -> str:
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ""
+    message = parsed.get("message") if isinstance(parsed, dict) else None
+    return message if isinstance(message, str) else ""
+
+
+class RequestLogMiddleware:
+    def __init__(self, app: ASGIApp, satchel: App) -> None:
+        self.app = app
+        self.satchel = satchel
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] == "OPTIONS" or (
+            self.satchel.settings.current.logs.max_days <= 0 and scope["path"] != "/api/settings"
+        ):  # logs off: nothing to note, unless this request may turn them on (and is then logged)
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 0
+        body = bytearray()
+
+        async def noting_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif status >= 400 and len(body) < MAX_ERROR_BODY:
+                body.extend(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_send)
+        except Exception as exc:  # the server answers 500; log it as one (a cancel is not logged)
+            scope.setdefault(ERROR_KEY, exc)
+            await self._finish(scope, status if status >= 400 else 500, start, bytes(body))
+            raise
+        await self._finish(scope, status, start, bytes(body))
+
+    async def _finish(self, scope: Scope, status: int, start: float, body: bytes) -> None:
+        if status < 400 and _quiet_on_success(scope["path"]):
+            return
+        exec_ms = (time.perf_counter() - start) * 1000
+        failed = status >= 400
+        error: str | None = None
+        details: Any = None
+        if failed:
+            error = _error_message(body) or INTERNAL_ERROR
+            exc = scope.get(ERROR_KEY)
+            details = error_details(exc) if exc is not None else None
+        state = scope.get("state")
+        auth: AuthState | None = state.get("auth") if state else None
+        if auth is None:
+            auth = await self._unchecked_auth(scope)
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string", b"")
+        client = scope.get("client")
+        settings = self.satchel.settings.current
+        facts = RequestFacts(
+            method=scope["method"],
+            url=(raw_path + b"?" + query if query else raw_path).decode("latin-1"),
+            status=status,
+            exec_ms=exec_ms,
+            peer=client[0] if client else "",
+            headers=Headers(scope=scope),
+            proxy=settings.trusted_proxy,
+            config=settings.logs,
+            auth=auth.collection.name if auth.collection is not None else "",
+            auth_id=str(auth.record.get("id", "")) if auth.record is not None else "",
+            error=error,
+            details=details,
+            created=time.time(),
+        )
+        self.satchel.logs.request(facts, failed)
+
+    @staticmethod
+    async def _unchecked_auth(scope: Scope) -> AuthState:
+        """A token the handler never looked at is checked here, as PocketBase loads it
+        for every request."""
+        if not any(key == b"authorization" for key, _ in scope["headers"]):
+            return AuthState()
+        try:
+            return await get_auth(Request(scope))
+        except Exception:  # a broken token is a guest, as for the handler
+            return AuthState()

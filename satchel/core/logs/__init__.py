@@ -1,0 +1,57 @@
+"""Operations logging (spec 12 §3, §6).
+
+* :mod:`.client_ip` -- PocketBase's ``RealIP()`` and the health ``possibleProxyHeader`` (pure);
+* :mod:`.entry` -- request/application entries and their ``_logs`` rows (pure);
+* :mod:`.writer` -- the batching writer thread;
+* :mod:`.service` -- ``app.logs`` (levels, ``settings.logs``), retention, the Python logging bridge;
+* :mod:`.query` -- list, view and hourly stats for ``/api/logs``.
+"""
+
+from satchel.core.logs.client_ip import HeaderLookup, normalize_ip, possible_proxy_header, real_ip
+from satchel.core.logs.entry import (
+    DEBUG,
+    ERROR,
+    INFO,
+    WARN,
+    LogEntry,
+    RequestFacts,
+    error_details,
+    format_created,
+    request_entry,
+    to_row,
+)
+from satchel.core.logs.query import get_log, list_logs, log_stats
+from satchel.core.logs.service import (
+    AppLogHandler,
+    LogService,
+    delete_all_logs,
+    delete_old_logs,
+    logs_cleanup,
+)
+from satchel.core.logs.writer import LogWriter
+
+__all__ = [
+    "DEBUG",
+    "ERROR",
+    "INFO",
+    "WARN",
+    "AppLogHandler",
+    "HeaderLookup",
+    "LogEntry",
+    "LogService",
+    "LogWriter",
+    "RequestFacts",
+    "delete_all_logs",
+    "delete_old_logs",
+    "error_details",
+    "format_created",
+    "get_log",
+    "list_logs",
+    "log_stats",
+    "logs_cleanup",
+    "normalize_ip",
+    "possible_proxy_header",
+    "real_ip",
+    "request_entry",
+    "to_row",
+]

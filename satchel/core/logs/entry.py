@@ -1,0 +1,170 @@
+"""Log entries as PocketBase stores them in ``auxiliary.db`` ``_logs`` (spec 12 §3).
+
+Pure: a request's facts (:class:`RequestFacts`, gathered cheaply on the request
+path) become a :class:`LogEntry` only in the writer thread; :func:`to_row` gives
+the row values.  Shapes observed on PocketBase 0.40.6: ``data`` keys sorted,
+``execTime`` in ms, ``url`` cut at 3000 and ``referer``/``userAgent`` at 2000
+characters (plus ``...``), ``message`` = method + the unescaped (cut) URL.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from satchel.core.logs.client_ip import HeaderLookup, normalize_ip, real_ip
+from satchel.core.settings import LogsConfig, TrustedProxyConfig
+from satchel.errors import ApiError, ValidationError
+from satchel.tools.security import random_string
+
+__all__ = [
+    "DEBUG",
+    "ERROR",
+    "INFO",
+    "WARN",
+    "LogEntry",
+    "RequestFacts",
+    "error_details",
+    "format_created",
+    "new_log_id",
+    "request_entry",
+    "to_row",
+]
+
+# slog levels, as PocketBase stores them
+DEBUG, INFO, WARN, ERROR = -4, 0, 4, 8
+
+MAX_URL = 3000
+MAX_HEADER = 2000
+MAX_MESSAGE = 8000
+DEFAULT_MAX_DATA = 16384
+TRUNCATED_KEY = "__pb_truncated__"
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    level: int
+    message: str
+    data: Mapping[str, Any]
+    #: unix time (seconds)
+    created: float
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What the request path records: raw values only, no formatting."""
+
+    method: str
+    url: str
+    status: int
+    exec_ms: float
+    peer: str
+    headers: HeaderLookup
+    proxy: TrustedProxyConfig
+    #: ``settings.logs`` when the request ended (``logIP``/``logAuthId`` apply as of then)
+    config: LogsConfig
+    auth: str = ""
+    auth_id: str = ""
+    error: str | None = None
+    details: Any = None
+    created: float = 0.0
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _header(headers: HeaderLookup, name: str) -> str:
+    values = headers.getlist(name)
+    return values[0] if values else ""
+
+
+def request_entry(facts: RequestFacts) -> LogEntry:
+    """The ``type: "request"`` entry of one finished request (level 8 when it failed)."""
+    config = facts.config
+    url = _cut(facts.url, MAX_URL)
+    data: dict[str, Any] = {
+        "type": "request",
+        "method": facts.method,
+        "url": url,
+        "status": facts.status,
+        "execTime": round(facts.exec_ms, 6),
+        "auth": facts.auth,
+        "referer": _cut(_header(facts.headers, "referer"), MAX_HEADER),
+        "userAgent": _cut(_header(facts.headers, "user-agent"), MAX_HEADER),
+    }
+    if config.log_ip:
+        data["userIP"] = real_ip(facts.peer, facts.headers, facts.proxy)
+        data["remoteIP"] = normalize_ip(facts.peer) or facts.peer
+    if config.log_auth_id and facts.auth_id:
+        data["authId"] = facts.auth_id
+    failed = facts.error is not None
+    if failed:
+        data["error"] = facts.error
+        data["details"] = facts.details
+    message = _cut(f"{facts.method} {urllib.parse.unquote(url)}", MAX_MESSAGE)
+    return LogEntry(ERROR if failed else INFO, message, data, facts.created or time.time())
+
+
+def _leaf_text(message: str) -> str:
+    """A validation message the way Go prints the error (``cannot be blank``)."""
+    text = message.rstrip(".")
+    return text[:1].lower() + text[1:]
+
+
+def _details_tree(tree: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, ValidationError):
+            out[str(key)] = _leaf_text(value.message)
+        elif isinstance(value, Mapping):
+            out[str(key)] = _details_tree(value)
+        else:
+            out[str(key)] = str(value)
+    return out
+
+
+def error_details(exc: BaseException) -> Any:
+    """PocketBase's ``details``: the internal error behind the public message -- the
+    field errors of a validation failure, else the cause's text, else ``null``."""
+    if isinstance(exc, ApiError):
+        if exc.data:
+            return _details_tree(exc.data)
+        cause = exc.__cause__ or exc.__context__
+        return str(cause) or type(cause).__name__ if cause is not None else None
+    return str(exc) or type(exc).__name__
+
+
+def format_created(ts: float) -> str:
+    seconds = int(ts)
+    millis = int((ts - seconds) * 1000)
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def new_log_id() -> str:
+    return random_string(15, _ID_ALPHABET)
+
+
+def _data_json(data: Mapping[str, Any], max_size: int) -> str:
+    """``data`` as sorted JSON; oversized data keeps its JSON text cut to ``max_size``
+    under ``data`` plus ``__pb_truncated__``."""
+    text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str).decode()
+    if max_size <= 0 or len(text.encode()) <= max_size:
+        return text
+    cut = text.encode()[:max_size].decode(errors="ignore")
+    return orjson.dumps({"data": cut, TRUNCATED_KEY: True}, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def to_row(entry: LogEntry, max_data_size: int = 0) -> tuple[str, int, str, str, str]:
+    """``(id, level, message, data, created)`` of ``_logs``; request entries are never
+    cut by ``maxDataSize`` (as observed), application ones are (0 = 16384 bytes)."""
+    is_request = entry.data.get("type") == "request"
+    limit = 0 if is_request else (max_data_size or DEFAULT_MAX_DATA)
+    message = _cut(entry.message, MAX_MESSAGE)
+    return new_log_id(), entry.level, message, _data_json(entry.data, limit), format_created(entry.created)

@@ -1,0 +1,109 @@
+"""Batched writes of log entries to ``_logs``, off the event loop.
+
+The request path only appends to a deque (no lock, no formatting); one thread
+owned by the writer wakes every ``interval`` seconds, or as soon as
+``batch_size`` entries wait, turns them into rows and inserts them in one
+transaction through the aux database's writer connection.  :meth:`LogWriter.flush`
+writes what is queued now; :meth:`LogWriter.close` writes everything left and
+stops the thread, so no entry of a finished request is lost on a clean stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+
+import apsw
+
+from satchel.core.logs.entry import LogEntry, RequestFacts, request_entry, to_row
+from satchel.core.settings import LogsConfig
+from satchel.store.database import Database, Tx
+
+__all__ = ["INSERT_LOG", "LogWriter"]
+
+log = logging.getLogger("satchel.logs")
+
+INSERT_LOG = "INSERT INTO `_logs` (`id`, `level`, `message`, `data`, `created`) VALUES (?, ?, ?, ?, ?)"
+WRITE_ATTEMPTS = 3
+
+
+class LogWriter:
+    def __init__(
+        self,
+        aux_db: Database,
+        config: Callable[[], LogsConfig],
+        *,
+        interval: float = 3.0,
+        batch_size: int = 200,
+    ) -> None:
+        self.aux_db = aux_db
+        self.config = config
+        self.interval = interval
+        self.batch_size = batch_size
+        self.written = 0
+        self._queue: deque[LogEntry | RequestFacts] = deque()
+        self._wake = threading.Event()
+        self._drain_lock = threading.Lock()  # one drain+write at a time keeps rows in order
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="satchel-logs", daemon=True)
+        self._thread.start()
+
+    def add(self, item: LogEntry | RequestFacts) -> None:
+        """Queue one entry (cheap: called on the request path)."""
+        self._queue.append(item)
+        if len(self._queue) >= self.batch_size:
+            self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    def flush(self) -> int:
+        """Write every entry queued so far; the number written."""
+        with self._drain_lock:
+            return self._write_queued()
+
+    def close(self) -> None:
+        """Write everything left and stop the thread (idempotent)."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self._wake.set()
+        self._thread.join()
+        self.flush()  # anything added while the thread was finishing
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # a bad entry must not stop the thread that writes the others
+                log.exception("log writer failed")
+
+    def _write_queued(self) -> int:
+        items: list[LogEntry | RequestFacts] = []
+        queue = self._queue
+        while queue:
+            items.append(queue.popleft())
+        if not items:
+            return 0
+        config = self.config()
+        rows = [to_row(request_entry(i) if isinstance(i, RequestFacts) else i, config.max_data_size)
+                for i in items]
+
+        def insert(tx: Tx) -> None:
+            tx.conn.executemany(INSERT_LOG, rows)
+
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self.aux_db.write_sync(insert)
+                break
+            except apsw.Error as exc:  # logs are not worth failing requests or the thread for
+                if attempt == WRITE_ATTEMPTS:
+                    log.error("dropped %d log entries: %s", len(rows), exc)
+                    return 0
+        self.written += len(rows)
+        return len(rows)

@@ -1,0 +1,18 @@
+"""Operations: the cron scheduler and PocketBase's built-in jobs, backups (spec 12 §4, §7).
+
+* :mod:`.cron` -- the scheduler (``app.cron.add(id, expr, fn)``, ``remove``, run now);
+* :mod:`.jobs` -- the built-in ``__pb*`` jobs and the cleanups they run.
+"""
+
+from satchel.core.ops.cron import CronJob, CronScheduler, InvalidCronExpression, is_valid_expression
+from satchel.core.ops.jobs import delete_expired_auth_rows, delete_old_logs, register_builtin_jobs
+
+__all__ = [
+    "CronJob",
+    "CronScheduler",
+    "InvalidCronExpression",
+    "delete_expired_auth_rows",
+    "delete_old_logs",
+    "is_valid_expression",
+    "register_builtin_jobs",
+]

@@ -1,0 +1,166 @@
+"""The log writer: batches off the request path, nothing lost on a clean stop,
+retention.  Real auxiliary.db files throughout; one live ``satchel serve``."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from satchel.core.logs import (
+    INFO,
+    LogEntry,
+    LogService,
+    LogWriter,
+    delete_old_logs,
+    format_created,
+    logs_cleanup,
+)
+from satchel.core.settings import LogsConfig
+from satchel.store.bootstrap import create_aux_tables
+from satchel.store.database import Database
+from tests.e2e.serve_support import start_serve, stop_serve
+
+ON = LogsConfig(max_days=5, log_ip=True)
+
+
+@pytest.fixture
+def aux(tmp_path: Path) -> Iterator[Database]:
+    db = Database(str(tmp_path / "auxiliary.db"), readers=1)
+    db.write_sync(lambda tx: create_aux_tables(tx.conn))
+    yield db
+    db.close()
+
+
+def count(db: Database, where: str = "1") -> int:
+    return int(db.read_sync(lambda c: c.execute(f"SELECT COUNT(*) FROM _logs WHERE {where}").fetchone()[0]))
+
+
+def entry(i: int, created: float | None = None) -> LogEntry:
+    return LogEntry(INFO, f"entry {i}", {"i": i}, time.time() if created is None else created)
+
+
+def test_a_full_batch_is_written_without_waiting_for_the_interval(aux: Database) -> None:
+    writer = LogWriter(aux, lambda: ON, interval=60, batch_size=5)
+    try:
+        for i in range(5):
+            writer.add(entry(i))
+        deadline = time.monotonic() + 5
+        while count(aux) < 5:
+            assert time.monotonic() < deadline, "the batch was not written"
+            time.sleep(0.01)
+        writer.add(entry(5))
+        time.sleep(0.2)
+        assert count(aux) == 5  # a lone entry waits for the interval (or a flush)
+        assert writer.pending == 1
+    finally:
+        writer.close()
+    assert count(aux) == 6
+
+
+def test_close_writes_everything_in_order(aux: Database) -> None:
+    writer = LogWriter(aux, lambda: ON, interval=60)
+    for i in range(450):
+        writer.add(entry(i))
+    writer.close()
+    rows = aux.read_sync(lambda c: c.execute("SELECT json_extract(data, '$.i') FROM _logs ORDER BY rowid").fetchall())
+    assert [r[0] for r in rows] == list(range(450))
+    writer.close()  # idempotent
+
+
+def test_concurrent_producers_lose_nothing(aux: Database) -> None:
+    writer = LogWriter(aux, lambda: ON, interval=0.01, batch_size=50)
+    per_thread, threads = 500, 4
+
+    def produce(base: int) -> None:
+        for i in range(per_thread):
+            writer.add(entry(base + i))
+
+    workers = [threading.Thread(target=produce, args=(n * per_thread,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    writer.close()
+    assert count(aux) == per_thread * threads
+    ids = aux.read_sync(lambda c: c.execute("SELECT COUNT(DISTINCT id), COUNT(DISTINCT data) FROM _logs").fetchone())
+    assert ids == (per_thread * threads, per_thread * threads)
+
+
+def test_a_failed_write_does_not_stop_the_writer(aux: Database) -> None:
+    writer = LogWriter(aux, lambda: ON, interval=60)
+    try:
+        aux.write_sync(lambda tx: tx.execute("ALTER TABLE _logs RENAME TO _logs_away"))
+        writer.add(entry(1))
+        assert writer.flush() == 0  # dropped with an error on the satchel.logs logger
+        aux.write_sync(lambda tx: tx.execute("ALTER TABLE _logs_away RENAME TO _logs"))
+        writer.add(entry(2))
+        assert writer.flush() == 1
+    finally:
+        writer.close()
+
+
+def test_levels_and_disabled_logs(aux: Database) -> None:
+    config = LogsConfig(max_days=5, min_level=4)
+    service = LogService(aux, lambda: config, interval=60)
+    try:
+        service.info("below minLevel")
+        service.warn("kept")
+        service.error("kept too")
+        config = LogsConfig(max_days=0)
+        service.error("logs are off")
+        service.flush()
+        assert [r[0] for r in aux.read_sync(lambda c: c.execute("SELECT message FROM _logs").fetchall())] == [
+            "kept", "kept too"]
+    finally:
+        service.close()
+
+
+def test_delete_old_logs(aux: Database) -> None:
+    now = time.time()
+    rows = [entry(i, now - days * 86400 - 60) for i, days in enumerate((0, 1, 4, 5, 9))]
+    writer = LogWriter(aux, lambda: ON, interval=60)
+    for r in rows:
+        writer.add(r)
+    writer.close()
+    assert delete_old_logs(aux, 5, now=now) == 2  # 5 days and a minute, 9 days
+    assert count(aux) == 3
+    assert format_created(now).endswith("Z")
+    assert delete_old_logs(aux, 0) == 3  # 0 = logs off: none kept
+
+
+def test_settings_change_cleanup(aux: Database) -> None:
+    writer = LogWriter(aux, lambda: ON, interval=60)
+    old = time.time() - 3 * 86400
+    for level, created in ((0, time.time()), (4, time.time()), (8, old), (0, old)):
+        writer.add(LogEntry(level, "x", {}, created))
+    writer.close()
+    logs_cleanup(aux, ON, LogsConfig(max_days=2))
+    assert count(aux) == 2  # the 3-day-old ones
+    logs_cleanup(aux, LogsConfig(max_days=2), LogsConfig(max_days=2, min_level=4))
+    assert count(aux) == 1
+    logs_cleanup(aux, LogsConfig(max_days=2), LogsConfig(max_days=0))
+    assert count(aux) == 0
+
+
+def test_serve_writes_every_finished_request_before_exiting(tmp_path: Path) -> None:
+    server = start_serve(tmp_path / "pb_data")
+    try:
+        with httpx.Client(base_url=server.base) as http:
+            for i in range(120):
+                assert http.get(f"/api/health?n={i}").status_code == 200
+            assert http.get("/api/collections/nope/records").status_code == 404
+    finally:
+        assert stop_serve(server) == 0, server.stderr
+    # sent within the 3 s interval and under a batch: the clean stop wrote them
+    with sqlite3.connect(tmp_path / "pb_data" / "auxiliary.db") as conn:
+        got = conn.execute("SELECT COUNT(*) FROM _logs WHERE message LIKE 'GET /api/health?n=%'").fetchone()[0]
+        failed = conn.execute("SELECT level, json_extract(data, '$.status') FROM _logs "
+                              "WHERE message = 'GET /api/collections/nope/records'").fetchall()
+    assert got == 120
+    assert failed == [(8, 404)]
