@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from satchel.api.records import MISSING_COLLECTION, MISSING_WRITE_COLLECTION, first_values, write_or_fail
-from satchel.api.request import AuthState, endpoint, get_app, get_auth, is_form
+from satchel.api.request import AuthState, endpoint, get_app, get_auth, is_form, parse_form
 from satchel.api.responses import json_response
 from satchel.core.collections import Collection
 from satchel.core.files import forwarded_name
@@ -64,7 +64,7 @@ async def _read(request: Request) -> tuple[dict[str, Any], dict[int, dict[str, l
     files: dict[int, dict[str, list[Any]]] = {}
     try:
         if is_form(request):
-            form = await request.form(max_files=10000, max_fields=10000)
+            form = await parse_form(request, READ_FAILED)
             payload = form.get("@jsonPayload")
             data = orjson.loads(payload) if isinstance(payload, str) and payload.strip() else {}
             for key, value in form.multi_items():

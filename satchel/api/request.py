@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive
@@ -37,6 +37,7 @@ __all__ = [
     "get_app",
     "get_auth",
     "is_form",
+    "parse_form",
     "read_body",
     "require_auth",
     "require_superuser",
@@ -265,7 +266,9 @@ def _multipart_boundary(request: Request) -> bytes | None:
     return None
 
 
-async def _read_form(request: Request, invalid_message: str, infer: bool = True) -> dict[str, Any]:
+async def parse_form(request: Request, invalid_message: str) -> FormData:
+    """The multipart/urlencoded form, or ``BadRequestError(invalid_message)`` for any body
+    Go's reader refuses (no boundary, garbage, a cut before the closing boundary)."""
     boundary = _multipart_boundary(request)
     tail = _BodyTail(request.receive, len(boundary or b"") + 8)
     try:
@@ -277,6 +280,11 @@ async def _read_form(request: Request, invalid_message: str, infer: bool = True)
     if boundary and not tail.tail.rstrip(b"\r\n\t ").endswith(b"--" + boundary + b"--"):
         await form.close()
         raise BadRequestError(invalid_message)
+    return form
+
+
+async def _read_form(request: Request, invalid_message: str, infer: bool = True) -> dict[str, Any]:
+    form = await parse_form(request, invalid_message)
     data: dict[str, Any] = {}
     files: dict[str, list[UploadFile]] = {}
     for key, value in form.multi_items():

@@ -321,6 +321,11 @@ class CollectionService:
         self.db.write_sync(run)
 
     def import_sync(self, items: list[Any], delete_missing: bool) -> None:
+        for item in items:  # PocketBase fails while decoding, before importing anything
+            raw_error = form.fields_unmarshal_error(item.get("fields")) if isinstance(item, Mapping) else None
+            if raw_error is not None:
+                raise _import_format_failure(raw_error)
+
         def run(tx: Tx) -> None:
             existing = load_collections(tx.conn)
             # base/auth first so that views and relations find their sources
@@ -343,6 +348,8 @@ class CollectionService:
                 try:
                     new, collections = self._prepare(tx, payload, old)
                     saved = self._save(tx, new, old, collections, "Failed to import collections.")
+                except form.PayloadFormatError as exc:
+                    raise _import_format_failure(str(exc)) from exc
                 except (ApiError, ValidationFailed) as exc:
                     data = exc.errors if isinstance(exc, ValidationFailed) else exc.data
                     name = str(item.get("name") or "")
@@ -407,6 +414,12 @@ _OZZO_CODES = frozenset(
         "validation_is_domain",
     }
 )
+
+
+def _import_format_failure(raw_error: str) -> ApiError:
+    return ApiError(400, "Failed to import collections.", {"collections": ValidationError(
+        "validation_collections_import_failure",
+        f"Failed to import the collections configuration. Raw error:\n{raw_error}.")})
 
 
 T = TypeVar("T")
