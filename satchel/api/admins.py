@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from satchel.api.middleware import BodyTooLarge
 from satchel.api.record_auth_email import recently_sent
@@ -29,12 +31,20 @@ from satchel.core.auth.rows import delete_row, update_auth_record
 from satchel.core.collections import Collection
 from satchel.core.mail import get_mailer, send_template
 from satchel.core.records import check_password, row_to_record
-from satchel.errors import ApiError, TooLargeError, ValidationError, error_tree_to_dict, sentenize
+from satchel.errors import (
+    ApiError,
+    NotFoundError,
+    TooLargeError,
+    ValidationError,
+    error_tree_to_dict,
+    sentenize,
+)
+from satchel.tools.search import parse_list_params
 
 if TYPE_CHECKING:
     from satchel.app import App
 
-__all__ = ["SUPERUSERS", "legacy_error", "routes_table"]
+__all__ = ["SUPERUSERS", "LegacyRoute", "legacy_error", "routes_table"]
 
 log = logging.getLogger("satchel.api")
 SUPERUSERS = "_superusers"
@@ -71,6 +81,16 @@ def legacy_endpoint(handler: Handler) -> Handler:
 
     wrapped.__name__ = handler.__name__
     return wrapped
+
+
+class LegacyRoute(Route):
+    """A legacy route whose wrong-method answer is 0.22's ``{"code":404,...}`` (never 405)."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            await legacy_error(NotFoundError("Not Found."))(scope, receive, send)
+            return
+        await super().handle(scope, receive, send)
 
 
 def _superusers(app: App) -> Collection:
@@ -115,14 +135,14 @@ async def auth_with_password(request: Request) -> Response:
     ok = await asyncio.to_thread(check_password, str(body["password"]), hashed or None)
     if record is None or not ok:
         raise ApiError(400, "Failed to authenticate.")
-    return _json({"token": admin_token(c, record), "admin": admin_json(record)})
+    return _json({"admin": admin_json(record), "token": admin_token(c, record)})
 
 
 @legacy_endpoint
 async def auth_refresh(request: Request) -> Response:
     admin = await _require_admin(request)
     c = _superusers(get_app(request))
-    return _json({"token": admin_token(c, admin), "admin": admin_json(admin)})
+    return _json({"admin": admin_json(admin), "token": admin_token(c, admin)})
 
 
 @legacy_endpoint
@@ -134,11 +154,16 @@ async def request_password_reset(request: Request) -> Response:
     if not email:
         raise ApiError(400, "An error occurred while validating the submitted data.",
                        {"email": ValidationError("validation_required", "Cannot be blank.")})
-    record = await app.records.find_by_field(c, "email", email)
-    # the v0.40 route's two-minute resend guard, with the same memory
-    if record is not None and email != "__pbinstaller@example.com" and not recently_sent(app, "passwordReset", record["id"]):
-        token = password_reset_token(c, record)
-        get_mailer(app).send_background(send_template(app, c, record, "resetPasswordTemplate", email, {"{TOKEN}": token}))
+
+    async def work() -> None:
+        record = await app.records.find_by_field(c, "email", email)
+        # the v0.40 route's two-minute resend guard, with the same memory
+        if record is not None and email != "__pbinstaller@example.com" and not recently_sent(app, "passwordReset", record["id"]):
+            token = password_reset_token(c, record)
+            message = send_template(app, c, record, "resetPasswordTemplate", email, {"{TOKEN}": token})
+            get_mailer(app).send_background(message)
+
+    get_mailer(app).later(work, "password reset mail")  # same answer, same time, admin or not
     return Response(status_code=204)
 
 
@@ -178,24 +203,19 @@ async def confirm_password_reset(request: Request) -> Response:
 # -- CRUD --------------------------------------------------------------------------------------
 
 
-def _int_param(request: Request, name: str, default: int) -> int:
-    try:
-        return max(1, int(request.query_params.get(name, default)))
-    except ValueError:
-        return default
-
-
 @legacy_endpoint
 async def list_admins(request: Request) -> Response:
     await _require_admin(request)
     app = get_app(request)
     c = _superusers(app)
-    page, per_page = _int_param(request, "page", 1), min(_int_param(request, "perPage", 30), 1000)
+    # page/perPage as on the v0.40 lists: a non-number or one past int64 is a 400, as in 0.22
+    params = parse_list_params({k: v for k, v in request.query_params.items() if k in ("page", "perPage")})
+    page, per_page, offset = params.page, params.per_page, params.offset
 
     def run(conn: Any) -> tuple[list[dict[str, Any]], int]:
         cur = conn.cursor()
         cur.execute("SELECT * FROM `_superusers` WHERE `email` != '__pbinstaller@example.com' "
-                    "ORDER BY `created`, `id` LIMIT :l OFFSET :o", {"l": per_page, "o": (page - 1) * per_page})
+                    "ORDER BY `created`, `id` LIMIT :l OFFSET :o", {"l": per_page, "o": offset})
         names: list[str] = []
         rows = []
         for row in cur:

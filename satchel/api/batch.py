@@ -20,10 +20,11 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.records import MISSING_COLLECTION, MISSING_WRITE_COLLECTION, first_values
-from satchel.api.request import AuthState, endpoint, get_app, get_auth, is_form
+from satchel.api.records import MISSING_COLLECTION, MISSING_WRITE_COLLECTION, first_values, write_or_fail
+from satchel.api.request import AuthState, endpoint, get_app, get_auth, is_form, parse_form
 from satchel.api.responses import json_response
 from satchel.core.collections import Collection
+from satchel.core.files import forwarded_name
 from satchel.core.picking import pick_fields
 from satchel.core.record_query import RecordEnv
 from satchel.core.record_resolver import RequestInfo
@@ -63,12 +64,15 @@ async def _read(request: Request) -> tuple[dict[str, Any], dict[int, dict[str, l
     files: dict[int, dict[str, list[Any]]] = {}
     try:
         if is_form(request):
-            form = await request.form(max_files=10000, max_fields=10000)
+            form = await parse_form(request, READ_FAILED)
             payload = form.get("@jsonPayload")
             data = orjson.loads(payload) if isinstance(payload, str) and payload.strip() else {}
             for key, value in form.multi_items():
                 m = _FILE_KEY.match(key)
                 if m and isinstance(value, UploadFile):
+                    if not value.filename:
+                        continue  # Go's multipart reads a part without a file name as a value
+                    value.filename = forwarded_name(value.filename, value.file)
                     index = int(m.group(1) or m.group(2))
                     files.setdefault(index, {}).setdefault(m.group(3), []).append(value)
         else:
@@ -208,7 +212,7 @@ async def batch(request: Request) -> Response:
         return results
 
     try:
-        results = await app.db.write(run)
+        results = await write_or_fail(app, run, FAILED)
     except _ItemFailed as failed:
         failure = {
             "code": "batch_request_failed",

@@ -31,10 +31,11 @@ from satchel.core.fields import FileField
 from satchel.core.fields.file import file_name, to_file_list
 from satchel.core.files import THUMB_SOURCE_TYPES, file_key, resolve_thumb_size, thumb_key
 from satchel.core.record_resolver import RecordFieldResolver, RequestInfo, rule_exists_query
+from satchel.core.view_files import find_view_file_record_sync, view_file_source
 from satchel.errors import NotFoundError
 from satchel.tools.filesystem import FileInfo, InvalidKey, Storage, StorageError
 
-__all__ = ["INLINE_TYPES", "serve_file"]
+__all__ = ["INLINE_TYPES", "serve_file", "stored_file_response"]
 
 INLINE_TYPES = frozenset({
     "image/png", "image/jpg", "image/jpeg", "image/gif", "image/webp", "image/x-icon", "image/bmp",
@@ -53,6 +54,7 @@ EXTENSION_TYPES = {
 }
 CACHE_CONTROL = "max-age=2592000, stale-while-revalidate=86400"
 CSP = "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+MISSING_COLLECTION = "Missing or invalid collection context."
 log = logging.getLogger("satchel.files")
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -256,10 +258,15 @@ def _file_response(request: Request, storage: Storage, key: str, info: FileInfo,
     return _remote_response(request, storage, key, info, headers)
 
 
+def stored_file_response(request: Request, storage: Storage, key: str, info: FileInfo, served_name: str) -> Response:
+    """Serve one stored object with the file headers (backups use it too)."""
+    return _file_response(request, storage, key, info, served_name)
+
+
 # -- the endpoint ------------------------------------------------------------------------------
 
 
-async def _thumb(request: Request, c: Collection, f: FileField, storage: Storage, record_id: str,
+async def _thumb(request: Request, collection_id: str, f: FileField, storage: Storage, record_id: str,
                  filename: str, info: FileInfo) -> tuple[str, FileInfo, str] | None:
     requested = request.query_params.get("thumb", "")
     if not requested or info.content_type.split(";", 1)[0].strip().lower() not in THUMB_SOURCE_TYPES:
@@ -267,10 +274,26 @@ async def _thumb(request: Request, c: Collection, f: FileField, storage: Storage
     size = resolve_thumb_size(requested, f)
     if size is None:
         return None
-    key = thumb_key(c.id, record_id, filename, size.text)
-    original = file_key(c.id, record_id, filename)
+    key = thumb_key(collection_id, record_id, filename, size.text)
+    original = file_key(collection_id, record_id, filename)
     made = await get_app(request).files.ensure_thumb(storage, original, key, size)
     return None if made is None else (key, made, f"{size.text}_{filename}")
+
+
+def _file_folder(request: Request, c: Collection, f: FileField, record_id: str, filename: str) -> tuple[str, str]:
+    """The collection and record ids of the folder that holds the file: the record's
+    own, or for a view the source record its file field was copied from (404 when none)."""
+    if not c.is_view:
+        return c.id, record_id
+    app = get_app(request)
+    source = view_file_source(app.registry.get, c, f.name)
+    if source is None:
+        raise NotFoundError()
+    owner, source_field = source
+    found = app.db.read_here(lambda conn: find_view_file_record_sync(conn, app.dialect, owner, source_field, filename))
+    if found is None:
+        raise NotFoundError()
+    return owner.id, found
 
 
 @endpoint
@@ -278,7 +301,7 @@ async def serve_file(request: Request) -> Response:
     app = get_app(request)
     c = app.registry.get(request.path_params["collection"])
     if c is None:
-        raise NotFoundError()
+        raise NotFoundError(MISSING_COLLECTION)
     record_id = request.path_params["recordId"]
     filename = request.path_params["filename"]
     record = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, c, "id", record_id))
@@ -289,8 +312,9 @@ async def serve_file(request: Request) -> Response:
         raise NotFoundError()
     if f.protected and not await _can_access(request, c, record_id):
         raise NotFoundError()
+    folder_collection, folder_id = _file_folder(request, c, f, str(record["id"]), filename)
     storage = app.files.storage
-    key = file_key(c.id, str(record["id"]), filename)
+    key = file_key(folder_collection, folder_id, filename)
     try:
         info = await storage.astat(key)
     except InvalidKey as exc:
@@ -298,7 +322,7 @@ async def serve_file(request: Request) -> Response:
     if info is None:
         raise NotFoundError()
     served_name = filename
-    thumb = await _thumb(request, c, f, storage, str(record["id"]), filename, info)
+    thumb = await _thumb(request, folder_collection, f, storage, folder_id, filename, info)
     if thumb is not None:
         key, info, served_name = thumb
     return _file_response(request, storage, key, info, served_name)

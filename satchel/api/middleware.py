@@ -97,8 +97,11 @@ class SatchelMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                # a served file may be embedded (PocketBase drops the header once the file
+                # is found: its JSON errors keep it)
+                embeddable = is_files and (b"content-type", b"application/json") not in headers
                 for key, value in SECURITY_HEADERS:
-                    if is_files and key == b"x-frame-options":
+                    if embeddable and key == b"x-frame-options":
                         continue
                     headers.append((key, value))
                 if origin is not None:

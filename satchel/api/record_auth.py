@@ -419,9 +419,10 @@ def send_otp_mail(app: App, c: Collection, record: Mapping[str, Any], row: Mappi
 
     async def done(error: BaseException | None) -> None:
         if error is not None:
-            await app.db.write(lambda tx: delete_otp(app, tx, row))
+            await app.db.try_write(lambda tx: delete_otp(app, tx, row), "removal of an unsent OTP")
         else:
-            await app.db.write(lambda tx: app.records.update_sync(tx, otps, str(row["id"]), {"sentTo": to}))
+            update = {"sentTo": to}
+            await app.db.try_write(lambda tx: app.records.update_sync(tx, otps, str(row["id"]), update), "OTP sentTo")
 
     get_mailer(app).send_background(message, on_done=done)
 
@@ -443,7 +444,7 @@ async def auth_with_otp(request: Request) -> Response:
     from satchel.core.auth.mfa import expired
 
     if expired(str(row.get("created") or ""), float((c.options.get("otp") or {}).get("duration") or 180)):
-        await app.db.write(lambda tx: delete_otp(app, tx, row))
+        await app.db.try_write(lambda tx: delete_otp(app, tx, row), "removal of an expired OTP")
         raise invalid
     record = await app.records.find_auth_record(c, str(row.get("recordRef") or ""))
     if record is None:
@@ -457,7 +458,7 @@ async def auth_with_otp(request: Request) -> Response:
     record = await _verify_by_otp(app, c, record, row)
     response = await finish_auth(request, c, record, "otp", mfa_id=await mfa_id_of(request, body))
     if response.status_code == 200:
-        await app.db.write(lambda tx: delete_otp(app, tx, row))
+        await app.db.try_write(lambda tx: delete_otp(app, tx, row), "removal of a used OTP")
     return response
 
 

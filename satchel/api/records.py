@@ -11,8 +11,8 @@ the 0.40.6 binary): unknown collection -> 404 (``Missing collection context.``;
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,12 +33,16 @@ from satchel.core.record_query import (
 )
 from satchel.core.record_resolver import RequestInfo, superuser_only_filter_error
 from satchel.core.record_write import (
+    CREATE_FAILED,
+    DELETE_REQUIRED_REF,
+    UPDATE_FAILED,
     WriteRequest,
     create_record_sync,
     delete_record_sync,
     update_record_sync,
 )
 from satchel.errors import BadRequestError, ForbiddenError, NotFoundError
+from satchel.store.database import Tx, WriteFailed
 from satchel.tools.search import FieldPick, parse_expand, parse_fields, parse_list_params
 
 if TYPE_CHECKING:
@@ -54,7 +58,10 @@ __all__ = [
     "request_info",
     "update_record",
     "view_record",
+    "write_or_fail",
 ]
+
+T = TypeVar("T")
 
 MISSING_COLLECTION = "Missing collection context."
 MISSING_WRITE_COLLECTION = "Missing or invalid collection context."
@@ -196,13 +203,22 @@ async def _write_request(request: Request, c: Collection) -> tuple[WriteRequest,
     return WriteRequest(info, body, files, info.query.get("expand", "")), picks
 
 
+async def write_or_fail(app: App, fn: Callable[[Tx], T], failed: str) -> T:
+    """Run ``fn`` in one write transaction; a write the storage refused (disk full,
+    I/O error; already rolled back, uploads removed) is PocketBase's 400 ``failed``."""
+    try:
+        return await app.db.write(fn)
+    except WriteFailed as exc:
+        raise BadRequestError(failed) from exc
+
+
 @endpoint
 async def create_record(request: Request) -> Response:
     app = get_app(request)
     c = _collection(request, MISSING_WRITE_COLLECTION)
     req, picks = await _write_request(request, c)
     env = RecordEnv.from_app(app)
-    out = await app.db.write(lambda tx: create_record_sync(tx, env, c, req))
+    out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, req), CREATE_FAILED)
     return json_response(_picked(out, picks))
 
 
@@ -213,7 +229,7 @@ async def update_record(request: Request) -> Response:
     req, picks = await _write_request(request, c)
     env = RecordEnv.from_app(app)
     record_id = request.path_params["id"]
-    out = await app.db.write(lambda tx: update_record_sync(tx, env, c, record_id, req))
+    out = await write_or_fail(app, lambda tx: update_record_sync(tx, env, c, record_id, req), UPDATE_FAILED)
     return json_response(_picked(out, picks))
 
 
@@ -225,5 +241,6 @@ async def delete_record(request: Request) -> Response:
     info = request_info(request, auth)
     env = RecordEnv.from_app(app)
     record_id = request.path_params["id"]
-    await app.db.write(lambda tx: delete_record_sync(tx, env, c, record_id, info))
+    # PocketBase words every failed delete as a required reference
+    await write_or_fail(app, lambda tx: delete_record_sync(tx, env, c, record_id, info), DELETE_REQUIRED_REF)
     return no_content()

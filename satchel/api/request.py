@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive
@@ -25,6 +25,7 @@ from satchel.core.auth.legacy_admin import admin_claims, admin_key
 from satchel.core.auth.tokens import TokenError, unverified_claims, verify
 from satchel.core.collections import Collection
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
+from satchel.store.errors import WriteFailed
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -36,6 +37,7 @@ __all__ = [
     "get_app",
     "get_auth",
     "is_form",
+    "parse_form",
     "read_body",
     "require_auth",
     "require_superuser",
@@ -89,6 +91,9 @@ def endpoint(handler: Handler) -> Handler:
             response = error_response(TooLargeError())
             response.headers["connection"] = "close"
             return response
+        except WriteFailed:
+            # rolled back and logged by the store; PocketBase's answer to a failed write
+            return error_response(BadRequestError())
         except Exception as exc:
             log.exception("unhandled error in %s %s", request.method, request.url.path)
             request.scope[ERROR_KEY] = exc
@@ -259,7 +264,9 @@ def _multipart_boundary(request: Request) -> bytes | None:
     return None
 
 
-async def _read_form(request: Request, invalid_message: str, infer: bool = True) -> dict[str, Any]:
+async def parse_form(request: Request, invalid_message: str) -> FormData:
+    """The multipart/urlencoded form, or ``BadRequestError(invalid_message)`` for any body
+    Go's reader refuses (no boundary, garbage, a cut before the closing boundary)."""
     boundary = _multipart_boundary(request)
     tail = _BodyTail(request.receive, len(boundary or b"") + 8)
     try:
@@ -271,6 +278,11 @@ async def _read_form(request: Request, invalid_message: str, infer: bool = True)
     if boundary and not tail.tail.rstrip(b"\r\n\t ").endswith(b"--" + boundary + b"--"):
         await form.close()
         raise BadRequestError(invalid_message)
+    return form
+
+
+async def _read_form(request: Request, invalid_message: str, infer: bool = True) -> dict[str, Any]:
+    form = await parse_form(request, invalid_message)
     data: dict[str, Any] = {}
     files: dict[str, list[UploadFile]] = {}
     for key, value in form.multi_items():

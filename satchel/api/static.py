@@ -20,13 +20,14 @@ def _clean(path: str) -> str:
 
 
 def _resolve(root: Path, rel: str) -> Path | None:
-    """The file for ``rel`` under ``root``; None when missing or outside the root."""
-    candidate = (root / rel.lstrip("/")).resolve()
+    """The file for ``rel`` under ``root``; None when missing or outside the root, and for
+    names the OS refuses (a NUL byte, ENAMETOOLONG), which PocketBase treats as missing."""
     try:
+        candidate = (root / rel.lstrip("/")).resolve()
         candidate.relative_to(root)
-    except ValueError:
+        return candidate if candidate.exists() else None
+    except (ValueError, OSError):
         return None
-    return candidate if candidate.exists() else None
 
 
 def _file(path: Path) -> Response:

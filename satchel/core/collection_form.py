@@ -12,6 +12,8 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+
 from satchel.core import auth_options, legacy
 from satchel.core.collections import (
     AUTH,
@@ -22,12 +24,19 @@ from satchel.core.collections import (
     VIEW,
     Collection,
 )
-from satchel.core.fields import Field, UnknownFieldTypeError, field_from_dict, generate_field_id
+from satchel.core.fields import FIELD_TYPES, Field, UnknownFieldTypeError, field_from_dict, generate_field_id
 from satchel.core.fields.defaults import auth_system_fields, id_field
 from satchel.errors import ValidationFailed
 from satchel.tools.dbutils import default_auth_indexes, has_single_column_unique_index
 
-__all__ = ["CollectionLookup", "PayloadFormatError", "apply_payload", "finalize", "new_collection"]
+__all__ = [
+    "CollectionLookup",
+    "PayloadFormatError",
+    "apply_payload",
+    "finalize",
+    "fields_unmarshal_error",
+    "new_collection",
+]
 
 
 class PayloadFormatError(ValueError):
@@ -80,6 +89,40 @@ def _apply_auth_options(c: Collection, payload: Mapping[str, Any]) -> None:
     for p in providers:
         if isinstance(p, dict) and not p.get("clientSecret") and old_providers.get(p.get("name")):
             p["clientSecret"] = old_providers[p.get("name")]
+
+
+def _json_kind(value: Any) -> str:
+    """The JSON kind Go's decoder names in its errors."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def fields_unmarshal_error(raw: Any) -> str | None:
+    """What Go's JSON decoder says about a collection's ``fields`` it can't read (an import
+    checks every collection with it before writing anything), or None."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        return f'json: unable to unmarshal JSON {_json_kind(raw)} into Go []core.fieldWithType within "/fields"'
+    for i, item in enumerate(raw):
+        where = f'json: unable to unmarshal JSON {_json_kind(item)} into Go core.fieldWithType within "/fields/{i}": '
+        if item is not None and not isinstance(item, Mapping):
+            kind = _json_kind(item)
+            return f"{where}failed to unmarshal field type: json: unable to unmarshal JSON {kind} into Go core.onlyFieldType"
+        type_ = None if item is None else item.get("type")
+        if type_ is not None and not isinstance(type_, str):
+            return (f"{where}failed to unmarshal field type: json: unable to unmarshal JSON {_json_kind(type_)} "
+                    'into Go string within "/type"')
+        if type_ not in FIELD_TYPES:
+            return f"{where}missing or unknown field type in {orjson.dumps(item).decode()}"
+    return None
 
 
 def _fields_from_payload(raw: Any, old: list[Field]) -> list[Field]:

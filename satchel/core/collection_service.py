@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import apsw
 import orjson
@@ -31,7 +31,7 @@ from satchel.core.view_query import (
 from satchel.errors import ApiError, BadRequestError, NotFoundError, ValidationError, ValidationFailed
 from satchel.store.database import Database, Tx
 from satchel.store.dialect import SqliteDialect
-from satchel.store.errors import sqlite_error_text
+from satchel.store.errors import WriteFailed, sqlite_error_text
 from satchel.tools.dbutils import normalize_index_for_table, parse_index
 from satchel.tools.security import random_string
 from satchel.tools.timeutil import now_text
@@ -252,7 +252,7 @@ class CollectionService:
                 raise BadRequestError(LOAD_FAILED) from exc
             return self._save(tx, new, None, collections, "Failed to create collection.")
 
-        return self.db.write_sync(run)
+        return _refused_as(self.db, run, "Failed to create collection.", raw=True)
 
     def update_sync(self, id_or_name: str, payload: Mapping[str, Any]) -> Collection:
         def run(tx: Tx) -> Collection:
@@ -268,7 +268,7 @@ class CollectionService:
                 raise BadRequestError(LOAD_FAILED) from exc
             return self._save(tx, new, old, collections, "Failed to update collection.")
 
-        return self.db.write_sync(run)
+        return _refused_as(self.db, run, "Failed to update collection.", raw=True)
 
     def delete_sync(self, id_or_name: str) -> Collection:
         def run(tx: Tx) -> Collection:
@@ -302,7 +302,7 @@ class CollectionService:
             tx.after_commit(self._reload_after_commit(tx))
             return c
 
-        return self.db.write_sync(run)
+        return _refused_as(self.db, run, "Failed to delete collection.")
 
     def truncate_sync(self, id_or_name: str) -> None:
         def run(tx: Tx) -> None:
@@ -321,6 +321,11 @@ class CollectionService:
         self.db.write_sync(run)
 
     def import_sync(self, items: list[Any], delete_missing: bool) -> None:
+        for item in items:  # PocketBase fails while decoding, before importing anything
+            raw_error = form.fields_unmarshal_error(item.get("fields")) if isinstance(item, Mapping) else None
+            if raw_error is not None:
+                raise _import_format_failure(raw_error)
+
         def run(tx: Tx) -> None:
             existing = load_collections(tx.conn)
             # base/auth first so that views and relations find their sources
@@ -343,6 +348,8 @@ class CollectionService:
                 try:
                     new, collections = self._prepare(tx, payload, old)
                     saved = self._save(tx, new, old, collections, "Failed to import collections.")
+                except form.PayloadFormatError as exc:
+                    raise _import_format_failure(str(exc)) from exc
                 except (ApiError, ValidationFailed) as exc:
                     data = exc.errors if isinstance(exc, ValidationFailed) else exc.data
                     name = str(item.get("name") or "")
@@ -407,6 +414,24 @@ _OZZO_CODES = frozenset(
         "validation_is_domain",
     }
 )
+
+
+def _import_format_failure(raw_error: str) -> ApiError:
+    return ApiError(400, "Failed to import collections.", {"collections": ValidationError(
+        "validation_collections_import_failure",
+        f"Failed to import the collections configuration. Raw error:\n{raw_error}.")})
+
+
+T = TypeVar("T")
+
+
+def _refused_as(db: Database, fn: Callable[[Tx], T], message: str, *, raw: bool = False) -> T:
+    """Run ``fn`` in a write; a write the storage refused (disk full…) is PocketBase's
+    400 ``message``, followed by SQLite's words when PocketBase gives them (``raw``)."""
+    try:
+        return db.write_sync(fn)
+    except WriteFailed as exc:
+        raise BadRequestError(f"{message} Raw error: \n{exc}" if raw else message) from exc
 
 
 def _plain_messages(data: Any) -> Any:

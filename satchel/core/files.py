@@ -64,6 +64,7 @@ __all__ = [
     "file_key",
     "forget_record_files",
     "merge_uploads",
+    "forwarded_name",
     "prepare_upload",
     "prepare_uploads",
     "record_prefix",
@@ -141,6 +142,16 @@ def prepare_upload(filename: str, source: BinaryIO) -> PendingFile:
     mime = detect(head, complete=size <= len(head))
     name = normalize_name(filename, lambda: extension_for(mime))
     return PendingFile(name, original_name(filename), size, mime, source)
+
+
+def forwarded_name(filename: str, source: BinaryIO) -> str:
+    """The name a ``/api/batch`` upload reaches its record write with.
+
+    PocketBase names each batch part once when it reads the batch form and again
+    when the item's own record request reads it, so a batch upload is stored as
+    ``red_<random>_<random>.png`` and keeps the once-named ``red_<random>.png`` as
+    its original file name.  Same sniffing as :func:`prepare_upload`."""
+    return prepare_upload(filename, source).name
 
 
 def prepare_uploads(files: Mapping[str, Sequence[SourceFile]]) -> dict[str, list[PendingFile]]:

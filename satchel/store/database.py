@@ -11,6 +11,7 @@ own connection, so a slow query never blocks the event loop nor the writer;
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,8 +21,11 @@ from typing import Any, TypeVar
 import apsw
 
 from satchel.store.connection import QueryTimeout, open_connection, set_deadline
+from satchel.store.errors import STORAGE_ERRORS, WriteFailed
 
-__all__ = ["Database", "Tx"]
+__all__ = ["Database", "Tx", "WriteFailed"]
+
+log = logging.getLogger("satchel.store")
 
 T = TypeVar("T")
 
@@ -101,20 +105,55 @@ class Database:
         return self.read_sync(fn)
 
     def write_sync(self, fn: Callable[[Tx], T]) -> T:
+        """Run ``fn`` in one write transaction.
+
+        Everything from BEGIN to COMMIT is inside the ``try``: a COMMIT the disk
+        refuses rolls back like any other failure, so the ``after_rollback``
+        callbacks (which remove the uploads) always run.  A storage error
+        (disk full, I/O, read-only, locked) is raised as :class:`WriteFailed`.
+        """
         with self._write_lock:
             tx = Tx(self._writer)
-            self._writer.execute("BEGIN IMMEDIATE")
             try:
+                self._writer.execute("BEGIN IMMEDIATE")
                 result = fn(tx)
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                for undo in tx._after_rollback:
-                    undo()
+                self._writer.execute("COMMIT")
+            except BaseException as exc:
+                self._roll_back(tx)
+                if isinstance(exc, STORAGE_ERRORS):
+                    log.error("write rolled back: %s", exc)
+                    raise WriteFailed(exc) from exc
                 raise
-            self._writer.execute("COMMIT")
         for callback in tx._after_commit:
-            callback()
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - the write is durable; its answer must say so
+                log.exception("after-commit callback failed")
         return result
+
+    def _roll_back(self, tx: Tx) -> None:
+        """ROLLBACK if a transaction is still open, then undo the side effects.
+
+        SQLite may already have rolled back by itself (a failed COMMIT, an
+        interrupted statement): a blind ROLLBACK would then raise "no
+        transaction is active" and hide the error that matters.
+        """
+        try:
+            if not self._writer.getautocommit():
+                self._writer.execute("ROLLBACK")
+        except apsw.Error as exc:
+            log.error("ROLLBACK failed: %s", exc)
+        for undo in tx._after_rollback:
+            try:
+                undo()
+            except Exception:  # noqa: BLE001 - every undo gets its turn
+                log.exception("after-rollback callback failed")
+        if not self._writer.getautocommit():
+            # still inside a transaction nobody can finish: start afresh
+            log.error("the writer connection is stuck in a transaction; reopening it")
+            with suppress(apsw.Error):
+                self._writer.close(True)
+            self._writer = open_connection(self.path, dev=self.dev)
 
     @contextmanager
     def writer(self) -> Iterator[apsw.Connection]:
@@ -132,10 +171,36 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._write_pool, lambda: self.write_sync(fn))
 
+    async def try_write(self, fn: Callable[[Tx], T], what: str) -> T | None:
+        """A best-effort side write (a login origin, the bookkeeping of a used OTP):
+        ``None``, logged, when the storage refuses it, so the request it belongs to
+        goes on as in PocketBase."""
+        try:
+            return await self.write(fn)
+        except WriteFailed as exc:
+            log.warning("%s not saved: %s", what, exc)
+            return None
+
     async def on_writer(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` on the writer thread (it may call :meth:`write_sync`)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._write_pool, lambda: fn(*args))
+
+    def snapshot_to(self, dest: str) -> None:
+        """Copy the database into the new file ``dest`` with SQLite's online backup API.
+
+        All pages are copied in one step, i.e. inside one read transaction: under WAL the
+        writers go on meanwhile and the copy holds exactly what was committed when it began.
+        The copy is left in rollback-journal mode, one self-contained file.
+        """
+        source = self._reader()
+        target = apsw.Connection(dest)
+        try:
+            with target.backup("main", source, "main") as backup:
+                backup.step(-1)
+            target.execute("PRAGMA journal_mode=DELETE").fetchall()
+        finally:
+            target.close()
 
     def optimize(self) -> None:
         """Truncate the WAL and let SQLite refresh its planner statistics (the daily cron)."""

@@ -24,6 +24,8 @@ SU_ROUTES = [
     ("GET", "/api/collections/users"),
     ("GET", "/api/collections/meta/scaffolds"),
     ("GET", "/api/settings"),
+    ("GET", "/api/logs"),
+    ("GET", "/api/logs/stats"),
     ("GET", "/api/collections/_superusers/records"),
 ]
 

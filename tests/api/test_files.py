@@ -299,8 +299,9 @@ def test_ranges_and_conditional_requests(client: TestClient, record: dict[str, A
 def test_not_found_cases(client: TestClient, su: TestClient, record: dict[str, Any]) -> None:
     other = create(su, [("docs", ("o.txt", b"o", "text/plain"))], title="other").json()
     not_found = {"data": {}, "message": "The requested resource wasn't found.", "status": 404}
-    for url in (f"/api/files/nope/{record['id']}/{record['cover']}",
-                f"/api/files/posts/missing00000000/{record['cover']}",
+    r = client.get(f"/api/files/nope/{record['id']}/{record['cover']}")
+    assert r.json() == {"data": {}, "message": "Missing or invalid collection context.", "status": 404}
+    for url in (f"/api/files/posts/missing00000000/{record['cover']}",
                 f"/api/files/posts/{record['id']}/missing.png",
                 f"/api/files/posts/{record['id']}/{other['docs'][0]}",
                 f"/api/files/posts/{record['id']}/..%2F..%2Fdata.db"):

@@ -61,7 +61,7 @@ def test_guide_admins_with_both_sdks(live: tuple[str, Inbox]) -> None:
     base, _ = live
     out = run_node("auth_legacy.mjs", base, EMAIL, PASSWORD)
     assert out == {
-        "legacyKeys": ["token", "admin"], "legacyIsAdmin": True, "legacyModelEmail": EMAIL, "legacyAvatar": 0,
+        "legacyKeys": ["admin", "token"], "legacyIsAdmin": True, "legacyModelEmail": EMAIL, "legacyAvatar": 0,
         "legacyRefreshIsAdmin": True, "legacyList": 1,
         "newKeys": ["record", "token"], "newIsSuperuser": True, "newModelEmail": EMAIL, "newRefreshValid": True,
         "clearedValid": False,

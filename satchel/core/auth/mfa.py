@@ -56,7 +56,7 @@ async def check_mfa(
         if row is None:
             raise BadRequestError("Invalid or expired MFA session.")
         if expired(str(row.get("created") or ""), duration):
-            await app.db.write(lambda tx: delete_row(app, tx, mfas, row))
+            await app.db.try_write(lambda tx: delete_row(app, tx, mfas, row), "removal of an expired MFA")
             raise BadRequestError("Invalid or expired MFA session.")
         if row.get("recordRef") != record["id"] or row.get("collectionRef") != c.id:
             raise BadRequestError("Invalid MFA session.")

@@ -51,7 +51,10 @@ async def track_origin(app: App, c: Collection, record: Mapping[str, Any], ip: s
     if not (c.options.get("authAlert") or {}).get("enabled"):
         return
     fp = fingerprint(ip, user_agent)
-    had_origins, is_new = await app.db.write(lambda tx: _save_origin(app, tx, c, record, fp))
+    saved = await app.db.try_write(lambda tx: _save_origin(app, tx, c, record, fp), "login origin")
+    if saved is None:
+        return  # a full disk must not keep the user out (nor mail an alert for every retry)
+    had_origins, is_new = saved
     email = str(record.get("email") or "")
     if not (had_origins and is_new and email):
         return

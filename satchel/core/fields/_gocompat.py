@@ -14,9 +14,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from satchel.tools import goregex
+
 __all__ = [
     "RegexError",
-    "compile_go_regex",
     "go_format_float",
     "go_regex_error",
     "go_search",
@@ -188,7 +189,8 @@ _UNSUPPORTED_GROUPS = ("(?=", "(?!", "(?<=", "(?<!", "(?>", "(?#")
 
 
 def _translate(pattern: str) -> str:
-    """Go RE2 syntax -> Python ``re`` syntax (raises :class:`RegexError`)."""
+    """Go RE2 syntax -> Python ``re`` syntax (raises :class:`RegexError`), for the
+    generator below only: matching and validation use RE2 itself (tools/goregex)."""
     out: list[str] = []
     i = 0
     n = len(pattern)
@@ -273,61 +275,14 @@ _POSIX_CLASSES = {
 }
 
 
-def _go_message(pattern: str, exc: re.error) -> str:
-    msg = exc.msg
-    pos = exc.pos if exc.pos is not None else 0
-    if msg.startswith("missing ), unterminated subpattern"):
-        return f"error parsing regexp: missing closing ): `{pattern}`"
-    if msg.startswith("unbalanced parenthesis"):
-        return f"error parsing regexp: unexpected ): `{pattern}`"
-    if msg.startswith("unterminated character set"):
-        return f"error parsing regexp: missing closing ]: `{pattern[pos:]}`"
-    if msg.startswith("nothing to repeat"):
-        return f"error parsing regexp: missing argument to repetition operator: `{pattern[pos:pos + 1]}`"
-    if msg.startswith("multiple repeat"):
-        return f"error parsing regexp: invalid nested repetition operator: `{pattern[max(pos - 1, 0):pos + 1]}`"
-    if msg.startswith("bad escape"):
-        return f"error parsing regexp: invalid escape sequence: `{pattern[pos:pos + 2]}`"
-    if msg.startswith("bad character range"):
-        return f"error parsing regexp: invalid character class range: `{msg.rsplit(' ', 1)[-1]}`"
-    if "look-behind" in msg or "unknown extension" in msg:
-        return f"error parsing regexp: invalid or unsupported Perl syntax: `{pattern[pos:pos + 3]}`"
-    return f"error parsing regexp: invalid syntax: `{pattern}`"
-
-
-@lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str] | str:
-    try:
-        translated = _translate(pattern)
-    except RegexError as exc:
-        return str(exc)
-    try:
-        return re.compile(translated, re.ASCII)
-    except re.error as exc:
-        return _go_message(pattern, exc)
-    except (OverflowError, RecursionError):
-        return f"error parsing regexp: expression too large: `{pattern}`"
-
-
 def go_regex_error(pattern: str) -> str | None:
     """``None`` if Go's ``regexp.Compile`` accepts ``pattern``, else its error text."""
-    compiled = _compile(pattern)
-    return compiled if isinstance(compiled, str) else None
-
-
-def compile_go_regex(pattern: str) -> re.Pattern[str]:
-    compiled = _compile(pattern)
-    if isinstance(compiled, str):
-        raise RegexError(compiled)
-    return compiled
+    return goregex.error(pattern)
 
 
 def go_search(pattern: str, value: str) -> bool:
-    """``regexp.MatchString``: unanchored; an invalid pattern never matches."""
-    compiled = _compile(pattern)
-    if isinstance(compiled, str):
-        return False
-    return compiled.search(value) is not None
+    """``regexp.MatchString`` on RE2 (linear time): unanchored; an invalid pattern never matches."""
+    return goregex.search(pattern, value)
 
 
 # -- random strings from a regex (security.RandomStringByRegex) ---------------------
@@ -432,7 +387,10 @@ def _parsed_generator(pattern: str) -> Any:
     error = go_regex_error(pattern)
     if error is not None:
         raise RegexError(error)
-    return sre_parse.parse(_translate(pattern), re.ASCII)
+    try:
+        return sre_parse.parse(_translate(pattern), re.ASCII)
+    except (re.error, RecursionError, OverflowError) as exc:  # Go syntax Python's parser lacks
+        raise RegexError(f"unsupported pattern: {exc}") from None
 
 
 _SIMPLE_CLASS_REPEAT = re.compile(r"\[((?:[a-zA-Z0-9]-[a-zA-Z0-9]|[a-zA-Z0-9_])+)\]\{(\d+)\}")

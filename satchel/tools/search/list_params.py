@@ -77,7 +77,8 @@ class ListParams:
 
     @property
     def offset(self) -> int:
-        return self.per_page * (self.page - 1)
+        # Go's int would wrap; SQLite can't bind past int64: a page that far is just empty
+        return min(self.per_page * (self.page - 1), _INT64_MAX)
 
 
 def _go_quote(text: str) -> str:
@@ -93,12 +94,18 @@ def parse_bool(raw: str) -> bool:
     raise ListParamsError(f"strconv.ParseBool: parsing {_go_quote(raw)}: invalid syntax")
 
 
+_INT64_MAX = (1 << 63) - 1
+
+
 def _atoi(raw: str) -> int:
     """Go's ``strconv.Atoi`` (optional sign, ASCII digits only)."""
     digits = raw[1:] if raw[:1] in ("+", "-") else raw
     if not digits or not digits.isascii() or not digits.isdigit():
         raise ListParamsError(f"strconv.Atoi: parsing {_go_quote(raw)}: invalid syntax")
-    return int(raw)
+    value = int(raw)
+    if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
+        raise ListParamsError(f"strconv.Atoi: parsing {_go_quote(raw)}: value out of range")
+    return value
 
 
 def parse_sort(raw: str) -> tuple[SortItem, ...]:
