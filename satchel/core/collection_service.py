@@ -8,6 +8,7 @@ COMMIT.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, TypeVar
@@ -423,6 +424,7 @@ def _import_format_failure(raw_error: str) -> ApiError:
 
 
 T = TypeVar("T")
+log = logging.getLogger("satchel.collections")
 
 
 def _refused_as(db: Database, fn: Callable[[Tx], T], message: str, *, raw: bool = False) -> T:
@@ -431,6 +433,7 @@ def _refused_as(db: Database, fn: Callable[[Tx], T], message: str, *, raw: bool 
     try:
         return db.write_sync(fn)
     except WriteFailed as exc:
+        log.error("write rolled back: %s", exc)
         raise BadRequestError(f"{message} Raw error: \n{exc}" if raw else message) from exc
 
 
