@@ -11,6 +11,7 @@ flags, their errors and their help are defined.
 from __future__ import annotations
 
 import errno
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -77,6 +78,10 @@ def run_serve(config: Config) -> None:
         run_server(app)
     finally:
         app.close()
+    if app.state.get("restart_requested"):
+        # a backup was restored: start again in place (same PID, as PocketBase); the new
+        # process swaps the restored data in before opening it
+        os.execv(sys.executable, [sys.executable, "-m", "satchel", *sys.argv[1:]])
 
 
 def plain_serve_kwargs(args: Sequence[str]) -> dict[str, Any] | None:

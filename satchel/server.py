@@ -110,6 +110,12 @@ def run_server(app: App) -> None:
             hub.close()
         await original_shutdown(sockets=sockets)  # type: ignore[arg-type]
 
+    def restart() -> None:
+        """After a restore: stop serving; :func:`satchel.cli.run_serve` re-executes the process."""
+        app.state["restart_requested"] = True
+        server.should_exit = True
+
+    app.state["restart"] = restart
     server.startup = startup  # type: ignore[method-assign]
     server.shutdown = shutdown  # type: ignore[method-assign]
     # uvicorn re-raises SIGINT/SIGTERM once its graceful shutdown is done, which would kill the

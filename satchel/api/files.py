@@ -35,7 +35,7 @@ from satchel.core.view_files import find_view_file_record_sync, view_file_source
 from satchel.errors import NotFoundError
 from satchel.tools.filesystem import FileInfo, InvalidKey, Storage, StorageError
 
-__all__ = ["INLINE_TYPES", "serve_file"]
+__all__ = ["INLINE_TYPES", "serve_file", "stored_file_response"]
 
 INLINE_TYPES = frozenset({
     "image/png", "image/jpg", "image/jpeg", "image/gif", "image/webp", "image/x-icon", "image/bmp",
@@ -256,6 +256,11 @@ def _file_response(request: Request, storage: Storage, key: str, info: FileInfo,
         media_type = headers.pop("content-type")
         return LocalFileResponse(path, headers=headers, media_type=media_type, stat_result=_stat(path))
     return _remote_response(request, storage, key, info, headers)
+
+
+def stored_file_response(request: Request, storage: Storage, key: str, info: FileInfo, served_name: str) -> Response:
+    """Serve one stored object with the file headers (backups use it too)."""
+    return _file_response(request, storage, key, info, served_name)
 
 
 # -- the endpoint ------------------------------------------------------------------------------
