@@ -71,11 +71,14 @@ def open_app(config: Config) -> Any:
 
 
 def run_serve(config: Config) -> None:
-    from satchel.server import run_server
+    from satchel.server import StartupError, run_server
 
     app = open_app(config)
     try:
         run_server(app)
+    except StartupError as exc:  # a busy port, a bad SATCHEL_READ_TIMEOUT: one line, exit 1
+        log_error(str(exc))
+        sys.exit(1)
     finally:
         app.close()
     if app.state.get("restart_requested"):
