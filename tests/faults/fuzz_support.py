@@ -30,7 +30,7 @@ __all__ = [
 # Small by default (the suite runs on 2 shared cores); raise them for a long run:
 # SATCHEL_FUZZ_EXAMPLES=5000 SATCHEL_FUZZ_REQUESTS=20000 pytest tests/faults -k fuzz
 EXAMPLES = int(os.environ.get("SATCHEL_FUZZ_EXAMPLES", "150"))
-API_REQUESTS = int(os.environ.get("SATCHEL_FUZZ_REQUESTS", "600"))
+API_REQUESTS = int(os.environ.get("SATCHEL_FUZZ_REQUESTS", "2000"))
 
 # Pieces PocketBase filters are made of, and a few that break them.
 FILTER_TOKENS: tuple[str, ...] = (
