@@ -14,10 +14,18 @@ from satchel.core.bootstrap import bootstrap_data_dir
 from satchel.core.collection_service import CollectionService
 from satchel.core.files import FileService
 from satchel.core.logs import AppLogHandler, LogService
-from satchel.core.ops import CronScheduler, register_builtin_jobs
+from satchel.core.ops import (
+    BackupService,
+    CronScheduler,
+    apply_pending_restore,
+    clean_temp,
+    register_builtin_jobs,
+    undo_restore,
+)
 from satchel.core.pb_config import apply_pb_config
 from satchel.core.records import RecordStore
 from satchel.core.registry import CollectionRegistry, load_collections
+from satchel.core.settings import Settings
 from satchel.core.settings_service import SettingsService
 from satchel.store.database import Database
 from satchel.store.dialect import SqliteDialect
@@ -25,14 +33,22 @@ from satchel.store.dialect import SqliteDialect
 __all__ = ["App"]
 
 
+MAIL_GRACE = 3.0  # seconds a clean stop waits for pending mails
+
+
 class App:
     def __init__(self, config: Config) -> None:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.dialect = SqliteDialect()
-        self.db = Database(str(config.data_db), dev=config.dev, query_timeout=config.query_timeout)
-        self.aux_db = Database(str(config.aux_db), dev=config.dev, query_timeout=config.query_timeout, readers=1)
-        bootstrap_data_dir(self.db, self.aux_db, self.dialect, encryption_key=config.encryption_key)
+        previous = apply_pending_restore(config.data_dir)  # a restore accepted before the restart
+        try:
+            self._open_databases()
+        except BaseException:
+            if previous is not None:
+                undo_restore(config.data_dir, previous)
+            raise
+        clean_temp(config.data_dir)  # the previous data of a restore goes once the new one opened
         self.registry = CollectionRegistry(self.db.read_sync(load_collections))
         self.collections = CollectionService(self.db, self.dialect, self.registry)
         self.settings = SettingsService(
@@ -49,12 +65,37 @@ class App:
         # started by the server's lifespan; hooks add their jobs with app.cron.add(id, expr, fn)
         self.cron = CronScheduler()
         register_builtin_jobs(self.cron, self.db, self.aux_db, self.registry, lambda: self.settings.current)
+        self.backups = BackupService(config.data_dir, self.db, self.aux_db, lambda: self.settings.current)
+        self.settings.on_change.append(self._schedule_auto_backups)
+        self._schedule_auto_backups(self.settings.current)
+
+    def _open_databases(self) -> None:
+        config = self.config
+        self.db = Database(str(config.data_db), dev=config.dev, query_timeout=config.query_timeout)
+        self.aux_db = Database(str(config.aux_db), dev=config.dev, query_timeout=config.query_timeout, readers=1)
+        try:
+            bootstrap_data_dir(self.db, self.aux_db, self.dialect, encryption_key=config.encryption_key)
+        except BaseException:
+            self.db.close()
+            self.aux_db.close()
+            raise
+
+    def _schedule_auto_backups(self, settings: Settings) -> None:
+        """``__pbAutoBackup__`` exists while ``backups.cron`` is set (rescheduled on change)."""
+        expression = settings.backups.cron
+        job = self.cron.get("__pbAutoBackup__")
+        if not expression:
+            self.cron.remove("__pbAutoBackup__")
+        elif job is None or job.expression != expression:
+            self.cron.add("__pbAutoBackup__", expression, self.backups.create_auto)
 
     async def aclose(self) -> None:
         """Stop background work owned by services (cron jobs, mail sends in flight)."""
         await self.cron.stop()
         mailer = self.state.get("mailer")
         if mailer is not None:
+            # a clean stop lets the mails of requests already answered go out
+            await mailer.drain(MAIL_GRACE)
             await mailer.aclose()
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ flags, their errors and their help are defined.
 from __future__ import annotations
 
 import errno
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -70,13 +71,20 @@ def open_app(config: Config) -> Any:
 
 
 def run_serve(config: Config) -> None:
-    from satchel.server import run_server
+    from satchel.server import StartupError, run_server
 
     app = open_app(config)
     try:
         run_server(app)
+    except StartupError as exc:  # a busy port, a bad SATCHEL_READ_TIMEOUT: one line, exit 1
+        log_error(str(exc))
+        sys.exit(1)
     finally:
         app.close()
+    if app.state.get("restart_requested"):
+        # a backup was restored: start again in place (same PID, as PocketBase); the new
+        # process swaps the restored data in before opening it
+        os.execv(sys.executable, [sys.executable, "-m", "satchel", *sys.argv[1:]])
 
 
 def plain_serve_kwargs(args: Sequence[str]) -> dict[str, Any] | None:

@@ -1,19 +1,119 @@
-"""Run an App under uvicorn (httptools + uvloop) with PocketBase's start-up banner."""
+"""Run an App under uvicorn (httptools + uvloop) with PocketBase's start-up banner.
+
+Around uvicorn: the listening socket is bound here (a busy port is PocketBase's one
+line, before any start-up work), the open-file limit is raised, a read-timeout sweep
+closes connections that never finish their request, and a request cut by the end of
+the shutdown grace period answers in PocketBase's error shape.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import logging
+import math
+import os
 import signal
+import socket
 import sys
 import time
+from collections.abc import Mapping
+from contextlib import suppress
 from types import ModuleType
 from typing import Any
+
+import orjson
 
 from satchel.api import build_asgi
 from satchel.app import App
 from satchel.core.superusers import has_real_superuser, installer_token
+from satchel.tools.fdlimit import open_fds, raise_nofile_limit
 
-__all__ = ["banner", "run_server"]
+__all__ = ["DEFAULT_READ_TIMEOUT", "StartupError", "banner", "bind_sockets", "read_timeout_from_env", "run_server"]
+
+log = logging.getLogger("satchel.server")
+
+DEFAULT_READ_TIMEOUT = 60.0  # PocketBase 0.40.6 drops a connection whose headers are unfinished after 60 s
+SHUTDOWN_GRACE = 3  # seconds
+_CANCELLED_BODY = orjson.dumps(
+    {"status": 503, "message": "The server is shutting down, please try again later.", "data": {}}
+)
+
+
+class StartupError(Exception):
+    """``satchel serve`` cannot start; the message is the one line to print (exit 1)."""
+
+
+def read_timeout_from_env(environ: Mapping[str, str]) -> float:
+    """``SATCHEL_READ_TIMEOUT`` in seconds (default 60, 0 = no timeout)."""
+    raw = environ.get("SATCHEL_READ_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_READ_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise StartupError(f"invalid SATCHEL_READ_TIMEOUT {raw!r}: expected seconds >= 0")
+    return value
+
+
+def bind_sockets(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for ``host:port`` as asyncio would bind them; a failure is Go's
+    ``listen tcp HOST:PORT: bind: <reason>`` line (what PocketBase prints)."""
+    address = f"{host}:{port}"
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise StartupError(f"listen tcp {address}: {exc.strerror}") from exc
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, sockaddr in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(sockaddr)
+            sock.listen(2048)
+            sock.setblocking(False)
+    except OSError as exc:
+        for sock in sockets:
+            sock.close()
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise StartupError(f"listen tcp {address}: bind: {reason[:1].lower()}{reason[1:]}") from exc
+    return sockets
+
+
+def answer_cancelled(asgi: Any) -> Any:
+    """``asgi``, with a request cancelled at the end of the shutdown grace answered 503 in
+    PocketBase's error shape (uvicorn would log a CancelledError traceback and answer a
+    plain-text 500).  uvicorn itself logs the one line saying how many it cancelled."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await asgi(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await asgi(scope, receive, tracking_send)
+        except asyncio.CancelledError:
+            with suppress(Exception):
+                if not started:
+                    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(_CANCELLED_BODY))]
+                    await send({"type": "http.response.start", "status": 503, "headers": headers})
+                    await send({"type": "http.response.body", "body": _CANCELLED_BODY})
+                else:  # a stream (SSE) cut short: end it
+                    await send({"type": "http.response.body", "body": b""})
+
+    return app
 
 
 def _bare_uvicorn() -> ModuleType:
@@ -71,16 +171,29 @@ def banner(app: App) -> str:
     return "\n".join(lines)
 
 
+def _console_log() -> None:
+    """The server's own warnings (open files near the limit) on stderr, in PocketBase's
+    line format, besides the app's log store that every ``satchel.*`` record reaches."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y/%m/%d %H:%M:%S"))
+        log.addHandler(handler)
+
+
 def run_server(app: App) -> None:
+    read_timeout = read_timeout_from_env(os.environ)
+    _console_log()
+    host, port = app.config.host_port
+    sockets = bind_sockets(host, port)
+    fd_limit = raise_nofile_limit()
     _bare_uvicorn()
     from uvicorn.config import Config
     from uvicorn.server import Server
 
-    from satchel.http_protocol import LeanHttpToolsProtocol
+    from satchel.http_protocol import LeanHttpToolsProtocol, ReadTimeoutSweeper
 
-    host, port = app.config.host_port
     config = Config(
-        build_asgi(app),
+        answer_cancelled(build_asgi(app)),
         host=host,
         port=port,
         loop="uvloop",
@@ -88,17 +201,21 @@ def run_server(app: App) -> None:
         ws="none",  # PocketBase serves no WebSocket route; skips importing a WebSocket library
         log_level="warning",
         access_log=False,
-        timeout_graceful_shutdown=3,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
         lifespan="on",
         server_header=False,
         proxy_headers=False,
     )
     server = Server(config)
     original_startup = server.startup
+    sweeper = ReadTimeoutSweeper(
+        server.server_state.connections, read_timeout, fd_budget=lambda: (open_fds(), fd_limit), fd_limit=fd_limit
+    )
 
     async def startup(sockets: object = None) -> None:
         await original_startup(sockets=sockets)  # type: ignore[arg-type]
         if server.started:
+            sweeper.start()
             print(banner(app), flush=True)
 
     original_shutdown = server.shutdown
@@ -108,8 +225,15 @@ def run_server(app: App) -> None:
         hub = app.state.get("realtime_hub")
         if hub is not None:
             hub.close()
+        sweeper.stop()
         await original_shutdown(sockets=sockets)  # type: ignore[arg-type]
 
+    def restart() -> None:
+        """After a restore: stop serving; :func:`satchel.cli.run_serve` re-executes the process."""
+        app.state["restart_requested"] = True
+        server.should_exit = True
+
+    app.state["restart"] = restart
     server.startup = startup  # type: ignore[method-assign]
     server.shutdown = shutdown  # type: ignore[method-assign]
     # uvicorn re-raises SIGINT/SIGTERM once its graceful shutdown is done, which would kill the
@@ -120,7 +244,9 @@ def run_server(app: App) -> None:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.run()
+        server.run(sockets=sockets)
     finally:
+        for sock in sockets:
+            sock.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

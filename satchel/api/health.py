@@ -18,9 +18,10 @@ async def health(request: Request) -> Response:
     auth = await get_auth(request)
     data: dict[str, object] = {}
     if auth.is_superuser:
-        proxy = get_app(request).settings.current.trusted_proxy
+        app = get_app(request)
+        proxy = app.settings.current.trusted_proxy
         data = {
-            "canBackup": True,
+            "canBackup": not app.backups.busy,
             "realIP": client_ip(request),
             "possibleProxyHeader": possible_proxy_header(request.headers, proxy),
         }

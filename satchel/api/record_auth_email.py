@@ -99,11 +99,16 @@ async def request_verification(request: Request) -> Response:
     errors = _email_errors(body)
     if errors:
         raise ApiError(400, VALIDATION_FAILED, errors)
-    record = await app.records.find_by_field(c, "email", str(body["email"]))
-    if record is not None and not record.get("verified") and not recently_sent(app, "verification", record["id"]):
-        token = verification_token(c, record)
-        message = send_template(app, c, record, "verificationTemplate", str(record["email"]), {"{TOKEN}": token})
-        get_mailer(app).send_background(message)
+    email = str(body["email"])
+
+    async def work() -> None:
+        record = await app.records.find_by_field(c, "email", email)
+        if record is not None and not record.get("verified") and not recently_sent(app, "verification", record["id"]):
+            token = verification_token(c, record)
+            message = send_template(app, c, record, "verificationTemplate", str(record["email"]), {"{TOKEN}": token})
+            get_mailer(app).send_background(message)
+
+    get_mailer(app).later(work, "verification mail")  # same answer, same time, account or not
     return no_content()
 
 
@@ -154,15 +159,19 @@ async def request_password_reset(request: Request) -> Response:
     if errors:
         raise ApiError(400, VALIDATION_FAILED, errors)
     email = str(body["email"])
-    record = await app.records.find_by_field(c, "email", email)
-    if (
-        record is not None
-        and not (c.name == SUPERUSERS and email == INSTALLER_EMAIL)
-        and not recently_sent(app, "passwordReset", record["id"])
-    ):
-        token = password_reset_token(c, record)
-        message = send_template(app, c, record, "resetPasswordTemplate", email, {"{TOKEN}": token})
-        get_mailer(app).send_background(message)
+
+    async def work() -> None:
+        record = await app.records.find_by_field(c, "email", email)
+        if (
+            record is not None
+            and not (c.name == SUPERUSERS and email == INSTALLER_EMAIL)
+            and not recently_sent(app, "passwordReset", record["id"])
+        ):
+            token = password_reset_token(c, record)
+            message = send_template(app, c, record, "resetPasswordTemplate", email, {"{TOKEN}": token})
+            get_mailer(app).send_background(message)
+
+    get_mailer(app).later(work, "password reset mail")  # same answer, same time, account or not
     return no_content()
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.datastructures import FormData, UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive
 
@@ -91,6 +91,8 @@ def endpoint(handler: Handler) -> Handler:
             response = error_response(TooLargeError())
             response.headers["connection"] = "close"
             return response
+        except ClientDisconnect:  # the client left (or was dropped by the read timeout) mid-body
+            return error_response(BadRequestError("Failed to read the submitted data."))
         except WriteFailed:
             # rolled back and logged by the store; PocketBase's answer to a failed write
             return error_response(BadRequestError())

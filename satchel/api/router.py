@@ -14,6 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from satchel.api import (
     admins,
+    backups,
     batch,
     collections,
     crons,
@@ -29,8 +30,10 @@ from satchel.api import (
     record_auth_email,
     records,
     settings,
+    settings_apple,
     settings_s3,
     settings_test,
+    sql,
     static,
 )
 from satchel.api.middleware import SatchelMiddleware
@@ -45,6 +48,8 @@ if TYPE_CHECKING:
     from satchel.app import App
 
 __all__ = ["build_asgi", "routes"]
+
+BACKUP_UPLOAD_LIMIT = 1 << 40
 
 
 def route(path: str, handler: Callable[[Request], Awaitable[Response]], methods: list[str],
@@ -90,6 +95,13 @@ def routes() -> list[Route]:
         *logs_routes(),
         route("/api/crons", crons.list_crons, methods=["GET"]),
         route("/api/crons/{id}", crons.run_cron, methods=["POST"]),
+        route("/api/backups", backups.list_backups, methods=["GET"]),
+        route("/api/backups", backups.create_backup, methods=["POST"]),
+        route("/api/backups/upload", backups.upload_backup, methods=["POST"]),
+        route("/api/backups/{key}", backups.download_backup, methods=["GET", "HEAD"]),
+        route("/api/backups/{key}", backups.delete_backup, methods=["DELETE"]),
+        route("/api/backups/{key}/restore", backups.restore_backup, methods=["POST"]),
+        route("/api/sql", sql.run_sql, methods=["POST"]),
         route("/api/files/{collection}/{recordId}/{filename}", files.serve_file, methods=["GET", "HEAD"],
               tags=("file",)),
         route("/_", dashboard.dashboard_redirect, methods=["GET"]),
@@ -147,6 +159,7 @@ def auth_routes() -> list[Route]:
         route(f"{c}/confirm-email-change", em.confirm_email_change, methods=["POST"], tags=("confirmEmailChange",)),
         route("/api/files/token", ra.file_token_endpoint, methods=["POST"]),
         route("/api/settings/test/email", settings_test.test_email, methods=["POST"]),
+        route("/api/settings/apple/generate-client-secret", settings_apple.generate_client_secret, methods=["POST"]),
         *admin_routes(),
     ]
 
@@ -157,6 +170,8 @@ def body_limit_for(app: App) -> Callable[[str, str], int | None]:
     def limit(method: str, path: str) -> int | None:
         if path == "/api/batch":
             return batch_body_limit(app.settings.current.batch.max_body_size)
+        if path == "/api/backups/upload":
+            return BACKUP_UPLOAD_LIMIT  # PocketBase sets none; uploads spool to disk
         parts = path.split("/")
         # /api/collections/{c}/records[/{id}]
         if len(parts) in (5, 6) and parts[1:3] == ["api", "collections"] and parts[4] == "records":

@@ -3,8 +3,10 @@
 * :func:`render` replaces ``{APP_NAME}``, ``{APP_URL}``, ``{TOKEN}``, ``{OTP}``,
   ``{OTP_ID}``, ``{ALERT_INFO}`` and ``{RECORD:<field>}`` (non-hidden fields,
   HTML-escaped except bool/number/date values) by plain substitution.
-* :func:`build_message` wraps the body in a fixed HTML layout, adds a plain-text
-  alternative (links become ``[text](url)``) and the headers.
+* :func:`build_message` gives the :class:`~satchel.core.mail_format.Envelope` that
+  :mod:`satchel.core.mail_format` turns into PocketBase's exact bytes (its layout,
+  its plain-text alternative, its MIME structure over SMTP and its bare HTML for
+  ``sendmail``).
 * :class:`Mailer` delivers through SMTP (``settings.smtp``: implicit TLS or
   STARTTLS when offered, PLAIN or LOGIN auth) or ``sendmail -i -t`` when SMTP is
   disabled.  :meth:`Mailer.send_background` never blocks a handler: the task is
@@ -18,16 +20,13 @@ import asyncio
 import html
 import logging
 import os
-import re
 import shutil
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import formataddr, formatdate
 from typing import TYPE_CHECKING, Any, Protocol
 
 from satchel.core.collections import Collection
+from satchel.core.mail_format import Envelope, html_to_text, sendmail_message, smtp_message
 from satchel.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -49,37 +48,6 @@ __all__ = [
 log = logging.getLogger("satchel.mail")
 SMTP_TIMEOUT = 30.0
 _NOT_ESCAPED_TYPES = frozenset({"bool", "number", "date", "autodate"})
-
-LAYOUT = """<!DOCTYPE html>
-<html>
-<head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width,initial-scale=1">
-    <style>
-        body, html {{ padding: 0; margin: 0; border: 0; color: #16161a; background: #fff;
-            font-size: 14px; line-height: 20px; font-weight: normal;
-            font-family: Source Sans Pro, Roboto, Helvetica, Arial, sans-serif, emoji; }}
-        body {{ padding: 20px 30px; }}
-        strong {{ font-weight: bold; }}
-        em, i {{ font-style: italic; }}
-        p {{ display: block; margin: 10px 0; font-family: inherit; }}
-        small {{ font-size: 12px; line-height: 16px; }}
-        hr {{ display: block; height: 1px; border: 0; width: 100%; background: #e1e6ea; margin: 10px 0; }}
-        a {{ color: inherit; }}
-        .hidden {{ display: none !important; }}
-        .btn {{ display: inline-block; vertical-align: top; border: 0; cursor: pointer; color: #fff !important;
-            background: #16161a !important; text-decoration: none !important; line-height: 40px;
-            width: auto; min-width: 150px; text-align: center; padding: 0 20px; margin: 5px 0;
-            font-family: inherit; font-size: 14px; font-weight: bold; border-radius: 6px; box-sizing: border-box; }}
-        .btn:hover {{ background: #2c2c32 !important; }}
-        .btn:active {{ background: #3b3b41 !important; }}
-    </style>
-</head>
-<body>
-{content}
-</body>
-</html>
-"""
 
 
 class MailError(Exception):
@@ -127,68 +95,30 @@ def render(template: str, placeholders: Mapping[str, str]) -> str:
     return template
 
 
-_LINK = re.compile(r"<a\b[^>]*?href\s*=\s*[\"']([^\"']*)[\"'][^>]*>(.*?)</a>", re.I | re.S)
-_BREAK = re.compile(r"<br\s*/?>", re.I)
-_BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|tr)>", re.I)
-_TAG = re.compile(r"<[^>]+>")
-_STYLE = re.compile(r"<(style|script|head)\b.*?</\1>", re.I | re.S)
-
-
-def html_to_text(body: str) -> str:
-    """A readable plain-text version of an HTML mail body."""
-    text = _STYLE.sub("", body)
-
-    def link(match: re.Match[str]) -> str:
-        label = _TAG.sub("", match.group(2)).strip()
-        url = match.group(1).strip()
-        return f"[{label}]({url})" if label and label != url else url
-
-    text = _LINK.sub(link, text)
-    text = _BREAK.sub("\n", text)
-    text = _BLOCK_END.sub("\n", text)
-    text = html.unescape(_TAG.sub("", text))
-    lines = [line.strip() for line in text.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
-
-
-def build_message(settings: Settings, message: MailMessage) -> EmailMessage:
+def build_message(settings: Settings, message: MailMessage) -> Envelope:
+    """What to send, in the shape :mod:`satchel.core.mail_format` turns into bytes."""
     meta = settings.meta
-    msg = EmailMessage()
-    msg["From"] = formataddr((meta.sender_name, meta.sender_address))
-    msg["To"] = ", ".join(message.to)
-    msg["Subject"] = message.subject
-    msg["Date"] = formatdate(localtime=False)
-    domain = meta.sender_address.rpartition("@")[2] or "localhost"
-    msg["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
-    for key, value in message.headers.items():
-        msg[key] = value
-    html_body = LAYOUT.format(content=message.html)
-    msg.set_content(message.text or html_to_text(message.html), cte="quoted-printable")
-    msg.add_alternative(html_body, subtype="html", cte="quoted-printable")
-    return msg
+    return Envelope(meta.sender_name, meta.sender_address, tuple(message.to), message.subject, message.html,
+                    message.text, tuple(message.headers.items()))
 
 
 # -- delivery ------------------------------------------------------------------------
 
 
 class Transport(Protocol):
-    async def deliver(self, settings: Settings, message: EmailMessage) -> None: ...
+    async def deliver(self, settings: Settings, message: Envelope) -> None: ...
 
 
 class DefaultTransport:
     """SMTP when ``settings.smtp.enabled``; otherwise the local ``sendmail`` binary."""
 
-    async def deliver(self, settings: Settings, message: EmailMessage) -> None:
+    async def deliver(self, settings: Settings, message: Envelope) -> None:
         if settings.smtp.enabled:
             await self._smtp(settings, message)
         else:
             await self._sendmail(message)
 
-    async def _smtp(self, settings: Settings, message: EmailMessage) -> None:
+    async def _smtp(self, settings: Settings, message: Envelope) -> None:
         import aiosmtplib
 
         smtp = settings.smtp
@@ -207,24 +137,24 @@ class DefaultTransport:
                         await client.auth_login(smtp.username, smtp.password)
                     else:
                         await client.auth_plain(smtp.username, smtp.password)
-                await client.send_message(message)
+                await client.sendmail(message.sender_address, list(message.to), smtp_message(message))
         except aiosmtplib.SMTPException as exc:
             raise MailError(str(exc)) from exc
         except OSError as exc:
             raise MailError(str(exc)) from exc
 
-    async def _sendmail(self, message: EmailMessage) -> None:
+    async def _sendmail(self, message: Envelope) -> None:
         binary = next(
             (p for p in ("/usr/sbin/sendmail", "/usr/bin/sendmail") if os.path.exists(p)),
             shutil.which("sendmail"),
         )
         if not binary:
-            raise MailError('exec: "sendmail": executable file not found in $PATH')
+            raise MailError("failed to locate a sendmail executable path.")
         proc = await asyncio.create_subprocess_exec(
             binary, "-i", "-t", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        _, err = await proc.communicate(message.as_bytes())
+        _, err = await proc.communicate(sendmail_message(message))
         if proc.returncode:
             raise MailError(err.decode(errors="replace").strip() or f"sendmail exited with {proc.returncode}")
 
@@ -272,14 +202,40 @@ class Mailer:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def later(self, work: Callable[[], Awaitable[None]], name: str) -> asyncio.Task[None]:
+        """Run ``work`` (a lookup, then maybe a send) after the handler has answered.
+
+        The requests that mail an account (password reset, verification) answer
+        the same whether the account exists or not; doing the lookup and the mail
+        here keeps the answer's timing from telling them apart."""
+
+        async def run() -> None:
+            try:
+                await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the client already has its answer
+                log.exception("background %s failed", name)
+
+        task = asyncio.get_running_loop().create_task(run(), name=f"mail-work:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     @property
     def pending(self) -> int:
         return len(self._tasks)
 
     async def drain(self, timeout: float | None = None) -> None:
-        """Wait for the background sends (tests, graceful shutdown)."""
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=timeout)
+        """Wait for the background work and sends, including the sends that work
+        started meanwhile (tests, graceful shutdown)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self._tasks:
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return
+            await asyncio.wait(list(self._tasks), timeout=left)
 
     async def aclose(self) -> None:
         """Cancel what is still being sent (shutdown)."""

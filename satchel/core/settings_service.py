@@ -6,7 +6,7 @@ the writer, and the in-memory copy is swapped only after COMMIT.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from satchel.core.settings import (
@@ -32,6 +32,8 @@ class SettingsService:
         self.encryption_key = encryption_key
         self.encryption_env = encryption_env
         self.current: Settings = self.db.read_sync(self._load)
+        #: called with the new settings after each save (e.g. to reschedule auto backups)
+        self.on_change: list[Callable[[Settings], None]] = []
 
     def _load(self, conn: Any) -> Settings:
         row = conn.execute("SELECT `value` FROM `_params` WHERE `id` = 'settings'").fetchone()
@@ -60,6 +62,8 @@ class SettingsService:
 
             def swap() -> None:
                 self.current = settings
+                for listener in self.on_change:
+                    listener(settings)
 
             tx.after_commit(swap)
 

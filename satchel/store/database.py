@@ -186,6 +186,22 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._write_pool, lambda: fn(*args))
 
+    def snapshot_to(self, dest: str) -> None:
+        """Copy the database into the new file ``dest`` with SQLite's online backup API.
+
+        All pages are copied in one step, i.e. inside one read transaction: under WAL the
+        writers go on meanwhile and the copy holds exactly what was committed when it began.
+        The copy is left in rollback-journal mode, one self-contained file.
+        """
+        source = self._reader()
+        target = apsw.Connection(dest)
+        try:
+            with target.backup("main", source, "main") as backup:
+                backup.step(-1)
+            target.execute("PRAGMA journal_mode=DELETE").fetchall()
+        finally:
+            target.close()
+
     def optimize(self) -> None:
         """Truncate the WAL and let SQLite refresh its planner statistics (the daily cron)."""
         with self._write_lock:
