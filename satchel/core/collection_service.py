@@ -8,6 +8,8 @@ COMMIT.
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, TypeVar
@@ -227,11 +229,11 @@ class CollectionService:
                 raise BadRequestError(f"Invalid view query. Raw error: \n{exc.message}.") from exc
             except apsw.Error as exc:
                 raise BadRequestError(f"Invalid view query. Raw error: \n{sqlite_error_text(exc)}.") from exc
-            view = Collection(id="", name="", type=VIEW, fields=[field_from_dict(f) for f in fields])
+            # PocketBase names its throwaway view temp_view_<5 random chars>; its records show it
+            name = "temp_view_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(5))
+            view = Collection(id=default_collection_id(VIEW, name), name=name, type=VIEW,
+                              fields=[field_from_dict(f) for f in fields])
             sample = [public_record(view, row_to_record(view, row), superuser=True) for row in rows]
-            for record in sample:
-                record.pop("collectionId", None)
-                record.pop("collectionName", None)
             return {"fields": fields, "sample": sample}
 
         # the throwaway view needs the writer; it is rolled back inside run()
