@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from satchel.api.record_auth import LOAD_FAILED, SUPERUSERS, auth_collection, client_ip, finish_auth
 from satchel.api.records import request_info
-from satchel.api.request import endpoint, get_app, get_auth, read_body, require_superuser
+from satchel.api.request import endpoint, get_app, get_auth, parse_form, read_body, require_superuser
 from satchel.api.responses import ordered_json_response
 from satchel.core.auth import oauth2 as core
 from satchel.core.auth.avatar import avatar_policy, download_avatar
@@ -255,7 +255,10 @@ def _has_dashboard() -> bool:
 @endpoint
 async def oauth2_redirect(request: Request) -> Response:
     if request.method == "POST":
-        form = await request.form()
+        try:
+            form = await parse_form(request, "")
+        except BadRequestError:  # PocketBase reads an unreadable form as an empty one: "failed"
+            return await _redirect(request, {}, 303)
         data = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         return await _redirect(request, data, 303)
     return await _redirect(request, dict(request.query_params), 307)
