@@ -237,6 +237,9 @@ def test_live_restore_restarts_in_place_with_clients_connected(tmp_path: Path) -
                    json={"name": "notes", "type": "base", "fields": [{"name": "t", "type": "text"}],
                          "listRule": ""})
         kept = httpx.post(f"{base}/api/collections/notes/records", json={"t": "kept"}, headers=h).json()["id"]
+        jobs = pb.crons.get_full_list()
+        assert [j.id for j in jobs][:2] == ["__pbDBOptimize__", "__pbMFACleanup__"]
+        assert pb.crons.run("__pbDBOptimize__") is True
         assert pb.backups.create("live.zip") is True
         assert [b.key for b in pb.backups.get_full_list()] == ["live.zip"]
         file_token = pb.files.get_token()
