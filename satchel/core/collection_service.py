@@ -8,6 +8,7 @@ COMMIT.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import string
 from collections.abc import Callable, Mapping
@@ -425,6 +426,7 @@ def _import_format_failure(raw_error: str) -> ApiError:
 
 
 T = TypeVar("T")
+log = logging.getLogger("satchel.collections")
 
 
 def _refused_as(db: Database, fn: Callable[[Tx], T], message: str, *, raw: bool = False) -> T:
@@ -433,6 +435,7 @@ def _refused_as(db: Database, fn: Callable[[Tx], T], message: str, *, raw: bool 
     try:
         return db.write_sync(fn)
     except WriteFailed as exc:
+        log.error("write rolled back: %s", exc)
         raise BadRequestError(f"{message} Raw error: \n{exc}" if raw else message) from exc
 
 

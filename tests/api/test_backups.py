@@ -237,6 +237,9 @@ def test_live_restore_restarts_in_place_with_clients_connected(tmp_path: Path) -
                    json={"name": "notes", "type": "base", "fields": [{"name": "t", "type": "text"}],
                          "listRule": ""})
         kept = httpx.post(f"{base}/api/collections/notes/records", json={"t": "kept"}, headers=h).json()["id"]
+        jobs = pb.crons.get_full_list()
+        assert [j.id for j in jobs][:2] == ["__pbDBOptimize__", "__pbMFACleanup__"]
+        assert pb.crons.run("__pbDBOptimize__") is True
         assert pb.backups.create("live.zip") is True
         assert [b.key for b in pb.backups.get_full_list()] == ["live.zip"]
         file_token = pb.files.get_token()
@@ -295,3 +298,20 @@ def test_s3_unreachable_listing_is_a_400(su: TestClient) -> None:
     assert r.status_code == 200, r.text
     r = su.get("/api/backups")
     assert r.status_code == 400 and r.json()["message"].startswith("Failed to retrieve backup items. Raw error: \n")
+
+
+def test_start_cleans_only_stale_temp_entries(tmp_path: Path) -> None:
+    """A command started beside a busy server must not delete the server's backup in progress."""
+    import os
+
+    from satchel.core.ops import clean_temp
+
+    temp = tmp_path / ".pb_temp_to_delete"
+    (temp / "pb_backup_fresh").mkdir(parents=True)
+    (temp / "pb_backup_stale").mkdir()
+    (temp / "pending_restore").mkdir()
+    old = time.time() - 3600
+    os.utime(temp / "pb_backup_stale", (old, old))
+    os.utime(temp / "pending_restore", (old, old))
+    clean_temp(tmp_path)
+    assert sorted(p.name for p in temp.iterdir()) == ["pb_backup_fresh", "pending_restore"]

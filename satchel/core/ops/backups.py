@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -282,10 +283,23 @@ def undo_restore(data_dir: Path, old: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def clean_temp(data_dir: Path) -> None:
-    """Delete what earlier backups and restores left (PocketBase does it at every start)."""
+def clean_temp(data_dir: Path, previous: Path | None = None, min_age: float = 600.0) -> None:
+    """Delete what earlier backups and restores left (PocketBase does it at every start):
+    ``previous`` (the data a restore just replaced) at once, anything else once it is
+    ``min_age`` seconds old, so a CLI command run beside a busy server spares its work."""
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
     tmp_root = data_dir / TEMP_DIR
-    if tmp_root.is_dir():
-        for entry in tmp_root.iterdir():
-            if entry.name != PENDING:
-                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+    if not tmp_root.is_dir():
+        return
+    cutoff = time.time() - min_age
+    for entry in tmp_root.iterdir():
+        try:
+            if entry.name == PENDING or entry.stat().st_mtime > cutoff:
+                continue
+        except OSError:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
