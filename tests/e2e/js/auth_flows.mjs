@@ -27,6 +27,13 @@ for (let i = 0; i < 200 && !code; i++) {
   if (existsSync(codeFile)) code = readFileSync(codeFile, "utf8").trim();
   else await new Promise((r) => setTimeout(r, 50));
 }
+// the mail reaches the SMTP server a moment before its sentTo is stored (as in PocketBase);
+// a person reads it later: wait for sentTo, which is what makes the OTP prove the address
+for (let i = 0; i < 100; i++) {
+  const row = await su.collection("_otps").getOne(otpId).catch(() => null);
+  if (row?.sentTo) break;
+  await new Promise((r) => setTimeout(r, 50));
+}
 const viaOtp = await pb.collection("users").authWithOTP(otpId, code);
 out.otpVerified = viaOtp.record.verified;
 
