@@ -48,7 +48,7 @@ class App:
             if previous is not None:
                 undo_restore(config.data_dir, previous)
             raise
-        clean_temp(config.data_dir)  # the previous data of a restore goes once the new one opened
+        clean_temp(config.data_dir, previous)  # the previous data of a restore goes once the new one opened
         self.registry = CollectionRegistry(self.db.read_sync(load_collections))
         self.collections = CollectionService(self.db, self.dialect, self.registry)
         self.settings = SettingsService(

@@ -1,7 +1,8 @@
 """The admin dashboard at ``/_/``: the hand-written files of ``satchel/ui/assets``.
 
-A single-page app: any ``/_/<path>`` that is not one of its files answers
-``index.html`` (PocketBase 0.40.6 answers 404 there; see docs/compatibility.md).
+A single-page app with hash routes (``/_/#/collections``): any ``/_/<path>`` that
+is not one of its files answers PocketBase's 404 ``File not found.``, and ``/_``
+redirects (307) to ``/_/`` with Go's small HTML body, as PocketBase 0.40.6 does.
 The files are read once per process; every answer carries an ``ETag`` and
 ``Cache-Control: no-cache`` so a browser revalidates instead of running a stale
 script after an upgrade.
@@ -20,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from satchel.api.request import endpoint
 from satchel.errors import NotFoundError
 
-__all__ = ["dashboard_redirect", "serve_dashboard"]
+__all__ = ["dashboard_redirect", "has_dashboard", "serve_dashboard"]
 
 PREFIX = "/_/"
 INDEX = "index.html"
@@ -83,15 +84,27 @@ async def serve_dashboard(request: Request) -> Response:
     if rel == INDEX:  # as PocketBase: the index has one address
         return RedirectResponse(PREFIX, status_code=301)
     files = assets()
-    asset = files.get(rel)  # the folder is flat: a name with "/" is never a file
+    asset = files.get(rel or INDEX)  # the folder is flat: a name with "/" is never a file
     if asset is None:
-        asset = files.get(INDEX)
-    if asset is None:
-        raise NotFoundError("The dashboard is not installed.")
+        raise NotFoundError("File not found.")
     return _answer(request, asset)
+
+
+def has_dashboard() -> bool:
+    """Whether the dashboard's index is shipped (``/api/oauth2-redirect`` ends there)."""
+    return INDEX in assets()
+
+
+def _go_html_escape(text: str) -> str:
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;")):
+        text = text.replace(raw, escaped)
+    return text
 
 
 @endpoint
 async def dashboard_redirect(request: Request) -> Response:
     query = request.url.query
-    return RedirectResponse(PREFIX + ("?" + query if query else ""), status_code=301)
+    target = PREFIX + ("?" + query if query else "")
+    # Go's http.Redirect: 307 with a one-line HTML body naming the target
+    body = f'<a href="{_go_html_escape(target)}">Temporary Redirect</a>.\n\n'
+    return Response(body, 307, {"location": target}, "text/html; charset=utf-8")

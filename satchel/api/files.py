@@ -15,8 +15,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Any
 
 import apsw
@@ -34,6 +33,7 @@ from satchel.core.record_resolver import RecordFieldResolver, RequestInfo, rule_
 from satchel.core.view_files import find_view_file_record_sync, view_file_source
 from satchel.errors import NotFoundError
 from satchel.tools.filesystem import FileInfo, InvalidKey, Storage, StorageError
+from satchel.tools.serve_content import Plan, RangePart, multipart_framing, plan
 
 __all__ = ["INLINE_TYPES", "serve_file", "stored_file_response"]
 
@@ -118,72 +118,36 @@ def _headers(info: FileInfo, served_name: str, download: bool) -> dict[str, str]
         "content-security-policy": CSP,
         "cache-control": CACHE_CONTROL,
         "last-modified": format_datetime(info.modified.replace(microsecond=0), usegmt=True),
-        "accept-ranges": "bytes",
     }
 
 
-def _not_modified(request: Request, modified: datetime) -> bool:
-    value = request.headers.get("if-modified-since")
-    if not value or request.method not in ("GET", "HEAD"):
-        return False
+async def _stream(storage: Storage, key: str, parts: tuple[RangePart, ...],
+                  heads: list[bytes] | None = None, tail: bytes = b"") -> AsyncIterator[bytes]:
+    """The bytes of ``parts`` (each after its multipart head when ``heads`` is given)."""
     try:
-        since = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return False
-    if since.tzinfo is None:
-        return False
-    return modified.replace(microsecond=0) <= since
-
-
-def _parse_range(header: str, size: int) -> tuple[int, int] | None | bool:
-    """``(start, end_exclusive)`` for one satisfiable range, ``None`` to serve all,
-    ``False`` when unsatisfiable (416)."""
-    m = _RANGE_RE.match(header.strip())
-    if m is None:
-        return None
-    first, last = m.group(1), m.group(2)
-    if not first and not last:
-        return None
-    if not first:
-        length = int(last)
-        if length == 0:
-            return False
-        return (max(0, size - length), size)
-    start = int(first)
-    if start >= size:
-        return False
-    end = min(size, int(last) + 1) if last else size
-    return (start, end) if end > start else False
-
-
-async def _stream(storage: Storage, key: str, start: int, end: int) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in storage.aiter_range(key, start, end):
-            yield chunk
+        for i, part in enumerate(parts):
+            if heads is not None:
+                yield heads[i]
+            async for chunk in storage.aiter_range(key, part.start, part.start + part.length):
+                yield chunk
+        if tail:
+            yield tail
     except StorageError:
         return  # the headers are out; the client sees a short body
 
 
-def _remote_response(request: Request, storage: Storage, key: str, info: FileInfo,
-                     headers: dict[str, str]) -> Response:
-    size = info.size
-    range_header = request.headers.get("range")
-    if_range = request.headers.get("if-range")
-    span: tuple[int, int] | None | bool = None
-    if range_header and (not if_range or if_range == headers["last-modified"]):
-        span = _parse_range(range_header, size)
-    if span is False:
-        return Response(status_code=416, headers={**headers, "content-range": f"bytes */{size}"})
-    start, end = span if isinstance(span, tuple) else (0, size)
-    status = 206 if isinstance(span, tuple) else 200
-    headers = {**headers, "content-length": str(end - start)}
-    if status == 206:
-        headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
+def _streamed(request: Request, storage: Storage, key: str, info: FileInfo, p: Plan,
+              headers: dict[str, str]) -> Response:
+    parts = p.ranges or (RangePart(0, info.size),)
+    heads: list[bytes] | None = None
+    tail = b""
+    if p.boundary:
+        heads, tail = multipart_framing(p, headers["content-type"], info.size)
+        headers["content-type"] = f"multipart/byteranges; boundary={p.boundary}"
+        headers["content-length"] = str(sum(map(len, heads)) + sum(x.length for x in parts) + len(tail))
     if request.method == "HEAD":
-        return Response(status_code=status, headers=headers)
-    media_type = headers.pop("content-type")
-    return StreamingResponse(_stream(storage, key, start, end), status_code=status, headers=headers,
-                             media_type=media_type)
+        return Response(status_code=p.status, headers=headers)
+    return StreamingResponse(_stream(storage, key, parts, heads, tail), status_code=p.status, headers=headers)
 
 
 def _stat(path: str | os.PathLike[str]) -> os.stat_result | None:
@@ -220,6 +184,10 @@ class LocalFileResponse(FileResponse):
 
     chunk_size = 256 * 1024
 
+    def set_stat_headers(self, stat_result: os.stat_result) -> None:
+        # no ETag: PocketBase sends none, so conditional requests stay date-based
+        self.headers.setdefault("content-length", str(stat_result.st_size))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # the common case (no Range) without Starlette's per-response task group
         if self.stat_result is None or "range" in Headers(scope=scope) or self.status_code != 200:
@@ -246,16 +214,21 @@ class LocalFileResponse(FileResponse):
 
 
 def _file_response(request: Request, storage: Storage, key: str, info: FileInfo, served_name: str) -> Response:
+    """Go's ``http.ServeContent`` rules (:mod:`satchel.tools.serve_content`); a plain
+    GET/HEAD of a local file takes the fast path."""
     download = request.query_params.get("download", "") in _TRUE
     headers = _headers(info, served_name, download)
-    if _not_modified(request, info.modified):
-        keep = ("cache-control", "last-modified", "content-security-policy")
-        return Response(status_code=304, headers={k: v for k, v in headers.items() if k in keep})
+    p = plan(request.method, request.headers, info.size, info.modified)
+    for name in p.drop_headers:
+        headers.pop(name, None)
+    headers.update(p.set_headers)
+    if p.ranges is None:  # 304, 412, 416
+        return Response(None if p.text is None else p.text.encode(), p.status, headers)
     path = storage.local_path(key)
-    if path is not None:
+    if p.status == 200 and path is not None and "range" not in request.headers:
         media_type = headers.pop("content-type")
         return LocalFileResponse(path, headers=headers, media_type=media_type, stat_result=_stat(path))
-    return _remote_response(request, storage, key, info, headers)
+    return _streamed(request, storage, key, info, p, headers)
 
 
 def stored_file_response(request: Request, storage: Storage, key: str, info: FileInfo, served_name: str) -> Response:
@@ -276,7 +249,7 @@ async def _thumb(request: Request, collection_id: str, f: FileField, storage: St
         return None
     key = thumb_key(collection_id, record_id, filename, size.text)
     original = file_key(collection_id, record_id, filename)
-    made = await get_app(request).files.ensure_thumb(storage, original, key, size)
+    made = await get_app(request).files.ensure_thumb(storage, original, key, size, info.content_type)
     return None if made is None else (key, made, f"{size.text}_{filename}")
 
 

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from satchel.api.dashboard import has_dashboard
 from satchel.api.record_auth import LOAD_FAILED, SUPERUSERS, auth_collection, client_ip, finish_auth
 from satchel.api.records import request_info
-from satchel.api.request import endpoint, get_app, get_auth, read_body, require_superuser
+from satchel.api.request import endpoint, get_app, get_auth, parse_form, read_body, require_superuser
 from satchel.api.responses import ordered_json_response
 from satchel.core.auth import oauth2 as core
 from satchel.core.auth.avatar import avatar_policy, download_avatar
@@ -237,28 +238,23 @@ async def _redirect(request: Request, data: Mapping[str, Any], status: int) -> R
     ok = bool(state) and bool(code) and not error and deliver_redirect(app, state, message, client_ip(request))
     if not ok and state and error:
         deliver_redirect(app, state, message, client_ip(request))
-    if not _has_dashboard():
+    if not has_dashboard():
         return HTMLResponse(_CLOSE_PAGE.format(outcome="succeeded" if ok else "failed"), 200)
     target = "../_/#/auth/oauth2-redirect-success" if ok else "../_/#/auth/oauth2-redirect-failure"
     return RedirectResponse(target, status_code=status)
 
 
-def _has_dashboard() -> bool:
-    from importlib import resources
-
-    try:
-        return resources.files("satchel").joinpath("ui/dist/index.html").is_file()
-    except (ModuleNotFoundError, FileNotFoundError):
-        return False
-
-
 @endpoint
 async def oauth2_redirect(request: Request) -> Response:
     if request.method == "POST":
-        form = await request.form()
+        try:
+            form = await parse_form(request, "")
+        except BadRequestError:  # PocketBase reads an unreadable form as an empty one: "failed"
+            return await _redirect(request, {}, 303)
         data = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         return await _redirect(request, data, 303)
-    return await _redirect(request, dict(request.query_params), 307)
+    # PocketBase answers 307 to a GET only (a HEAD gets 303 like a POST)
+    return await _redirect(request, dict(request.query_params), 307 if request.method == "GET" else 303)
 
 
 # -- providers list ---------------------------------------------------------------------------

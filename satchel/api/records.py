@@ -10,6 +10,7 @@ the 0.40.6 binary): unknown collection -> 404 (``Missing collection context.``;
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -62,6 +63,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+log = logging.getLogger("satchel.api")
 
 MISSING_COLLECTION = "Missing collection context."
 MISSING_WRITE_COLLECTION = "Missing or invalid collection context."
@@ -209,6 +211,7 @@ async def write_or_fail(app: App, fn: Callable[[Tx], T], failed: str) -> T:
     try:
         return await app.db.write(fn)
     except WriteFailed as exc:
+        log.error("write rolled back: %s", exc)
         raise BadRequestError(failed) from exc
 
 

@@ -93,8 +93,9 @@ def endpoint(handler: Handler) -> Handler:
             return response
         except ClientDisconnect:  # the client left (or was dropped by the read timeout) mid-body
             return error_response(BadRequestError("Failed to read the submitted data."))
-        except WriteFailed:
-            # rolled back and logged by the store; PocketBase's answer to a failed write
+        except WriteFailed as exc:
+            # rolled back by the store (uploads removed); PocketBase's answer to a failed write
+            log.error("write rolled back in %s %s: %s", request.method, request.url.path, exc)
             return error_response(BadRequestError())
         except Exception as exc:
             log.exception("unhandled error in %s %s", request.method, request.url.path)

@@ -30,6 +30,7 @@ from satchel.api import (
     record_auth_email,
     records,
     settings,
+    settings_apple,
     settings_s3,
     settings_test,
     sql,
@@ -158,6 +159,7 @@ def auth_routes() -> list[Route]:
         route(f"{c}/confirm-email-change", em.confirm_email_change, methods=["POST"], tags=("confirmEmailChange",)),
         route("/api/files/token", ra.file_token_endpoint, methods=["POST"]),
         route("/api/settings/test/email", settings_test.test_email, methods=["POST"]),
+        route("/api/settings/apple/generate-client-secret", settings_apple.generate_client_secret, methods=["POST"]),
         *admin_routes(),
     ]
 

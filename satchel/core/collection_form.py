@@ -24,7 +24,14 @@ from satchel.core.collections import (
     VIEW,
     Collection,
 )
-from satchel.core.fields import FIELD_TYPES, Field, UnknownFieldTypeError, field_from_dict, generate_field_id
+from satchel.core.fields import (
+    EXTENSION_KEYS,
+    FIELD_TYPES,
+    Field,
+    UnknownFieldTypeError,
+    field_from_dict,
+    generate_field_id,
+)
 from satchel.core.fields.defaults import auth_system_fields, id_field
 from satchel.errors import ValidationFailed
 from satchel.tools.dbutils import default_auth_indexes, has_single_column_unique_index
@@ -126,7 +133,8 @@ def fields_unmarshal_error(raw: Any) -> str | None:
 
 
 def _fields_from_payload(raw: Any, old: list[Field]) -> list[Field]:
-    """The new field list; a later field with an id already listed replaces the earlier one."""
+    """The new field list; a later field with an id already listed replaces the earlier one,
+    and so does one without an id whose exact name is already listed (in its place)."""
     if not isinstance(raw, list):
         raise PayloadFormatError("fields must be an array")
     errors: dict[str, Any] = {}
@@ -145,10 +153,21 @@ def _fields_from_payload(raw: Any, old: list[Field]) -> list[Field]:
         except UnknownFieldTypeError as exc:
             raise PayloadFormatError("unknown field type") from exc
         except ValidationFailed as exc:
+            if set(exc.errors) - set(EXTENSION_KEYS):
+                # a key of the wrong JSON type: PocketBase's decoder refuses the whole body
+                raise PayloadFormatError(f"fields.{i}: wrong type") from exc
             errors[str(i)] = exc.errors
             continue
         if f.id:
             fields = [other for other in fields if other.id != f.id]
+        else:
+            at = next((n for n, other in enumerate(fields) if other.name == f.name), None)
+            if at is not None:
+                # as PocketBase: the later field takes the earlier one's place and id
+                earlier = fields[at]
+                f.id = earlier.id or generate_field_id(earlier.type, earlier.name, {o.id for o in fields if o.id})
+                fields[at] = f
+                continue
         fields.append(f)
     if errors:
         raise ValidationFailed({"fields": errors})
@@ -166,6 +185,19 @@ def _resolve_relation_targets(fields: list[Field], lookup: CollectionLookup) -> 
             f.collectionId = found.id  # type: ignore[attr-defined]
 
 
+def _check_json_types(payload: Mapping[str, Any]) -> None:
+    """Keys whose JSON type Go could not decode into the collection struct (null is fine:
+    it leaves the zero value)."""
+    for key in RULE_KEYS:
+        if payload.get(key) is not None and not isinstance(payload[key], str):
+            raise PayloadFormatError(f"{key} must be a string")
+    if payload.get("system") is not None and not isinstance(payload["system"], bool):
+        raise PayloadFormatError("system must be a boolean")
+    indexes = payload.get("indexes")
+    if indexes is not None and not (isinstance(indexes, list) and all(isinstance(i, str) for i in indexes)):
+        raise PayloadFormatError("indexes must be an array of strings")
+
+
 def apply_payload(c: Collection, payload: Mapping[str, Any], lookup: CollectionLookup, *, is_new: bool) -> None:
     """Apply the body keys onto ``c`` in place (no validation)."""
     if is_new and payload.get("id"):
@@ -177,6 +209,7 @@ def apply_payload(c: Collection, payload: Mapping[str, Any], lookup: CollectionL
         c.name = payload["name"] or ""
     if "type" in payload and not is_new:
         c.type = payload["type"] or ""
+    _check_json_types(payload)
     if "system" in payload:
         c.system = bool(payload["system"]) if isinstance(payload["system"], bool) else c.system
     for key in RULE_KEYS:
@@ -187,8 +220,9 @@ def apply_payload(c: Collection, payload: Mapping[str, Any], lookup: CollectionL
         raw = payload["indexes"]
         c.indexes = [str(i) for i in raw] if isinstance(raw, list) else []
 
-    if "fields" in payload:
-        c.fields = _fields_from_payload(payload["fields"], c.fields)
+    if "fields" in payload and (payload["fields"] is not None or is_new):
+        # JSON null is Go's nil slice: no fields (the implicit ones come back in finalize)
+        c.fields = _fields_from_payload(payload["fields"] or [], c.fields)
     elif legacy.is_legacy_payload(payload):
         legacy.apply_legacy_payload(c, payload, lookup, is_new=is_new)
 

@@ -8,6 +8,9 @@ COMMIT.
 
 from __future__ import annotations
 
+import logging
+import secrets
+import string
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, TypeVar
@@ -227,11 +230,11 @@ class CollectionService:
                 raise BadRequestError(f"Invalid view query. Raw error: \n{exc.message}.") from exc
             except apsw.Error as exc:
                 raise BadRequestError(f"Invalid view query. Raw error: \n{sqlite_error_text(exc)}.") from exc
-            view = Collection(id="", name="", type=VIEW, fields=[field_from_dict(f) for f in fields])
+            # PocketBase names its throwaway view temp_view_<5 random chars>; its records show it
+            name = "temp_view_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(5))
+            view = Collection(id=default_collection_id(VIEW, name), name=name, type=VIEW,
+                              fields=[field_from_dict(f) for f in fields])
             sample = [public_record(view, row_to_record(view, row), superuser=True) for row in rows]
-            for record in sample:
-                record.pop("collectionId", None)
-                record.pop("collectionName", None)
             return {"fields": fields, "sample": sample}
 
         # the throwaway view needs the writer; it is rolled back inside run()
@@ -423,6 +426,7 @@ def _import_format_failure(raw_error: str) -> ApiError:
 
 
 T = TypeVar("T")
+log = logging.getLogger("satchel.collections")
 
 
 def _refused_as(db: Database, fn: Callable[[Tx], T], message: str, *, raw: bool = False) -> T:
@@ -431,6 +435,7 @@ def _refused_as(db: Database, fn: Callable[[Tx], T], message: str, *, raw: bool 
     try:
         return db.write_sync(fn)
     except WriteFailed as exc:
+        log.error("write rolled back: %s", exc)
         raise BadRequestError(f"{message} Raw error: \n{exc}" if raw else message) from exc
 
 

@@ -79,11 +79,21 @@ def strip_secrets(options: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(token, dict):
             token.pop("secret", None)
     oauth2 = out.get("oauth2")
-    if isinstance(oauth2, dict):
-        for provider in oauth2.get("providers") or []:
-            if isinstance(provider, dict):
-                provider.pop("clientSecret", None)
+    if isinstance(oauth2, dict) and isinstance(oauth2.get("providers"), list):
+        oauth2["providers"] = [_provider_view(p) if isinstance(p, dict) else p for p in oauth2["providers"]]
     return out
+
+
+def _provider_view(provider: Mapping[str, Any]) -> dict[str, Any]:
+    """An OAuth2 provider as PocketBase shows it: every key of its struct, in its order,
+    the ones never set at their zero value (``pkce`` stays null: "not set"); no secret."""
+    view: dict[str, Any] = {"pkce": provider.get("pkce")}
+    view.update((key, provider.get(key) or "") for key in _PROVIDER_TEXT_KEYS)
+    view["extra"] = provider.get("extra") or {}
+    return view
+
+
+_PROVIDER_TEXT_KEYS = ("name", "clientId", "authURL", "tokenURL", "userInfoURL", "displayName")
 
 
 @dataclass

@@ -328,15 +328,18 @@ class FileService:
 
     # -- thumbs -------------------------------------------------------------------------
 
-    def _make_thumb_sync(self, storage: Storage, original: str, target: str, size: ThumbSize) -> None:
+    def _make_thumb_sync(self, storage: Storage, original: str, target: str, size: ThumbSize,
+                         source_type: str) -> None:
         data = storage.read_bytes(original)
-        out = make_thumb(data, size, target)
-        content_type = THUMB_CONTENT_TYPES[output_format(target)]
+        out = make_thumb(data, size, source_type)
+        content_type = THUMB_CONTENT_TYPES[output_format(source_type)]
         storage.put_bytes(target, out, content_type=content_type)
         self.thumbs_made += 1
 
-    async def ensure_thumb(self, storage: Storage, original: str, target: str, size: ThumbSize) -> FileInfo | None:
-        """The thumb ``target`` of ``original``, made once even when asked concurrently;
+    async def ensure_thumb(self, storage: Storage, original: str, target: str, size: ThumbSize,
+                           source_type: str) -> FileInfo | None:
+        """The thumb ``target`` of ``original`` (of content type ``source_type``, which picks
+        the thumb's format), made once even when asked concurrently;
         ``None`` when it can't be made (the caller serves the original)."""
         info = await storage.astat(target)
         if info is not None:
@@ -348,7 +351,8 @@ class FileService:
             future: asyncio.Future[bool] = loop.create_future()
             self._inflight[flight_key] = future
             try:
-                job = loop.run_in_executor(self._thumb_pool, self._make_thumb_sync, storage, original, target, size)
+                job = loop.run_in_executor(self._thumb_pool, self._make_thumb_sync, storage, original, target, size,
+                                           source_type)
                 await asyncio.wait_for(asyncio.shield(job), self.thumb_timeout)
                 future.set_result(True)
             except (ThumbError, StorageError, TimeoutError) as exc:

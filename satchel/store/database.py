@@ -121,7 +121,6 @@ class Database:
             except BaseException as exc:
                 self._roll_back(tx)
                 if isinstance(exc, STORAGE_ERRORS):
-                    log.error("write rolled back: %s", exc)
                     raise WriteFailed(exc) from exc
                 raise
         for callback in tx._after_commit:

@@ -64,10 +64,14 @@ def sqlite_error_text(exc: BaseException) -> str:
     return text
 
 
-class WriteFailed(Exception):
+class WriteFailed(apsw.Error):
     """A write transaction the storage refused (disk full, I/O error, read-only,
     locked by another process…): it was rolled back, uploads included, and
-    nothing of it was kept.  The API answers PocketBase's 400 for the action."""
+    nothing of it was kept.  The API answers PocketBase's 400 for the action.
+
+    An ``apsw.Error`` still, so callers that caught the raw error keep working;
+    the store does not log it (the caller does: the log writer must not feed
+    on its own failures)."""
 
     def __init__(self, cause: apsw.Error) -> None:
         super().__init__(sqlite_error_text(cause))

@@ -7,8 +7,8 @@ pixels are resampled with a bilinear filter like imaging's ``Linear``.
 
 JPEG sources are decoded with :meth:`PIL.Image.Image.draft` at the smallest DCT
 scale that still covers the needed resolution (several times faster).  The
-output format follows the thumb's file name (``.jpg``/``.jpeg`` -> JPEG, ``.gif``,
-``.tif(f)``, ``.bmp`` kept, everything else PNG); EXIF orientation is applied
+output format follows the original's content type (JPEG, GIF, TIFF, BMP kept,
+everything else PNG, WebP included); EXIF orientation is applied
 and only the first frame of an animation is used.
 """
 
@@ -74,9 +74,14 @@ def normalize_alias(text: str) -> str | None:
     return None
 
 
-def output_format(name: str) -> str:
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return {"jpg": "JPEG", "jpeg": "JPEG", "gif": "GIF", "tif": "TIFF", "tiff": "TIFF", "bmp": "BMP"}.get(ext, "PNG")
+_FORMATS = {"image/jpeg": "JPEG", "image/gif": "GIF", "image/tiff": "TIFF", "image/bmp": "BMP"}
+
+
+def output_format(source_type: str) -> str:
+    """The thumb's format from the original's content type, as PocketBase picks it:
+    JPEG, GIF, TIFF and BMP stay themselves, everything else (WebP too) becomes PNG,
+    whatever the file's name says."""
+    return _FORMATS.get(source_type.split(";", 1)[0].strip().lower(), "PNG")
 
 
 # -- geometry (imaging's Go code) -----------------------------------------------------
@@ -202,8 +207,9 @@ def _encode(img: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def make_thumb(data: bytes, size: ThumbSize, out_name: str) -> bytes:
-    """Encode the thumb of ``data`` (an image) for ``size``; :class:`ThumbError` if impossible."""
+def make_thumb(data: bytes, size: ThumbSize, source_type: str) -> bytes:
+    """Encode the thumb of ``data`` (an image of content type ``source_type``) for ``size``;
+    :class:`ThumbError` if impossible."""
     pil_image, pil_ops = _pil()
     img = _open(data)
     orientation = _orientation(img)
@@ -230,7 +236,7 @@ def make_thumb(data: bytes, size: ThumbSize, out_name: str) -> bytes:
         if crop_after is not None:
             x0, y0, x1, y1 = crop_after
             out = out.crop((int(x0), int(y0), int(x1), int(y1)))
-        return _encode(out, output_format(out_name))
+        return _encode(out, output_format(source_type))
     except ThumbError:
         raise
     except (OSError, ValueError, SyntaxError, pil_image.DecompressionBombError) as exc:

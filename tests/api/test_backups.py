@@ -21,8 +21,12 @@ from satchel.app import App
 from satchel.config import Config
 from satchel.core.superusers import upsert_superuser
 from tests.api.ops_replay import entries, replay, tokens_for
+from tests.api.test_files_s3 import s3_settings
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
 from tests.e2e.serve_support import serving
+from tests.moto_s3 import MotoS3, bucket_keys, moto_s3, new_bucket
+
+__all__ = ["moto_s3"]
 
 BACKUP_STEPS = entries(lambda name: "backup" in name or name == "health superuser")
 
@@ -233,6 +237,9 @@ def test_live_restore_restarts_in_place_with_clients_connected(tmp_path: Path) -
                    json={"name": "notes", "type": "base", "fields": [{"name": "t", "type": "text"}],
                          "listRule": ""})
         kept = httpx.post(f"{base}/api/collections/notes/records", json={"t": "kept"}, headers=h).json()["id"]
+        jobs = pb.crons.get_full_list()
+        assert [j.id for j in jobs][:2] == ["__pbDBOptimize__", "__pbMFACleanup__"]
+        assert pb.crons.run("__pbDBOptimize__") is True
         assert pb.backups.create("live.zip") is True
         assert [b.key for b in pb.backups.get_full_list()] == ["live.zip"]
         file_token = pb.files.get_token()
@@ -260,3 +267,51 @@ def test_live_restore_restarts_in_place_with_clients_connected(tmp_path: Path) -
         pb.auth_store.save(server_token, None)
         assert pb.backups.delete("live.zip") is True
         assert pb.backups.get_full_list() == []
+
+
+def test_backups_in_s3(app: App, su: TestClient, data_dir: Path, moto_s3: MotoS3) -> None:
+    bucket = new_bucket(moto_s3)
+    r = su.patch("/api/settings", json={"backups": {"s3": s3_settings(moto_s3, bucket)}})
+    assert r.status_code == 200, r.text
+    su.post("/api/collections", json={"name": "notes", "type": "base", "fields": [{"name": "t", "type": "text"}]})
+    kept = su.post("/api/collections/notes/records", json={"t": "kept"}).json()["id"]
+    assert su.post("/api/backups", json={"name": "in_s3.zip"}).status_code == 204
+    assert bucket_keys(moto_s3, bucket) == ["in_s3.zip"]
+    assert not (data_dir / "backups" / "in_s3.zip").exists()
+    listed = su.get("/api/backups").json()
+    assert [b["key"] for b in listed] == ["in_s3.zip"] and listed[0]["size"] > 0
+    token = su.post("/api/files/token").json()["token"]
+    r = su.get(f"/api/backups/in_s3.zip?token={token}")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip" and r.content[:2] == b"PK"
+    assert zipfile.ZipFile(io.BytesIO(r.content)).namelist()[:2] == ["data.db", "auxiliary.db"]
+    gone = su.post("/api/collections/notes/records", json={"t": "gone"}).json()["id"]
+    assert su.post("/api/backups/in_s3.zip/restore").status_code == 204
+    app.close()
+    with App(Config(data_dir=data_dir)) as reopened:
+        ids = reopened.db.read_sync(lambda c: [row[0] for row in c.execute("SELECT id FROM notes")])
+        assert ids == [kept] and gone not in ids
+
+
+def test_s3_unreachable_listing_is_a_400(su: TestClient) -> None:
+    s3 = MotoS3(endpoint="http://127.0.0.1:9")  # nothing listens on the discard port
+    r = su.patch("/api/settings", json={"backups": {"s3": s3_settings(s3, "nowhere")}})
+    assert r.status_code == 200, r.text
+    r = su.get("/api/backups")
+    assert r.status_code == 400 and r.json()["message"].startswith("Failed to retrieve backup items. Raw error: \n")
+
+
+def test_start_cleans_only_stale_temp_entries(tmp_path: Path) -> None:
+    """A command started beside a busy server must not delete the server's backup in progress."""
+    import os
+
+    from satchel.core.ops import clean_temp
+
+    temp = tmp_path / ".pb_temp_to_delete"
+    (temp / "pb_backup_fresh").mkdir(parents=True)
+    (temp / "pb_backup_stale").mkdir()
+    (temp / "pending_restore").mkdir()
+    old = time.time() - 3600
+    os.utime(temp / "pb_backup_stale", (old, old))
+    os.utime(temp / "pending_restore", (old, old))
+    clean_temp(tmp_path)
+    assert sorted(p.name for p in temp.iterdir()) == ["pb_backup_fresh", "pending_restore"]

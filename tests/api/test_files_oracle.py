@@ -9,7 +9,6 @@ tests/fixtures/capture_files_api.py). Documented differences are listed in DEVIA
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from tests.api.files_scenario import PW, SU_EMAIL, Runner, scenario_steps
 from tests.e2e.serve_support import satchel, serving
@@ -17,26 +16,10 @@ from tests.oracle import load, mismatches
 
 # name -> why (docs/compatibility.md)
 DEVIATIONS: dict[str, str] = {
-    "unknown collection HEAD": "Satchel's HEAD of a JSON error carries the Content-Length of the body it omits",
+    "GET /_/images/logo.svg": "a file of PocketBase's own dashboard; Satchel's dashboard has other files",
+    "unknown collection HEAD": "Satchel's HEAD answers carry the Content-Length of the body they omit",
+    "oauth2-redirect HEAD": "Satchel's HEAD answers carry the Content-Length of the body they omit",
 }
-# exchanges whose fix is still under way on this branch (each one closes with its commit)
-LATER: dict[str, str] = {
-    **{f"thumb {size} of jpeg named .png 30x60": "thumb format by content type"
-       for size in ("100x100", "50x50f", "20x0", "0x10", "10x10t")},
-    **{name: "Go's http.ServeContent" for name in (
-        "If-Modified-Since = Last-Modified", "If-Modified-Since in the future", "If-Modified-Since on HEAD",
-        "If-None-Match *", "If-None-Match wins over If-Modified-Since", "If-Match etag",
-        "If-Unmodified-Since in the past", "Range start past the size", "Range suffix 0", "Range garbage",
-        "Range other unit", "Range reversed", "Range two parts", "Range with If-Modified-Since = Last-Modified")},
-    **{name: "dashboard routes" for name in (
-        "GET /_", "GET /_ with a query", "HEAD /_", "GET /_/x", "GET /_/x/y", "GET /_/images/logo.svg",
-        "oauth2-redirect GET, nothing", "oauth2-redirect GET, unknown state", "oauth2-redirect GET, error",
-        "oauth2-redirect HEAD", "oauth2-redirect POST")},
-}
-
-
-def _differences(expected: dict[str, Any], observed: dict[str, Any]) -> list[str]:
-    return mismatches(expected, observed)
 
 
 def test_files_api_matches_pocketbase(tmp_path: Path) -> None:
@@ -55,9 +38,9 @@ def test_files_api_matches_pocketbase(tmp_path: Path) -> None:
                 if "login" in step:
                     continue
                 entry = next(entries)
-                if step["name"] in DEVIATIONS or step["name"] in LATER:
+                if step["name"] in DEVIATIONS:
                     continue
-                problems = _differences(entry["observed"], observed)
+                problems = mismatches(entry["observed"], observed)
                 if problems:
                     failures.append(f"{step['name']}:\n    " + "\n    ".join(problems[:6]))
         finally:

@@ -23,20 +23,25 @@ ASSETS = resources.files("satchel").joinpath("ui", "assets")
         ("/_/main.js", "text/javascript; charset=utf-8"),
         ("/_/app.css", "text/css; charset=utf-8"),
         ("/_/favicon.svg", "image/svg+xml; charset=utf-8"),
-        ("/_/collections/deep/link", "text/html; charset=utf-8"),  # SPA fallback
-        ("/_/missing.js", "text/html; charset=utf-8"),
     ],
 )
-def test_files_and_fallback(client: TestClient, path: str, content_type: str) -> None:
+def test_files(client: TestClient, path: str, content_type: str) -> None:
     r = client.get(path)
     assert r.status_code == 200
     assert r.headers["content-type"] == content_type
     assert r.headers["cache-control"] == "no-cache"
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"  # the usual security headers still apply
-    name = path.removeprefix("/_/")
-    expected = ASSETS.joinpath(name if ASSETS.joinpath(name).is_file() else "index.html").read_bytes()
-    assert r.content == expected
+    name = path.removeprefix("/_/") or "index.html"
+    assert r.content == ASSETS.joinpath(name).read_bytes()
+
+
+@pytest.mark.parametrize("path", ["/_/collections/deep/link", "/_/missing.js", "/_/x"])
+def test_other_paths_are_404(client: TestClient, path: str) -> None:
+    # PocketBase 0.40.6: the dashboard routes by hash, any other path is "File not found." (files_api.json)
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.json() == {"data": {}, "message": "File not found.", "status": 404}
 
 
 def test_index_loads_the_app(client: TestClient) -> None:
@@ -52,10 +57,11 @@ def test_every_imported_module_is_shipped() -> None:
             assert imported in names, f"{name} imports {imported}, which is not in satchel/ui/assets"
 
 
-@pytest.mark.parametrize(("path", "location"), [("/_", "/_/"), ("/_?a=1", "/_/?a=1"), ("/_/index.html", "/_/")])
-def test_bare_prefix_redirects(client: TestClient, path: str, location: str) -> None:
+@pytest.mark.parametrize(("path", "status", "location"),
+                         [("/_", 307, "/_/"), ("/_?a=1", 307, "/_/?a=1"), ("/_/index.html", 301, "/_/")])
+def test_bare_prefix_redirects(client: TestClient, path: str, status: int, location: str) -> None:
     r = client.get(path, follow_redirects=False)
-    assert r.status_code == 301
+    assert r.status_code == status
     assert r.headers["location"] == location
 
 

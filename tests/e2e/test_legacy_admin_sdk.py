@@ -1,6 +1,6 @@
 """SDK 0.21.5 (the user's guide's generation) runs the guide's admin flow against a live
 ``satchel serve``: ``pb.admins.authWithPassword``, collections in the v0.22 ``schema`` shape,
-records with a protected file, settings, auth refresh, then delete."""
+records with a protected file, realtime, settings, auth refresh, then delete."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def test_guide_admin_flow_with_sdk_021(live_server: LiveServer) -> None:
     assert out["invalidRecord"]["data"]["title"]["code"] == "validation_min_text_constraint"
     assert out["file"] == {"status": 200, "body": "secret text", "without": 404}
     assert out["records"] == ["hello"]
+    assert out["events"] == [["create", "hello"]]  # the admin token is a superuser in realtime too
     assert out["viewed"] == 4
     assert out["settingsHasMeta"] is True
     assert out["refreshed"] is True

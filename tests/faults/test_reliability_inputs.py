@@ -148,3 +148,18 @@ def test_pattern_refused_on_save_as_pocketbase(live: tuple[LiveServer, str]) -> 
 def test_capture_is_present() -> None:
     assert Path(CAPTURES / "reliability_inputs.json").is_file()
     assert len(CAPTURE["exchanges"]) >= 50
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("multipart/form-data", b"xx"),
+    ("multipart/form-data; boundary=abc", b"garbage"),
+])
+def test_oauth2_redirect_with_an_unreadable_form_fails_quietly(
+        live: tuple[LiveServer, str], content_type: str, body: bytes) -> None:
+    """Found by the API fuzz (was a 500): PocketBase reads it as an empty form, a failed
+    redirect (303 to its dashboard; Satchel has none to send to: its close-window page)."""
+    server, _ = live
+    r = httpx.post(f"{server.base}/api/oauth2-redirect", content=body, headers={"Content-Type": content_type},
+                   follow_redirects=False)
+    assert r.status_code in (200, 303), r.text
+    assert "failed" in r.text or "failure" in r.headers.get("location", "")

@@ -197,3 +197,10 @@ def test_try_write_logs_and_goes_on(db: Database, vfs: FlakyVFS, caplog: pytest.
 def test_sqlite_error_text_says_a_bare_code_once() -> None:
     assert sqlite_error_text(apsw.FullError("database or disk is full")) == "database or disk is full (13)"
     assert sqlite_error_text(apsw.IOError("disk I/O error")) == "disk I/O error (10)"
+
+
+def test_a_write_failure_is_still_an_apsw_error() -> None:
+    """Code that caught the raw error around a write (the log writer) keeps catching it."""
+    failed = WriteFailed(apsw.FullError("database or disk is full"))
+    assert isinstance(failed, apsw.Error)
+    assert isinstance(failed.cause, apsw.FullError)

@@ -8,6 +8,7 @@ limiter, ``superuserIPs``, auth origins, request logs and the health details.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Protocol
 
@@ -23,6 +24,7 @@ class HeaderLookup(Protocol):
     def getlist(self, key: str) -> list[str]: ...
 
 
+@functools.lru_cache(maxsize=4096)  # the same few addresses, parsed on every logged request
 def normalize_ip(value: str) -> str:
     """``value`` as Go's ``netip.Addr.StringExpanded`` (IPv6 fully expanded, a
     ``%zone`` kept), or ``""`` when it is not a bare IP (ports, brackets, names)."""

@@ -9,6 +9,8 @@ characters (plus ``...``), ``message`` = method + the unescaped (cut) URL.
 
 from __future__ import annotations
 
+import functools
+import os
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -20,7 +22,6 @@ import orjson
 from satchel.core.logs.client_ip import HeaderLookup, normalize_ip, real_ip
 from satchel.core.settings import LogsConfig, TrustedProxyConfig
 from satchel.errors import ApiError, ValidationError
-from satchel.tools.security import random_string
 
 __all__ = [
     "DEBUG",
@@ -141,14 +142,24 @@ def error_details(exc: BaseException) -> Any:
     return str(exc) or type(exc).__name__
 
 
+@functools.lru_cache(maxsize=8)
+def _second_text(seconds: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
+
+
 def format_created(ts: float) -> str:
     seconds = int(ts)
     millis = int((ts - seconds) * 1000)
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+    return f"{_second_text(seconds)}.{millis:03d}Z"
+
+
+# every byte value -> a character of the id alphabet; the slight modulo bias does not
+# matter for log ids, and one translate per id is ~20x cheaper than 15 random choices
+_ID_TABLE = bytes(ord(_ID_ALPHABET[b % len(_ID_ALPHABET)]) for b in range(256))
 
 
 def new_log_id() -> str:
-    return random_string(15, _ID_ALPHABET)
+    return os.urandom(15).translate(_ID_TABLE).decode("ascii")
 
 
 def _data_json(data: Mapping[str, Any], max_size: int) -> str:

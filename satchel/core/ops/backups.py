@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,12 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from satchel.core.files import storage_for_s3
 from satchel.errors import ApiError, BadRequestError
-from satchel.tools.filesystem import FileInfo, LocalStorage, StorageError, snakecase
+from satchel.tools.filesystem import FileInfo, LocalStorage, Storage, StorageError, snakecase
 from satchel.tools.security import random_string_with_alphabet
 
 if TYPE_CHECKING:
-    from satchel.core.settings import Settings
+    from satchel.core.settings import S3Config, Settings
     from satchel.store.database import Database
 
 __all__ = [
@@ -111,9 +113,22 @@ class BackupService:
         self._settings = settings
         self._busy = threading.Lock()
         self._in_use: str | None = None
-        self.storage = LocalStorage(data_dir / "backups")
+        self._local = LocalStorage(data_dir / "backups")
+        self._s3: tuple[S3Config, Storage] | None = None
+        self._s3_lock = threading.Lock()
         #: bytes a restore may unpack; by default what the disk can hold (tests lower it)
         self.max_restore_bytes: int | None = None
+
+    @property
+    def storage(self) -> Storage:
+        """The ``backups.s3`` bucket when enabled, else ``pb_data/backups``."""
+        cfg = self._settings().backups.s3
+        if not cfg.enabled:
+            return self._local
+        with self._s3_lock:
+            if self._s3 is None or self._s3[0] != cfg:
+                self._s3 = (cfg, storage_for_s3(cfg))
+            return self._s3[1]
 
     @property
     def busy(self) -> bool:
@@ -133,8 +148,12 @@ class BackupService:
     # -- listing ------------------------------------------------------------------------
 
     def list(self) -> list[FileInfo]:
-        infos = (self.storage.stat(key) for key in self.storage.list_keys())
-        return [i for i in infos if i is not None and "/" not in i.key]
+        storage = self.storage
+        try:
+            infos = [storage.stat(key) for key in storage.list_keys() if "/" not in key]
+        except StorageError as exc:
+            raise BadRequestError(f"Failed to retrieve backup items. Raw error: \n{exc}") from exc
+        return [i for i in infos if i is not None]
 
     def exists(self, key: str) -> bool:
         try:
@@ -180,7 +199,7 @@ class BackupService:
         if key == self._in_use:
             raise BadRequestError("The backup is currently being used and cannot be deleted.")
         if not self.exists(key):
-            path = self.data_dir / "backups" / key
+            path = self.storage.local_path(key) or key
             raise BadRequestError(
                 "Invalid or already deleted backup file. Raw error: \n"
                 f"[key: {key}] remove {path}: no such file or directory\nresource not found."
@@ -195,26 +214,41 @@ class BackupService:
         Raises a 400 with the reason for a missing, corrupt or hostile zip; nothing of the
         current data is touched until :func:`apply_pending_restore` runs at the next start.
         """
-        from satchel.core.ops.restore_zip import RestoreError, extract_backup
-
         with self._exclusive(key):
-            path = self.storage.local_path(key)
-            if path is None or not self.exists(key):
+            if not self.exists(key):
                 raise BadRequestError("Missing or invalid backup file.")
             tmp_root = self.data_dir / TEMP_DIR
             tmp_root.mkdir(parents=True, exist_ok=True)
-            target = tmp_root / f"pb_restore_{random_string_with_alphabet(10, _ALNUM)}"
-            limit = self.max_restore_bytes
-            if limit is None:
-                limit = int(shutil.disk_usage(tmp_root).free * 0.9)
-            try:
-                extract_backup(path, target, max_bytes=limit)
-            except RestoreError as exc:
-                shutil.rmtree(target, ignore_errors=True)
-                raise ApiError(400, f"Failed to restore the backup: {exc}") from exc
-            pending = tmp_root / PENDING
-            shutil.rmtree(pending, ignore_errors=True)
-            os.replace(target, pending)
+            with tempfile.TemporaryDirectory(prefix="pb_download_", dir=tmp_root) as tmp:
+                self._unpack(key, self._local_copy(key, Path(tmp)), tmp_root)
+
+    def _local_copy(self, key: str, tmp: Path) -> Path:
+        storage = self.storage
+        path = storage.local_path(key)
+        if path is not None:
+            return path
+        target = tmp / "backup.zip"
+        try:
+            target.write_bytes(storage.read_bytes(key))
+        except StorageError as exc:
+            raise BadRequestError("Missing or invalid backup file.") from exc
+        return target
+
+    def _unpack(self, key: str, path: Path, tmp_root: Path) -> None:
+        from satchel.core.ops.restore_zip import RestoreError, extract_backup
+
+        target = tmp_root / f"pb_restore_{random_string_with_alphabet(10, _ALNUM)}"
+        limit = self.max_restore_bytes
+        if limit is None:
+            limit = int(shutil.disk_usage(tmp_root).free * 0.9)
+        try:
+            extract_backup(path, target, max_bytes=limit)
+        except RestoreError as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            raise ApiError(400, f"Failed to restore the backup: {exc}") from exc
+        pending = tmp_root / PENDING
+        shutil.rmtree(pending, ignore_errors=True)
+        os.replace(target, pending)
 
 
 def _move_content(source: Path, dest: Path, skip: frozenset[str]) -> None:
@@ -227,7 +261,7 @@ def _move_content(source: Path, dest: Path, skip: frozenset[str]) -> None:
 def apply_pending_restore(data_dir: Path) -> Path | None:
     """At start, before the databases open: swap a pending restore in.
 
-    Returns the folder holding the previous data (delete it with :func:`finish_restore`
+    Returns the folder holding the previous data (deleted by :func:`clean_temp`
     once the new databases opened, or give it back with :func:`undo_restore`)."""
     tmp_root = data_dir / TEMP_DIR
     pending = tmp_root / PENDING
@@ -249,10 +283,23 @@ def undo_restore(data_dir: Path, old: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def clean_temp(data_dir: Path) -> None:
-    """Delete what earlier backups and restores left (PocketBase does it at every start)."""
+def clean_temp(data_dir: Path, previous: Path | None = None, min_age: float = 600.0) -> None:
+    """Delete what earlier backups and restores left (PocketBase does it at every start):
+    ``previous`` (the data a restore just replaced) at once, anything else once it is
+    ``min_age`` seconds old, so a CLI command run beside a busy server spares its work."""
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
     tmp_root = data_dir / TEMP_DIR
-    if tmp_root.is_dir():
-        for entry in tmp_root.iterdir():
-            if entry.name != PENDING:
-                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+    if not tmp_root.is_dir():
+        return
+    cutoff = time.time() - min_age
+    for entry in tmp_root.iterdir():
+        try:
+            if entry.name == PENDING or entry.stat().st_mtime > cutoff:
+                continue
+        except OSError:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)

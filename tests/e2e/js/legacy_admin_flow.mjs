@@ -1,8 +1,11 @@
 // The guide's admin flow with SDK 0.21.5 (the guide's generation), end to end: log in with
 // `pb.admins.authWithPassword`, create/list/update a collection in the v0.22 `schema` shape,
-// write and read records (a protected file through an admin file token), settings, then
-// delete the collection. Prints one JSON object for tests/e2e/test_legacy_admin_sdk.py.
+// write and read records (a protected file through an admin file token, realtime events),
+// settings, then delete the collection. Prints one JSON object for tests/e2e/test_legacy_admin_sdk.py.
 import PocketBase from "pocketbase-legacy";
+import { EventSource } from "eventsource";
+
+globalThis.EventSource = EventSource;
 
 const { PB_URL, PB_EMAIL, PB_PASSWORD } = process.env;
 const out = {};
@@ -40,7 +43,9 @@ const updated = await pb.collections.update("notes", {
 out.updated = updated.schema.map((f) => f.name);
 out.badSchema = await err(() => pb.collections.create({ name: "bad", schema: [{ name: "x", type: "nope" }] }));
 
-// records as the admin
+// records as the admin; realtime events of a superuser-only collection (viewRule null)
+const events = [];
+await pb.collection("notes").subscribe("*", (e) => events.push([e.action, e.record.title]));
 const form = new FormData();
 form.append("title", "hello");
 form.append("views", "3");
@@ -55,6 +60,9 @@ const fileResp = await fetch(url);
 out.file = { status: fileResp.status, body: await fileResp.text(), without: (await fetch(pb.files.getUrl(rec, rec.doc))).status };
 const page = await pb.collection("notes").getList(1, 10, { sort: "-created" });
 out.records = page.items.map((r) => r.title);
+for (let i = 0; i < 100 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+out.events = events;
+await pb.collection("notes").unsubscribe();
 await pb.collection("notes").update(rec.id, { views: 4 });
 out.viewed = (await pb.collection("notes").getOne(rec.id)).views;
 
