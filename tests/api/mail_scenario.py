@@ -115,7 +115,8 @@ def scenario(smtp_port: int) -> list[Step]:
             "subject": "Verify your {APP_NAME} email",
             "body": "<p>Hello,</p>\n<p>Click <a href=\"{APP_URL}/_/#/auth/confirm-verification/{TOKEN}\">here</a>."
                     "</p>"}}, quiet=True),
-        _req("sendmail verification", "guest", "POST", f"{users}/request-verification", {"email": USER_EMAIL}, 1),
+        # PocketBase sends nothing here: the same user asked for a verification mail moments ago
+        _req("sendmail verification", "guest", "POST", f"{users}/request-verification", {"email": USER_EMAIL}),
         *_test_mails("sendmail users", "users"),
         _req("settings: unicode names (sendmail)", "su", "PATCH", "/api/settings",
              {"meta": {"appName": "Acmé Ünïcode", "senderName": "Süpport, Team"}}, quiet=True),
@@ -167,15 +168,17 @@ class Runner:
         body = r.json() if r.content else None
         if step.get("login") and r.status_code == 200:
             self.tokens["user"] = body["token"]
-        mails = self._collect(int(step["mails"]))
+        # setup steps send no mail; a request that should send none gets a moment to prove it
+        grace = 0.1 if step["mails"] else (0.0 if step.get("quiet") else 0.5)
+        mails = self._collect(int(step["mails"]), grace=grace)
         return {"name": step["name"], "status": r.status_code, "response": body, "mails": mails}
 
-    def _collect(self, expected: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """Wait for ``expected`` new mails (and a little longer, to catch unexpected ones)."""
+    def _collect(self, expected: int, grace: float, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Wait for ``expected`` new mails (and ``grace`` longer, to catch unexpected ones)."""
         deadline = time.monotonic() + timeout
         while len(self._new(peek=True)) < expected and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.3)
+            time.sleep(0.02)
+        time.sleep(grace)
         return self._new(peek=False)
 
     def _new(self, *, peek: bool) -> list[dict[str, Any]]:

@@ -51,3 +51,13 @@ def test_apple_client_secret_is_a_valid_es256_jwt(client: TestClient, su_token: 
     claims = jwt.decode(secret, key.public_key(), algorithms=["ES256"], audience="https://appleid.apple.com")
     assert claims["iss"] == entry["body"]["teamId"] and claims["sub"] == entry["body"]["clientId"]
     assert claims["exp"] - claims["iat"] == entry["body"]["duration"]
+
+
+def test_oauth2_provider_keys_in_pocketbase_order(client: TestClient, su_token: str) -> None:
+    entry = next(e for e in ENTRIES if e["name"] == "oauth2: PATCH two providers, some keys")
+    for e in ENTRIES[: ENTRIES.index(entry) + 1]:
+        send(client, e, {"superuser": su_token})
+    r = client.get("/api/collections/users", headers={"Authorization": su_token})
+    expected = [list(p) for p in entry["response"]["oauth2"]["providers"]]
+    assert expected[0] == ["pkce", "name", "clientId", "authURL", "tokenURL", "userInfoURL", "displayName", "extra"]
+    assert [list(p) for p in r.json()["oauth2"]["providers"]] == expected
