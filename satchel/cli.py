@@ -20,7 +20,7 @@ from typing import Any
 
 from satchel.config import Config
 
-__all__ = ["log_error", "main", "make_config", "open_app", "run_serve"]
+__all__ = ["log_error", "main", "make_config", "open_app", "run_serve", "startup_error_line"]
 
 # ``serve``'s flags as satchel.commands declares them: flag -> make_config keyword
 _SERVE_VALUES = {
@@ -60,13 +60,22 @@ def make_config(**kwargs: Any) -> Config:
     )
 
 
+def startup_error_line(exc: BaseException) -> str:
+    """The error as PocketBase prints it: an SQLite error carries its result code,
+    ``file is not a database (26)``."""
+    code = getattr(exc, "result", None)
+    if type(exc).__module__ == "apsw" and isinstance(code, int):
+        return f"{exc} ({code})"
+    return str(exc)
+
+
 def open_app(config: Config) -> Any:
     from satchel.app import App
 
     try:
         return App(config)
     except Exception as exc:  # a bad data dir or key: PocketBase's one-line error, exit 1
-        log_error(str(exc))
+        log_error(startup_error_line(exc))
         sys.exit(1)
 
 

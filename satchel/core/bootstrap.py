@@ -18,7 +18,7 @@ from satchel.core.collections import Collection
 from satchel.core.registry import write_collection_row
 from satchel.core.schema_sync import plan_create
 from satchel.core.settings import default_settings, encode_param_value, settings_to_storage_json
-from satchel.store.bootstrap import create_aux_tables, create_data_tables
+from satchel.store.bootstrap import create_aux_tables, create_data_tables, has_table
 from satchel.store.database import Database, Tx
 from satchel.store.dialect import SqliteDialect
 from satchel.tools.timeutil import now_text
@@ -62,5 +62,9 @@ def _create_system(tx: Tx, dialect: SqliteDialect, encryption_key: str | None) -
 
 
 def bootstrap_data_dir(db: Database, aux_db: Database, dialect: SqliteDialect, *, encryption_key: str | None) -> None:
-    aux_db.write_sync(lambda tx: create_aux_tables(tx.conn))
-    db.write_sync(lambda tx: _create_system(tx, dialect, encryption_key))
+    """Create what a fresh data dir lacks.  A complete one is only read: another process
+    (a backup, a ``sqlite3`` shell) may hold the write lock, and PocketBase starts then."""
+    if not aux_db.read_sync(lambda conn: has_table(conn, "_logs")):
+        aux_db.write_sync(lambda tx: create_aux_tables(tx.conn))
+    if not db.read_sync(lambda conn: has_table(conn, "_collections")):
+        db.write_sync(lambda tx: _create_system(tx, dialect, encryption_key))

@@ -203,7 +203,9 @@ def installer_token(db: Database, store: RecordStore, registry: CollectionRegist
             return existing
         return _insert(store, tx, c, INSTALLER_EMAIL, random_string(30))
 
-    record = db.write_sync(run)
+    # read first: an existing installer account needs no write lock (another process may hold it)
+    found = db.read_sync(lambda conn: store.find_by_field_sync(conn, c, "email", INSTALLER_EMAIL))
+    record = found if found is not None else db.write_sync(run)
     secret, _ = secret_key_for(c.options, "auth")
     claims = {"collectionId": c.id, "id": record["id"], "refreshable": False, "type": "auth"}
     return create_token(claims, str(record["tokenKey"]) + secret, 30 * 60)

@@ -219,5 +219,7 @@ class Database:
             self._readers.clear()
         with self._write_lock:
             with suppress(apsw.Error):
+                # optional work: not worth waiting out another process's write lock at exit
+                self._writer.set_busy_timeout(200)
                 self._writer.execute("PRAGMA optimize")
             self._writer.close()
