@@ -76,6 +76,7 @@ def _v040_cases() -> list[dict[str, Any]]:
                      "/api/collections/users/records?page=abc",
                      "/api/collections/users/records?page=-3",
                      f"/api/collections?page={_HUGE}",
+                     f"/api/logs?page={_HUGE}",
                      f"/api/collections/_superusers/records?page={_HUGE}"):
             out.append({"name": f"huge page as {who}", "method": "GET", "path": path, "as": who})
     for fields in IMPORT_FIELDS:
