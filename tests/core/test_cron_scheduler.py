@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from satchel.app import App
-from satchel.core.ops import CronScheduler, InvalidCronExpression, delete_expired_auth_rows, delete_old_logs
+from satchel.core.logs import delete_old_logs
+from satchel.core.ops import CronScheduler, InvalidCronExpression, delete_expired_auth_rows
 from satchel.core.ops.cron import is_valid_expression
 from satchel.tools.timeutil import format_datetime
 
@@ -155,8 +156,7 @@ def _insert_logs(app: App, created: list[str]) -> None:
 def test_logs_cleanup_keeps_max_days(app: App) -> None:
     now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
     _insert_logs(app, [format_datetime(now - timedelta(days=d, minutes=1)) for d in (0, 4, 5, 9)])
-    assert delete_old_logs(app.aux_db, 0, now) == 0  # 0 keeps everything
-    assert delete_old_logs(app.aux_db, 5, now) == 2
+    assert delete_old_logs(app.aux_db, 5, now=now.timestamp()) == 2
     left = app.aux_db.read_sync(lambda c: [r[0] for r in c.execute("SELECT id FROM _logs ORDER BY id")])
     assert left == ["log0", "log1"]
 

@@ -16,7 +16,7 @@ from satchel.core.ops.backups import (
     undo_restore,
 )
 from satchel.core.ops.cron import CronJob, CronScheduler, InvalidCronExpression, is_valid_expression
-from satchel.core.ops.jobs import delete_expired_auth_rows, delete_old_logs, register_builtin_jobs
+from satchel.core.ops.jobs import delete_expired_auth_rows, register_builtin_jobs
 
 __all__ = [
     "AUTO_PREFIX",
@@ -31,7 +31,6 @@ __all__ = [
     "CronScheduler",
     "InvalidCronExpression",
     "delete_expired_auth_rows",
-    "delete_old_logs",
     "is_valid_expression",
     "register_builtin_jobs",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from satchel.core.logs import delete_old_logs  # one retention rule for the cron job and settings changes
 from satchel.core.ops.cron import CronScheduler
 from satchel.store.database import Database, Tx
 from satchel.tools.timeutil import format_datetime
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "delete_expired_auth_rows",
-    "delete_old_logs",
     "register_builtin_jobs",
 ]
 
@@ -26,19 +26,6 @@ _DEFAULT_DURATION = {"mfa": 600, "otp": 180}
 
 def _cutoff(seconds: float, now: datetime | None = None) -> str:
     return format_datetime((now or datetime.now(UTC)) - timedelta(seconds=seconds))
-
-
-def delete_old_logs(aux_db: Database, max_days: int, now: datetime | None = None) -> int:
-    """Delete the ``_logs`` rows older than ``max_days`` days; 0 keeps everything."""
-    if max_days <= 0:
-        return 0
-    limit = _cutoff(max_days * 86400, now)
-
-    def run(tx: Tx) -> int:
-        tx.execute("DELETE FROM `_logs` WHERE `created` < :limit", {"limit": limit})
-        return int(tx.conn.changes())
-
-    return aux_db.write_sync(run)
 
 
 def delete_expired_auth_rows(
