@@ -14,22 +14,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import orjson
 from starlette.requests import Request
 
 from satchel.api.record_auth import client_ip, ip_in_list
 from satchel.api.request import get_app, get_auth
-from satchel.core.settings import RateLimitsConfig
+from satchel.core.settings import RateLimitRule, RateLimitsConfig
 from satchel.errors import ApiError
 from satchel.tools.rate_limit import RateLimiters
 
 if TYPE_CHECKING:
     from satchel.app import App
 
-__all__ = ["check_rate_limit", "rate_limiters"]
+__all__ = ["RateLimitExceeded", "check_rate_limit", "rate_limiters"]
 
 STATE_KEY = "rate_limiters"
 AUTH_AUDIENCES = ("", "@auth")
 GUEST_AUDIENCES = ("", "@guest")
+
+
+class RateLimitExceeded(Exception):
+    """The cause of a 429, worded as the ``details`` of PocketBase's request log entry."""
+
+    def __init__(self, rule: RateLimitRule) -> None:
+        shown = {"label": rule.label, "audience": rule.audience, "duration": rule.duration,
+                 "maxRequests": rule.max_requests}
+        super().__init__(f"triggered rate limit rule: {orjson.dumps(shown).decode()}")
 
 
 def rate_limiters(app: App, config: RateLimitsConfig) -> RateLimiters:
@@ -70,5 +80,5 @@ async def check_rate_limit(request: Request, pattern: str, tags: tuple[str, ...]
         return
     limiter_id = (limiter_id or rule.label) + rule.audience
     if not rate_limiters(app, config).allow(limiter_id, ip, rule.max_requests, rule.duration):
-        raise ApiError(429)
+        raise ApiError(429) from RateLimitExceeded(rule)
 

@@ -38,7 +38,7 @@ from satchel.api import (
 )
 from satchel.api.middleware import SatchelMiddleware
 from satchel.api.rate_limit import check_rate_limit
-from satchel.api.request import get_app
+from satchel.api.request import ERROR_KEY, get_app
 from satchel.api.request_log import RequestLogMiddleware
 from satchel.api.responses import error_response
 from satchel.core.body_limits import batch_body_limit, record_body_limit
@@ -216,6 +216,7 @@ class Endpoint:
             try:
                 await check_rate_limit(request, self.pattern, self.tags, self.collection)
             except ApiError as exc:
+                scope[ERROR_KEY] = exc  # the request log's "details"
                 await self.error(exc)(scope, receive, send)
                 return
         response = await self.handler(request)
@@ -252,6 +253,7 @@ class SatchelASGI:
         router = Router(routes=routes(), default=_not_found, lifespan=lifespan)
         self._middleware = SatchelMiddleware(router, origins=app.config.origins, limit_for=body_limit_for(app))
         self._stack = RequestLogMiddleware(self._middleware, app)
+        self._logged_refusal = RequestLogMiddleware(self._refuse_stream, app)
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -264,15 +266,20 @@ class SatchelASGI:
         await self._stack(scope, receive, send)
 
     async def _stream_allowed(self, scope: Scope, receive: Receive, send: Send) -> bool:
-        """The rate limit of the SSE stream (answered with the 429 when exceeded)."""
+        """The rate limit of the SSE stream.  The 429 is a failure, so it is logged, as
+        PocketBase logs a stream request only when it fails."""
         try:
             await check_rate_limit(Request(scope, receive, send), "/api/realtime")
         except ApiError as exc:
-            response = error_response(exc)
-            response.raw_headers.extend(self._middleware.added_headers(scope))
-            await response(scope, receive, send)
+            scope[ERROR_KEY] = exc
+            await self._logged_refusal(scope, receive, send)
             return False
         return True
+
+    async def _refuse_stream(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(scope[ERROR_KEY])
+        response.raw_headers.extend(self._middleware.added_headers(scope))
+        await response(scope, receive, send)
 
 
 def build_asgi(app: App) -> SatchelASGI:

@@ -119,6 +119,22 @@ def test_realtime_stream_is_limited(app: App, su: TestClient) -> None:
         assert second.status_code == 429
         assert second.json() == TOO_MANY
         assert second.headers["x-frame-options"] == "SAMEORIGIN"
+    # as PocketBase 0.40.6: a stream is logged only when it fails (the open one never)
+    app.logs.flush()
+    items = su.get("/api/logs?filter=data.url='/api/realtime'").json()["items"]
+    assert [(i["level"], i["message"], i["data"]["status"], i["data"]["error"]) for i in items] == [
+        (8, "GET /api/realtime", 429, "Too Many Requests.")]
+    assert items[0]["data"]["details"] == (
+        'triggered rate limit rule: {"label":"GET /api/realtime","audience":"","duration":60,"maxRequests":1}')
+
+
+def test_refusal_logged_with_the_rule_as_pocketbase(app: App, su: TestClient, guest: TestClient) -> None:
+    enable(su, [rule("/api/health", 1, audience="@guest")])
+    assert statuses(guest, 2, "GET", "/api/health") == [200, 429]
+    app.logs.flush()
+    item = su.get("/api/logs?filter=data.status=429").json()["items"][0]
+    assert item["data"]["details"] == (
+        'triggered rate limit rule: {"label":"/api/health","audience":"@guest","duration":60,"maxRequests":1}')
 
 
 def test_superuser_login_still_counts_before_auth(su: TestClient, guest: TestClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from satchel.api import build_asgi
 from satchel.app import App
 from tests.api.ops_replay import entries, replay, tokens_for
 
@@ -41,3 +42,38 @@ def test_constraint_error_and_write_rolled_back(app: App, su: TestClient) -> Non
     )
     rows = su.post("/api/sql", json={"query": "select a from u"}).json()["rows"]
     assert rows == [["x"]]  # the failed statement left nothing
+
+
+T1_FIELDS = (
+    '[{"autogeneratePattern":"[a-z0-9]{15}","hidden":false,"id":"text3208210256","max":15,"min":15,"name":"id",'
+    '"pattern":"^[a-z0-9]+$","presentable":false,"primaryKey":true,"required":true,"system":true,"type":"text"},'
+    '{"hidden":false,"id":"text1","name":"title","type":"text","system":false,"required":false,"presentable":false,'
+    '"max":0,"min":0,"pattern":"","autogeneratePattern":"","primaryKey":false}]'
+)
+T1_ROW = (
+    "INSERT INTO _collections (id,system,type,name,fields,indexes,listRule,viewRule,createRule,updateRule,"
+    f"deleteRule,options,created,updated) VALUES ('pbc_t1000000001',0,'base','t1','{T1_FIELDS}','[]','','',"
+    "NULL,NULL,NULL,'{}','2026-12-05 00:00:00.000Z','2026-12-05 00:00:00.000Z')"
+)
+
+
+def test_collections_written_by_sql_seen_after_a_restart_as_pocketbase(app: App, su: TestClient) -> None:
+    """Observed on 0.40.6: rows written to ``_collections`` through the console are not seen
+    (list, view, rule changes, deletion) until the next start; plain tables it creates are
+    usable at once, e.g. by a new view collection."""
+    for query in ("CREATE TABLE t1 (id TEXT PRIMARY KEY NOT NULL, title TEXT DEFAULT '' NOT NULL)",
+                  "INSERT INTO t1 (id, title) VALUES ('abcdefghijklmno', 'hello')", T1_ROW):
+        assert su.post("/api/sql", json={"query": query}).status_code == 200
+    r = su.get("/api/collections/t1/records")
+    assert (r.status_code, r.json()["message"]) == (404, "Missing collection context.")
+    assert su.get("/api/collections/t1").status_code == 404
+    r = su.post("/api/collections", json={"name": "v2", "type": "view", "listRule": "",
+                                          "viewQuery": "SELECT id, title FROM t1"})
+    assert r.status_code == 200, r.text
+    assert su.get("/api/collections/v2/records").json()["items"][0]["title"] == "hello"
+
+    with App(app.config) as restarted, TestClient(build_asgi(restarted)) as guest:
+        assert guest.get("/api/collections/t1/records").json()["items"][0]["title"] == "hello"
+        assert su.post("/api/sql", json={"query": "UPDATE _collections SET listRule = NULL WHERE name = 't1'"}
+                       ).json()["affectedRows"] == 1
+        assert guest.get("/api/collections/t1/records").status_code == 200  # the old rule still applies
