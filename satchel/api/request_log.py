@@ -15,12 +15,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from satchel.api.request import ERROR_KEY, AuthState, get_auth
-from satchel.core.logs import RequestFacts, error_details
+from satchel.core.logs import RawHeaders, RequestFacts, error_details
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -79,6 +78,15 @@ class RequestLogMiddleware:
         if status < 400 and _quiet_on_success(scope["path"]):
             return
         exec_ms = (time.perf_counter() - start) * 1000
+        state = scope.get("state")
+        auth: AuthState | None = state.get("auth") if state else None
+        if auth is None:
+            auth = await self._unchecked_auth(scope)
+        self._queue(scope, status, exec_ms, auth, body)
+
+    def _queue(self, scope: Scope, status: int, exec_ms: float, auth: AuthState, body: bytes) -> None:
+        """Note the raw facts (plain values and the scope's own header list, nothing
+        formatted: that is the writer thread's work)."""
         failed = status >= 400
         error: str | None = None
         details: Any = None
@@ -86,28 +94,24 @@ class RequestLogMiddleware:
             error = _error_message(body) or INTERNAL_ERROR
             exc = scope.get(ERROR_KEY)
             details = error_details(exc) if exc is not None else None
-        state = scope.get("state")
-        auth: AuthState | None = state.get("auth") if state else None
-        if auth is None:
-            auth = await self._unchecked_auth(scope)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         client = scope.get("client")
         settings = self.satchel.settings.current
         facts = RequestFacts(
-            method=scope["method"],
-            url=(raw_path + b"?" + query if query else raw_path).decode("latin-1"),
-            status=status,
-            exec_ms=exec_ms,
-            peer=client[0] if client else "",
-            headers=Headers(scope=scope),
-            proxy=settings.trusted_proxy,
-            config=settings.logs,
-            auth=auth.collection.name if auth.collection is not None else "",
-            auth_id=str(auth.record.get("id", "")) if auth.record is not None else "",
-            error=error,
-            details=details,
-            created=time.time(),
+            scope["method"],
+            (raw_path + b"?" + query if query else raw_path).decode("latin-1"),
+            status,
+            exec_ms,
+            client[0] if client else "",
+            RawHeaders(scope["headers"]),
+            settings.trusted_proxy,
+            settings.logs,
+            auth.collection.name if auth.collection is not None else "",
+            str(auth.record.get("id", "")) if auth.record is not None else "",
+            error,
+            details,
+            time.time(),
         )
         self.satchel.logs.request(facts, failed)
 

@@ -17,9 +17,11 @@ from satchel.core.logs import (
     LogEntry,
     LogService,
     LogWriter,
+    RawHeaders,
     delete_old_logs,
     format_created,
     logs_cleanup,
+    new_log_ids,
 )
 from satchel.core.settings import LogsConfig
 from satchel.store.bootstrap import create_aux_tables
@@ -164,3 +166,12 @@ def test_serve_writes_every_finished_request_before_exiting(tmp_path: Path) -> N
                               "WHERE message = 'GET /api/collections/nope/records'").fetchall()
     assert got == 120
     assert failed == [(8, 404)]
+
+
+def test_ids_in_bulk_and_raw_headers() -> None:
+    ids = new_log_ids(500)
+    assert len(set(ids)) == 500
+    assert all(len(i) == 15 and i.isalnum() and i == i.lower() for i in ids)
+    headers = RawHeaders([(b"user-agent", b"a"), (b"x-real-ip", b"10.0.0.1"), (b"x-real-ip", b"10.0.0.2")])
+    assert headers.first(b"user-agent") == "a" and headers.first(b"referer") == ""
+    assert headers.getlist("X-Real-IP") == ["10.0.0.1", "10.0.0.2"]

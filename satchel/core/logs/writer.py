@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import apsw
 
-from satchel.core.logs.entry import LogEntry, RequestFacts, request_entry, to_row
+from satchel.core.logs.entry import LogEntry, RequestFacts, new_log_ids, request_entry, to_row
 from satchel.core.settings import LogsConfig
 from satchel.store.database import Database, Tx
 
@@ -53,7 +53,7 @@ class LogWriter:
     def add(self, item: LogEntry | RequestFacts) -> None:
         """Queue one entry (cheap: called on the request path)."""
         self._queue.append(item)
-        if len(self._queue) >= self.batch_size:
+        if len(self._queue) >= self.batch_size and not self._wake.is_set():  # set() takes a lock
             self._wake.set()
 
     @property
@@ -91,8 +91,9 @@ class LogWriter:
         if not items:
             return 0
         config = self.config()
-        rows = [to_row(request_entry(i) if isinstance(i, RequestFacts) else i, config.max_data_size)
-                for i in items]
+        ids = new_log_ids(len(items))
+        rows = [to_row(request_entry(i) if isinstance(i, RequestFacts) else i, config.max_data_size, log_id)
+                for i, log_id in zip(items, ids, strict=True)]
 
         def insert(tx: Tx) -> None:
             tx.conn.executemany(INSERT_LOG, rows)
