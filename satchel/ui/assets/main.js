@@ -5,6 +5,7 @@ import { clear, h } from "./dom.js";
 import { installPage, loginPage, oauth2Page } from "./auth-pages.js";
 import { collectionsPage } from "./collections.js";
 import { settingsPage } from "./settings.js";
+import { logsPage } from "./logs.js";
 
 const root = document.getElementById("app");
 
@@ -43,7 +44,7 @@ function shell(active, content) {
       "header",
       { class: "topbar" },
       h("a", { class: "brand", href: "#/collections" }, h("img", { src: "./favicon.svg", alt: "" }), "Satchel"),
-      h("nav", null, link("collections", "Collections"), link("settings", "Settings")),
+      h("nav", null, link("collections", "Collections"), link("logs", "Logs"), link("settings", "Settings")),
       h("span", { class: "who" }, record.email || ""),
       h("button", { type: "button", class: "btn-plain", id: "logout", onclick: logout }, "Log out"),
     ),
@@ -59,6 +60,7 @@ const PUBLIC = {
 const PRIVATE = {
   collections: (parts, params) => collectionsPage(params, go),
   settings: () => settingsPage(),
+  logs: (parts, params) => logsPage(params, go),
 };
 
 // Pages build their node at once and fill it in when their requests answer.
