@@ -29,6 +29,7 @@ from satchel.core.settings import Settings
 from satchel.core.settings_service import SettingsService
 from satchel.store.database import Database
 from satchel.store.dialect import SqliteDialect
+from satchel.tools.bus import Bus, InProcessBus
 
 __all__ = ["App"]
 
@@ -59,6 +60,8 @@ class App:
         self.files = FileService(config.data_dir / "storage", lambda: self.settings.current.s3)
         self.collections.on_deleted = lambda c: self.files.delete_collection_files(c.id)
         self.state: dict[str, Any] = {}
+        # what every serving process shares; a worker of `serve --workers=N` swaps in its link
+        self.bus: Bus = InProcessBus()
         self.logs = LogService(self.aux_db, lambda: self.settings.current.logs)
         self._log_handler = AppLogHandler(self.logs)
         logging.getLogger("satchel").addHandler(self._log_handler)

@@ -30,6 +30,7 @@ _SERVE_VALUES = {
     "--encryptionEnv": "encryption_env",
     "--queryTimeout": "query_timeout",
     "--publicDir": "public_dir",
+    "--workers": "workers",
 }
 _SERVE_SWITCHES = {
     "--dev": ("dev", True),
@@ -57,6 +58,7 @@ def make_config(**kwargs: Any) -> Config:
         query_timeout=float(kwargs.get("query_timeout") or 30),
         encryption_env=str(kwargs.get("encryption_env") or ""),
         index_fallback=bool(kwargs.get("index_fallback", True)),
+        workers=int(kwargs.get("workers") or 1),
     )
 
 
@@ -122,11 +124,14 @@ def plain_serve_kwargs(args: Sequence[str]) -> dict[str, Any] | None:
             kwargs[_SERVE_VALUES[name]] = value
         else:
             return None
-    if "query_timeout" in kwargs:
-        try:
-            kwargs["query_timeout"] = int(kwargs["query_timeout"])
-        except ValueError:
-            return None
+    for key in ("query_timeout", "workers"):
+        if key in kwargs:
+            try:
+                kwargs[key] = int(kwargs[key])
+            except ValueError:
+                return None
+    if kwargs.get("workers", 1) < 1:
+        return None  # click reports it
     return kwargs
 
 

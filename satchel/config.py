@@ -21,6 +21,7 @@ class Config:
     query_timeout: float = 30.0
     encryption_env: str = ""
     index_fallback: bool = True
+    workers: int = 1  # serving processes of `satchel serve` (see satchel.workers)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -29,6 +29,8 @@ def click_kwargs(args: list[str]) -> dict[str, object]:
         ["--dev", "--queryTimeout=5", "--no-indexFallback"],
         ["--indexFallback", "--publicDir", "web", "--encryptionEnv=KEY"],
         ["--dir=a", "--dir=b"],  # the last one wins, as in click
+        ["--workers=2"],
+        ["--workers", "3", "--dev"],
     ],
 )
 def test_fast_path_matches_click(args: list[str]) -> None:
@@ -48,6 +50,8 @@ def test_fast_path_matches_click(args: list[str]) -> None:
         ["serve", "--http"],  # a flag without its value
         ["serve", "--dir", "--dev"],
         ["serve", "--dev=yes"],
+        ["serve", "--workers=0"],
+        ["serve", "--workers=many"],
         [],
     ],
 )
@@ -62,7 +66,7 @@ VALUE = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, 
 ARG = st.one_of(
     st.tuples(FLAG_VALUES, VALUE).map(lambda fv: [f"{fv[0]}={fv[1]}"]),
     st.tuples(FLAG_VALUES, VALUE).map(lambda fv: [fv[0], fv[1]]),
-    st.sampled_from([["--dev"], ["--indexFallback"], ["--no-indexFallback"], ["--queryTimeout=7"], ["site.test"]]),
+    st.sampled_from([["--dev"], ["--indexFallback"], ["--no-indexFallback"], ["--queryTimeout=7"], ["--workers=2"], ["site.test"]]),
 )
 
 

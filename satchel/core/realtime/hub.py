@@ -444,7 +444,7 @@ def get_hub(app: App) -> RealtimeHub:
         from satchel.core.record_expand import make_expander
         from satchel.core.record_query import RecordEnv
 
-        hub = RealtimeHub(app)
+        hub = RealtimeHub(app, app.bus)
         hub.expander = make_expander(RecordEnv.from_app(app))
         record_events.subscribe(app, hub.on_record_event)
         set_redirect_sink(app, hub.oauth2_redirect)
