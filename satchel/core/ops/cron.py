@@ -18,8 +18,11 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from croniter import croniter
+
+from satchel.tools.registrations import note_undo
 
 __all__ = ["CronJob", "CronScheduler", "InvalidCronExpression", "SYSTEM_PREFIX", "is_valid_expression"]
 
@@ -29,6 +32,7 @@ log = logging.getLogger("satchel.cron")
 SYSTEM_PREFIX = "__pb"
 
 JobFn = Callable[[], None] | Callable[[], Awaitable[None]]
+F = TypeVar("F", bound=Callable[[], Any])
 
 _MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"})
 
@@ -80,13 +84,39 @@ class CronScheduler:
             raise ValueError("missing cron job id")
         if not is_valid_expression(expression):
             raise InvalidCronExpression(f"invalid cron expression {expression!r}")
+        job = CronJob(job_id, expression.strip(), fn, hidden)
         with self._lock:
-            self._jobs.pop(job_id, None)  # a replaced job moves to the end, as a re-registration
-            self._jobs[job_id] = CronJob(job_id, expression.strip(), fn, hidden)
+            previous = self._jobs.pop(job_id, None)  # a replaced job moves to the end, as a re-registration
+            self._jobs[job_id] = job
+        note_undo(lambda: self._undo_add(job, previous))
+
+    def __call__(self, job_id: str, expression: str) -> Callable[[F], F]:
+        """``@app.cron("id", "0 3 * * *")``: the decorated function becomes the job."""
+
+        def register(fn: F) -> F:
+            self.add(job_id, expression, fn)
+            return fn
+
+        return register
+
+    def _undo_add(self, job: CronJob, previous: CronJob | None) -> None:
+        """Unload a hook file's job: the job it replaced (if any) comes back."""
+        with self._lock:
+            if self._jobs.get(job.id) is not job:
+                return  # replaced or removed since
+            del self._jobs[job.id]
+            if previous is not None:
+                self._jobs[job.id] = previous
 
     def remove(self, job_id: str) -> None:
         with self._lock:
-            self._jobs.pop(job_id, None)
+            removed = self._jobs.pop(job_id, None)
+        if removed is not None:
+            note_undo(lambda: self._undo_remove(removed))
+
+    def _undo_remove(self, job: CronJob) -> None:
+        with self._lock:
+            self._jobs.setdefault(job.id, job)
 
     def get(self, job_id: str) -> CronJob | None:
         with self._lock:

@@ -1,0 +1,59 @@
+"""Registrations noted while hook files load are undone on reload; others stay."""
+
+from __future__ import annotations
+
+from satchel.core.ops import CronScheduler
+from satchel.tools.registrations import Registrations, note_undo, recording
+
+
+def _job() -> None:
+    pass
+
+
+def test_cron_decorator_registers_and_returns_the_function() -> None:
+    cron = CronScheduler()
+
+    @cron("nightly-report", "0 3 * * *")
+    def report() -> None:
+        pass
+
+    job = cron.get("nightly-report")
+    assert job is not None and job.fn is report and job.expression == "0 3 * * *"
+    assert [j.id for j in cron.jobs()] == ["nightly-report"]
+
+
+def test_undo_restores_cron_state() -> None:
+    cron = CronScheduler()
+    cron.add("builtin", "@hourly", _job)
+    cron.add("__pbKept__", "@daily", _job)
+    loaded = Registrations()
+    with recording(loaded):
+        cron("mine", "* * * * *")(_job)
+        cron.add("builtin", "@daily", _job)  # replaces a job registered outside the hooks
+        cron.remove("__pbKept__")
+    assert {j.id: j.expression for j in cron.jobs()} == {"builtin": "@daily", "mine": "* * * * *"}
+    assert len(loaded) == 3
+    cron.add("outside", "@weekly", _job)  # not recorded: survives the unload
+    loaded.undo_all()
+    assert {j.id: j.expression for j in cron.jobs()} == {
+        "builtin": "@hourly",
+        "outside": "@weekly",
+        "__pbKept__": "@daily",
+    }
+    assert len(loaded) == 0
+
+
+def test_undo_failures_do_not_stop_the_others() -> None:
+    done: list[str] = []
+    loaded = Registrations()
+
+    def boom() -> None:
+        raise RuntimeError("x")
+
+    with recording(loaded):
+        note_undo(lambda: done.append("first"))
+        note_undo(boom)
+        note_undo(lambda: done.append("last"))
+    note_undo(lambda: done.append("not recorded"))
+    loaded.undo_all()
+    assert done == ["last", "first"]
