@@ -126,7 +126,9 @@ class CollectionService:
             inferred = exc.partial_fields or []
         except apsw.Error:
             inferred = []
-        old_by_name = {f.name: f for f in (old.fields if old else [])}
+        # ids kept by name from the stored fields, or the submitted ones (a migration
+        # re-creating a view), so a view's field ids survive a save
+        old_by_name = {f.name: f for f in [*(old.fields if old else []), *new.fields]}
         fields = []
         for data in inferred:
             prev = old_by_name.get(str(data.get("name")))

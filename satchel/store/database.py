@@ -112,8 +112,12 @@ class Database:
         callbacks (which remove the uploads) always run.  A storage error
         (disk full, I/O, read-only, locked) is raised as :class:`WriteFailed`.
         """
+        outer: Tx | None = getattr(self._local, "tx", None)
+        if outer is not None:
+            return self._write_nested(outer, fn)
         with self._write_lock:
             tx = Tx(self._writer)
+            self._local.tx = tx
             try:
                 self._writer.execute("BEGIN IMMEDIATE")
                 result = fn(tx)
@@ -123,11 +127,38 @@ class Database:
                 if isinstance(exc, STORAGE_ERRORS):
                     raise WriteFailed(exc) from exc
                 raise
+            finally:
+                self._local.tx = None
         for callback in tx._after_commit:
             try:
                 callback()
             except Exception:  # noqa: BLE001 - the write is durable; its answer must say so
                 log.exception("after-commit callback failed")
+        return result
+
+    def _write_nested(self, outer: Tx, fn: Callable[[Tx], T]) -> T:
+        """A write inside a write on the same thread (a migration saving collections, a
+        hook saving a record) joins the open transaction under a SAVEPOINT: its failure
+        undoes only its own statements, its after-commit work waits for the outer COMMIT."""
+        tx = Tx(outer.conn)
+        self._local.depth = depth = getattr(self._local, "depth", 0) + 1
+        name = f"satchel_nested_{depth}"
+        try:
+            tx.execute(f"SAVEPOINT {name}")
+            try:
+                result = fn(tx)
+            except BaseException:
+                with suppress(apsw.Error):  # SQLite may have ended the whole transaction already
+                    tx.execute(f"ROLLBACK TO {name}")
+                    tx.execute(f"RELEASE {name}")
+                for undo in tx._after_rollback:
+                    undo()
+                raise
+            tx.execute(f"RELEASE {name}")
+        finally:
+            self._local.depth = depth - 1
+        outer._after_commit.extend(tx._after_commit)
+        outer._after_rollback.extend(tx._after_rollback)
         return result
 
     def _roll_back(self, tx: Tx) -> None:

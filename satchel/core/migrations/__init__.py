@@ -1,0 +1,33 @@
+"""Migrations: the file generator, the authoring helpers and the runner."""
+
+from satchel.core.migrations.authoring import (
+    add_field,
+    collection_payload,
+    import_collections,
+    new_collection,
+    remove_field,
+    unmarshal,
+)
+from satchel.core.migrations.generate import (
+    BLANK_TEMPLATE,
+    diff_template,
+    migration_action,
+    migration_file_name,
+    snake_name,
+    snapshot_template,
+)
+
+__all__ = [
+    "BLANK_TEMPLATE",
+    "add_field",
+    "collection_payload",
+    "diff_template",
+    "import_collections",
+    "migration_action",
+    "migration_file_name",
+    "new_collection",
+    "remove_field",
+    "snake_name",
+    "snapshot_template",
+    "unmarshal",
+]
