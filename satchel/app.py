@@ -13,6 +13,7 @@ from satchel.config import Config
 from satchel.core.bootstrap import bootstrap_data_dir
 from satchel.core.collection_service import CollectionService
 from satchel.core.files import FileService
+from satchel.core.hook_events import AppHooks
 from satchel.core.logs import AppLogHandler, LogService
 from satchel.core.ops import (
     BackupService,
@@ -27,6 +28,7 @@ from satchel.core.records import RecordStore
 from satchel.core.registry import CollectionRegistry, load_collections
 from satchel.core.settings import Settings
 from satchel.core.settings_service import SettingsService
+from satchel.hooks import HookApp, set_current_app
 from satchel.store.database import Database
 from satchel.store.dialect import SqliteDialect
 from satchel.tools.bus import Bus, InProcessBus
@@ -40,6 +42,8 @@ MAIL_GRACE = 3.0  # seconds a clean stop waits for pending mails
 class App:
     def __init__(self, config: Config) -> None:
         self.config = config
+        # the hook chains exist before any service, so the services can fire them
+        self.hooks = AppHooks()
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.dialect = SqliteDialect()
         previous = apply_pending_restore(config.data_dir)  # a restore accepted before the restart
@@ -71,6 +75,9 @@ class App:
         self.backups = BackupService(config.data_dir, self.db, self.aux_db, lambda: self.settings.current)
         self.settings.on_change.append(self._schedule_auto_backups)
         self._schedule_auto_backups(self.settings.current)
+        # the public facade: `from satchel.hooks import app` points to the last App made
+        self.hook_app = HookApp(self)
+        set_current_app(self.hook_app)
 
     def _open_databases(self) -> None:
         config = self.config
@@ -102,6 +109,10 @@ class App:
             await mailer.aclose()
 
     def close(self) -> None:
+        from satchel.hooks import _app as hook_app_module
+
+        if hook_app_module._current is self.hook_app:
+            set_current_app(None)
         logging.getLogger("satchel").removeHandler(self._log_handler)
         self.logs.close()  # writes every queued entry before the aux database closes
         self.files.close()

@@ -136,6 +136,11 @@ class Database:
                 log.exception("after-commit callback failed")
         return result
 
+    def current_tx(self) -> Tx | None:
+        """The write transaction open on the calling thread (a hook reading inside one)."""
+        tx: Tx | None = getattr(self._local, "tx", None)
+        return tx
+
     def _write_nested(self, outer: Tx, fn: Callable[[Tx], T]) -> T:
         """A write inside a write on the same thread (a migration saving collections, a
         hook saving a record) joins the open transaction under a SAVEPOINT: its failure

@@ -1,0 +1,323 @@
+"""The events of Satchel's hooks and the registry of their chains (``AppHooks``).
+
+Every PocketBase 0.40 hook exists here under its snake_case name with a
+:class:`~satchel.tools.hook.Hook` of its own; the write paths and request handlers
+trigger them with the built-in behaviour as the final handler, so a user hook
+runs before or after it.  Events are plain dataclasses: what a handler may read
+and change.  ``e.app`` is the hook facade (:mod:`satchel.hooks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from satchel.core.collections import Collection
+from satchel.core.record_model import Record
+from satchel.tools.hook import Event, Hook
+
+__all__ = [
+    "HOOK_NAMES",
+    "AppEvent",
+    "AppHooks",
+    "BackupEvent",
+    "BatchRequestEvent",
+    "BootstrapEvent",
+    "CollectionErrorEvent",
+    "CollectionEvent",
+    "CollectionRequestEvent",
+    "FileDownloadRequestEvent",
+    "MailerEvent",
+    "MailerRecordEvent",
+    "RealtimeConnectRequestEvent",
+    "RealtimeMessageEvent",
+    "RecordAuthRequestEvent",
+    "RecordEnrichEvent",
+    "RecordErrorEvent",
+    "RecordEvent",
+    "RecordRequestEvent",
+    "RecordsListRequestEvent",
+    "RequestData",
+    "RequestEvent",
+    "ServeEvent",
+    "SettingsUpdateRequestEvent",
+    "TerminateEvent",
+]
+
+
+@dataclass(eq=False, kw_only=True)
+class AppEvent(Event):
+    app: Any = None
+
+
+# -- model events -------------------------------------------------------------------------
+
+
+@dataclass(eq=False, kw_only=True)
+class RecordEvent(AppEvent):
+    """A record being validated/created/updated/deleted (``e.next()`` does it)."""
+
+    record: Record
+
+    @property
+    def collection(self) -> Collection:
+        return self.record.collection
+
+    def hook_tags(self) -> tuple[str, ...]:
+        c = self.record.collection
+        return (c.id, c.name)
+
+
+@dataclass(eq=False, kw_only=True)
+class RecordErrorEvent(RecordEvent):
+    error: BaseException | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class RecordEnrichEvent(RecordEvent):
+    """A record about to be sent (any response, realtime): hide, unhide, add data."""
+
+    request_info: Any = None
+
+
+@dataclass(eq=False, kw_only=True)
+class CollectionEvent(AppEvent):
+    collection: Collection
+
+    def hook_tags(self) -> tuple[str, ...]:
+        return (self.collection.id, self.collection.name)
+
+
+@dataclass(eq=False, kw_only=True)
+class CollectionErrorEvent(CollectionEvent):
+    error: BaseException | None = None
+
+
+# -- request events -----------------------------------------------------------------------
+
+
+@dataclass(eq=False, kw_only=True)
+class RequestData:
+    """The HTTP request as a hook sees it."""
+
+    method: str = "GET"
+    path: str = ""
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    query_params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Mapping[str, Any] = field(default_factory=dict)
+    remote_ip: str = ""
+
+
+@dataclass(eq=False, kw_only=True)
+class RequestEvent(AppEvent):
+    """``e.request``, ``e.auth``; a handler may answer itself with ``e.json(...)``
+    (or set ``e.response``) instead of, or after, the built-in answer."""
+
+    request: RequestData = field(default_factory=RequestData)
+    auth: Record | None = None
+    response: Any = None
+    status: int = 200
+
+    def json(self, status: int, data: Any) -> None:
+        self.status = status
+        self.response = data
+
+    def no_content(self, status: int = 204) -> None:
+        self.status = status
+        self.response = None
+
+    def has_superuser_auth(self) -> bool:
+        return self.auth is not None and self.auth.collection.name == "_superusers"
+
+
+@dataclass(eq=False, kw_only=True)
+class CollectionRequestEvent(RequestEvent):
+    collection: Collection | None = None
+
+    def hook_tags(self) -> tuple[str, ...]:
+        c = self.collection
+        return () if c is None else (c.id, c.name)
+
+
+@dataclass(eq=False, kw_only=True)
+class RecordRequestEvent(CollectionRequestEvent):
+    record: Record | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class RecordsListRequestEvent(CollectionRequestEvent):
+    records: list[Record] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False, kw_only=True)
+class RecordAuthRequestEvent(RecordRequestEvent):
+    token: str = ""
+    meta: Any = None
+    auth_method: str = ""
+    identity: str = ""
+    password: str = ""
+
+
+@dataclass(eq=False, kw_only=True)
+class FileDownloadRequestEvent(RecordRequestEvent):
+    file_field: str = ""
+    served_path: str = ""
+    served_name: str = ""
+
+
+@dataclass(eq=False, kw_only=True)
+class SettingsUpdateRequestEvent(RequestEvent):
+    old_settings: Any = None
+    new_settings: Any = None
+
+
+@dataclass(eq=False, kw_only=True)
+class BatchRequestEvent(RequestEvent):
+    batch: list[Any] = field(default_factory=list)
+
+
+@dataclass(eq=False, kw_only=True)
+class RealtimeConnectRequestEvent(RequestEvent):
+    client: Any = None
+
+
+@dataclass(eq=False, kw_only=True)
+class RealtimeMessageEvent(AppEvent):
+    client: Any = None
+    message: Any = None
+
+
+# -- app, mail, backups -------------------------------------------------------------------
+
+
+@dataclass(eq=False, kw_only=True)
+class BootstrapEvent(AppEvent):
+    pass
+
+
+@dataclass(eq=False, kw_only=True)
+class ServeEvent(AppEvent):
+    server: Any = None
+
+
+@dataclass(eq=False, kw_only=True)
+class TerminateEvent(AppEvent):
+    is_restart: bool = False
+
+
+@dataclass(eq=False, kw_only=True)
+class MailerEvent(AppEvent):
+    message: Any = None
+
+
+@dataclass(eq=False, kw_only=True)
+class MailerRecordEvent(MailerEvent):
+    record: Record | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def hook_tags(self) -> tuple[str, ...]:
+        if self.record is None:
+            return ()
+        return (self.record.collection.id, self.record.collection.name)
+
+
+@dataclass(eq=False, kw_only=True)
+class BackupEvent(AppEvent):
+    name: str = ""
+    exclude: list[str] = field(default_factory=list)
+
+
+# -- the registry ---------------------------------------------------------------------------
+
+_MODEL_ACTIONS = ("create", "update", "delete")
+
+
+def _model_names(kind: str) -> tuple[str, ...]:
+    names = [f"on_{kind}_validate"]
+    for action in _MODEL_ACTIONS:
+        names += [
+            f"on_{kind}_{action}",
+            f"on_{kind}_{action}_execute",
+            f"on_{kind}_after_{action}_success",
+            f"on_{kind}_after_{action}_error",
+        ]
+    return tuple(names)
+
+
+HOOK_NAMES: tuple[str, ...] = (
+    "on_bootstrap",
+    "on_serve",
+    "on_terminate",
+    "on_backup_create",
+    "on_backup_restore",
+    "on_mailer_send",
+    "on_mailer_record_auth_alert_send",
+    "on_mailer_record_password_reset_send",
+    "on_mailer_record_verification_send",
+    "on_mailer_record_email_change_send",
+    "on_mailer_record_otp_send",
+    "on_realtime_connect_request",
+    "on_realtime_subscribe_request",
+    "on_realtime_message_send",
+    "on_record_enrich",
+    *_model_names("record"),
+    *_model_names("collection"),
+    "on_records_list_request",
+    "on_record_view_request",
+    "on_record_create_request",
+    "on_record_update_request",
+    "on_record_delete_request",
+    "on_record_auth_request",
+    "on_record_auth_with_password_request",
+    "on_record_auth_with_oauth2_request",
+    "on_record_auth_with_otp_request",
+    "on_record_auth_refresh_request",
+    "on_record_request_password_reset_request",
+    "on_record_confirm_password_reset_request",
+    "on_record_request_verification_request",
+    "on_record_confirm_verification_request",
+    "on_record_request_email_change_request",
+    "on_record_confirm_email_change_request",
+    "on_record_request_otp_request",
+    "on_collections_list_request",
+    "on_collection_view_request",
+    "on_collection_create_request",
+    "on_collection_update_request",
+    "on_collection_delete_request",
+    "on_collections_import_request",
+    "on_settings_list_request",
+    "on_settings_update_request",
+    "on_settings_reload",
+    "on_file_download_request",
+    "on_file_token_request",
+    "on_batch_request",
+)
+
+
+class AppHooks:
+    """One :class:`Hook` per name of :data:`HOOK_NAMES` (``hooks.on_record_create``...).
+
+    ``app`` is the facade put on every event as ``e.app`` (set by
+    :class:`satchel.hooks.HookApp`).
+    """
+
+    def __init__(self) -> None:
+        self.app: Any = None
+        self._hooks: dict[str, Hook[Any]] = {name: Hook(name) for name in HOOK_NAMES}
+
+    def get(self, name: str) -> Hook[Any]:
+        try:
+            return self._hooks[name]
+        except KeyError:
+            raise AttributeError(f"no hook named {name!r}") from None
+
+    def __getattr__(self, name: str) -> Hook[Any]:
+        if name.startswith("on_"):
+            return self.get(name)
+        raise AttributeError(name)
+
+    def names(self) -> tuple[str, ...]:
+        return HOOK_NAMES

@@ -1,0 +1,110 @@
+"""Extending Satchel in Python: the public hook API (see docs/hooks.md).
+
+A hook file or a migration uses the running app through::
+
+    from satchel.hooks import app, BadRequestError
+
+    @app.on_record_create_request("posts")
+    def stamp_author(e):
+        e.record.set("author", e.auth.id if e.auth else "")
+        e.next()
+
+``app`` is a proxy to the :class:`HookApp` of the App that is running (the last
+one created in this process); using it before any App exists raises a clear error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from satchel.core.hook_events import (
+    AppEvent,
+    BackupEvent,
+    BatchRequestEvent,
+    BootstrapEvent,
+    CollectionErrorEvent,
+    CollectionEvent,
+    CollectionRequestEvent,
+    FileDownloadRequestEvent,
+    MailerEvent,
+    MailerRecordEvent,
+    RealtimeConnectRequestEvent,
+    RealtimeMessageEvent,
+    RecordAuthRequestEvent,
+    RecordEnrichEvent,
+    RecordErrorEvent,
+    RecordEvent,
+    RecordRequestEvent,
+    RecordsListRequestEvent,
+    RequestData,
+    RequestEvent,
+    ServeEvent,
+    SettingsUpdateRequestEvent,
+    TerminateEvent,
+)
+from satchel.core.mail import MailMessage
+from satchel.core.record_model import Record
+from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError
+from satchel.hooks._app import HookApp, HookRegistrar, current_app, set_current_app
+from satchel.tools.hook import Event, Hook
+
+__all__ = [
+    "ApiError",
+    "AppEvent",
+    "BackupEvent",
+    "BadRequestError",
+    "BatchRequestEvent",
+    "BootstrapEvent",
+    "CollectionErrorEvent",
+    "CollectionEvent",
+    "CollectionRequestEvent",
+    "Event",
+    "FileDownloadRequestEvent",
+    "ForbiddenError",
+    "Hook",
+    "HookApp",
+    "HookRegistrar",
+    "MailMessage",
+    "MailerEvent",
+    "MailerRecordEvent",
+    "NotFoundError",
+    "RealtimeConnectRequestEvent",
+    "RealtimeMessageEvent",
+    "Record",
+    "RecordAuthRequestEvent",
+    "RecordEnrichEvent",
+    "RecordErrorEvent",
+    "RecordEvent",
+    "RecordRequestEvent",
+    "RecordsListRequestEvent",
+    "RequestData",
+    "RequestEvent",
+    "ServeEvent",
+    "SettingsUpdateRequestEvent",
+    "TerminateEvent",
+    "UnauthorizedError",
+    "app",
+    "current_app",
+    "set_current_app",
+]
+
+
+class _AppProxy:
+    """``satchel.hooks.app``: forwards every attribute to the running :class:`HookApp`."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(current_app(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(current_app(), name, value)
+
+    def __repr__(self) -> str:
+        try:
+            return f"<satchel.hooks.app -> {current_app()!r}>"
+        except RuntimeError:
+            return "<satchel.hooks.app (no app running)>"
+
+
+app: Any = _AppProxy()

@@ -1,0 +1,256 @@
+"""``HookApp``: what hook files and migrations see of the running App.
+
+One per :class:`satchel.app.App` (created by it); ``satchel.hooks.app`` points to
+the last one created.  Hook registration (``app.on_record_create(...)``), data
+access that goes through the API's validation and write code, mail, settings,
+logs and the cron scheduler.  ``app.router`` is added by the routes module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import apsw
+
+from satchel.core.collections import Collection
+from satchel.core.hook_events import HOOK_NAMES, AppHooks
+from satchel.core.mail import MailMessage, get_mailer
+from satchel.core.record_access import delete_record_model, find_record, find_records, save_record_model
+from satchel.core.record_model import Record
+from satchel.core.record_query import RecordEnv
+from satchel.core.settings import Settings
+from satchel.errors import NotFoundError
+from satchel.store.database import Tx
+from satchel.tools.hook import Hook
+
+if TYPE_CHECKING:
+    from satchel.app import App
+
+__all__ = ["HookApp", "HookRegistrar", "current_app", "set_current_app"]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_current: HookApp | None = None
+_current_lock = threading.Lock()
+
+
+def current_app() -> HookApp:
+    app = _current
+    if app is None:
+        raise RuntimeError(
+            "satchel.hooks.app is used before a Satchel app exists: hook files are imported by "
+            "`satchel serve` (or Satchel(...)); in a script, create satchel.app.App(Config(...)) first"
+        )
+    return app
+
+
+def set_current_app(app: HookApp | None) -> None:
+    global _current
+    with _current_lock:
+        _current = app
+
+
+class HookRegistrar:
+    """``app.on_<event>``: a decorator (optionally limited to collections), or ``.bind``.
+
+    ``@app.on_record_create`` / ``@app.on_record_create("posts", "comments", id="x", priority=5)``.
+    """
+
+    __slots__ = ("hook",)
+
+    def __init__(self, hook: Hook[Any]) -> None:
+        self.hook = hook
+
+    def __call__(self, *tags: Any, id: str | None = None, priority: int = 0) -> Any:  # noqa: A002
+        if len(tags) == 1 and callable(tags[0]) and not isinstance(tags[0], str):
+            self.hook.bind(tags[0], id=id, priority=priority)
+            return tags[0]
+        names = [t if isinstance(t, str) else getattr(t, "id", str(t)) for t in tags]
+
+        def decorator(handler: F) -> F:
+            self.hook.bind(handler, id=id, priority=priority, tags=names)
+            return handler
+
+        return decorator
+
+    def bind(
+        self,
+        handler: Callable[[Any], Any],
+        id: str | None = None,
+        priority: int = 0,
+        tags: Sequence[str] = (),
+    ) -> str:  # noqa: A002
+        return self.hook.bind(handler, id=id, priority=priority, tags=tags)
+
+    def unbind(self, *ids: str) -> None:
+        self.hook.unbind(*ids)
+
+    def unbind_all(self) -> None:
+        self.hook.unbind_all()
+
+    def __len__(self) -> int:
+        return len(self.hook)
+
+
+class HookApp:
+    """The facade of one running App (see the module docstring and docs/hooks.md)."""
+
+    def __init__(self, core: App) -> None:
+        self._core = core
+        self.hooks: AppHooks = core.hooks
+        self.hooks.app = self
+        self.logger = logging.getLogger("satchel.hooks")
+
+    # -- hooks ------------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        if name in HOOK_NAMES:
+            return HookRegistrar(self.hooks.get(name))
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *HOOK_NAMES})
+
+    # -- services -----------------------------------------------------------------------
+
+    @property
+    def core(self) -> App:
+        """The App behind the facade (its services: db, registry, files...)."""
+        return self._core
+
+    @property
+    def cron(self) -> Any:
+        """The cron scheduler: ``app.cron.add(id, expr, fn)``, ``remove(id)``."""
+        return self._core.cron
+
+    @property
+    def data_dir(self) -> str:
+        return str(self._core.config.data_dir)
+
+    def settings(self) -> Settings:
+        return self._core.settings.current
+
+    def is_dev(self) -> bool:
+        return bool(self._core.config.dev)
+
+    # -- collections ----------------------------------------------------------------------
+
+    def find_collection_by_name_or_id(self, name_or_id: str) -> Collection:
+        found = self._core.registry.get(name_or_id)
+        if found is None:
+            raise NotFoundError(f"Missing collection {name_or_id!r}.")
+        return found
+
+    def find_all_collections(self, *types: str) -> list[Collection]:
+        return [c for c in self._core.registry.all() if not types or c.type in types]
+
+    def _collection(self, collection: Collection | str) -> Collection:
+        return self.find_collection_by_name_or_id(
+            collection if isinstance(collection, str) else collection.id
+        )
+
+    # -- records ----------------------------------------------------------------------------
+
+    def _env(self) -> RecordEnv:
+        return RecordEnv.from_app(self._core)
+
+    def _read(self, fn: Callable[[apsw.Connection], T]) -> T:
+        tx = self._core.db.current_tx()  # inside a write: see its own uncommitted rows
+        return fn(tx.conn) if tx is not None else self._core.db.read_sync(fn)
+
+    def _write(self, fn: Callable[[Tx], T]) -> T:
+        return self._core.db.write_sync(fn)  # joins the transaction open on this thread
+
+    def find_record_by_id(self, collection: Collection | str, record_id: str) -> Record:
+        c, env = self._collection(collection), self._env()
+        return self._read(lambda conn: find_record(conn, env, c, record_id))
+
+    def find_records_by_filter(
+        self,
+        collection: Collection | str,
+        filter: str = "",  # noqa: A002
+        sort: str = "",
+        limit: int = 0,
+        offset: int = 0,
+        params: Mapping[str, Any] | None = None,
+    ) -> list[Record]:
+        c, env = self._collection(collection), self._env()
+        return self._read(lambda conn: find_records(conn, env, c, filter, sort, limit, offset, params))
+
+    def find_first_record_by_filter(
+        self,
+        collection: Collection | str,
+        filter: str,
+        params: Mapping[str, Any] | None = None,  # noqa: A002
+    ) -> Record:
+        found = self.find_records_by_filter(collection, filter, "", 1, 0, params)
+        if not found:
+            raise NotFoundError()
+        return found[0]
+
+    def count_records(
+        self, collection: Collection | str, filter: str = "", params: Mapping[str, Any] | None = None
+    ) -> int:  # noqa: A002
+        return len(self.find_records_by_filter(collection, filter, params=params))
+
+    def save(self, model: Record | Collection | Mapping[str, Any]) -> Any:
+        """Validate and store a record (create or update, hooks and realtime as the API),
+        or a collection (a :class:`Collection` or the API's JSON of one)."""
+        if isinstance(model, Record):
+            env = self._env()
+            return self._write(lambda tx: save_record_model(tx, env, model))
+        payload = model.to_api_dict() if isinstance(model, Collection) else dict(model)
+        existing = self._core.registry.get(str(payload.get("id") or payload.get("name") or ""))
+        if existing is not None and (not payload.get("id") or payload.get("id") == existing.id):
+            return self._core.collections.update_sync(existing.id, payload)
+        return self._core.collections.create_sync(payload)
+
+    def delete(self, model: Record | Collection | str) -> None:
+        """Delete a record (references handled as the API does) or a collection."""
+        if isinstance(model, Record):
+            env = self._env()
+            self._write(lambda tx: delete_record_model(tx, env, model))
+            return
+        name = model if isinstance(model, str) else model.id
+        self._core.collections.delete_sync(name)
+
+    def run_in_transaction(self, fn: Callable[[HookApp], T]) -> T:
+        """Run ``fn(app)`` in one write transaction: every save/delete it makes commits
+        together or not at all (an exception rolls them all back)."""
+        return self._write(lambda tx: fn(self))
+
+    # -- mail ---------------------------------------------------------------------------------
+
+    def send_mail(
+        self,
+        message: MailMessage | None = None,
+        *,
+        to: str | Sequence[str] = (),
+        subject: str = "",
+        html: str = "",
+        text: str = "",
+    ) -> Any:
+        """Send a mail with the app's SMTP settings.
+
+        On the event loop (a coroutine handler) it is sent in the background and the
+        task is returned; elsewhere (a plain handler, a migration) it is sent before
+        returning and a failure raises.
+        """
+        if message is None:
+            recipients = [to] if isinstance(to, str) else list(to)
+            message = MailMessage(to=recipients, subject=subject, html=html, text=text)
+        mailer = get_mailer(self._core)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(mailer.send(message))
+            return None
+        return mailer.send_background(message)
+
+    def __repr__(self) -> str:
+        return f"<HookApp {self.data_dir}>"

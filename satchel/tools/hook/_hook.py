@@ -1,0 +1,209 @@
+"""The :class:`Hook` chain (see the package docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import threading
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from satchel.tools.hook._event import Event
+from satchel.tools.security import random_string
+
+__all__ = ["Handler", "Hook"]
+
+E = TypeVar("E", bound=Event)
+Final = Callable[[E], Any]
+
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@dataclass(frozen=True, slots=True)
+class Handler(Generic[E]):
+    func: Callable[[E], Any]
+    id: str
+    priority: int = 0
+    tags: frozenset[str] = frozenset()
+    is_async: bool = False
+
+    def applies_to(self, event: Event) -> bool:
+        return not self.tags or any(tag in self.tags for tag in event.hook_tags())
+
+
+class Hook(Generic[E]):
+    """Handlers with ids and priorities, run as a ``next()`` chain."""
+
+    __slots__ = ("_handlers", "_lock", "name")
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self._handlers: tuple[Handler[E], ...] = ()
+        self._lock = threading.Lock()
+
+    # -- registration ----------------------------------------------------------------
+
+    def bind(
+        self,
+        handler: Callable[[E], Any],
+        id: str | None = None,  # noqa: A002 - PocketBase's name for it
+        priority: int = 0,
+        tags: Collection[str] = (),
+    ) -> str:
+        """Add ``handler`` (replacing one with the same id); returns its id.
+
+        ``tags`` limits it to events tagged so (collections by name or id).
+        """
+        hid = id or random_string(10, _ID_ALPHABET)
+        entry = Handler(handler, hid, priority, frozenset(tags), _is_async(handler))
+        with self._lock:
+            handlers = [h for h in self._handlers if h.id != hid]
+            handlers.append(entry)
+            handlers.sort(key=lambda h: h.priority)  # stable: registration order among equals
+            self._handlers = tuple(handlers)
+        return hid
+
+    def unbind(self, *ids: str) -> None:
+        with self._lock:
+            self._handlers = tuple(h for h in self._handlers if h.id not in ids)
+
+    def unbind_all(self) -> None:
+        with self._lock:
+            self._handlers = ()
+
+    def __len__(self) -> int:
+        return len(self._handlers)
+
+    @property
+    def handlers(self) -> tuple[Handler[E], ...]:
+        return self._handlers
+
+    # -- running -----------------------------------------------------------------------
+
+    async def trigger(self, event: E, final: Final[E] | None = None) -> None:
+        """Run the chain on the event loop (see the package docstring)."""
+        handlers = self._handlers
+        if handlers:
+            handlers = tuple(h for h in handlers if h.applies_to(event))
+        if not handlers:  # the common case: no user hook at all
+            if final is not None:
+                result = final(event)
+                if inspect.isawaitable(result):
+                    await result
+            return
+        await _AsyncChain(event, handlers, final).run(0)
+
+    def trigger_sync(self, event: E, final: Final[E] | None = None) -> None:
+        """Run the chain on the calling thread (see the package docstring)."""
+        handlers = self._handlers
+        if handlers:
+            handlers = tuple(h for h in handlers if h.applies_to(event))
+        if not handlers:
+            if final is not None:
+                _call_sync(final, event)
+            return
+        _SyncChain(event, handlers, final).run(0)
+
+
+def _is_async(func: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(type(func).__call__)
+
+
+class _AsyncChain(Generic[E]):
+    def __init__(self, event: E, handlers: tuple[Handler[E], ...], final: Final[E] | None) -> None:
+        self.event = event
+        self.handlers = handlers
+        self.final = final
+        self.loop = asyncio.get_running_loop()
+        self.loop_thread = threading.get_ident()
+
+    async def run(self, index: int) -> None:
+        event = self.event
+        if index >= len(self.handlers):
+            if self.final is not None:
+                result = self.final(event)
+                if inspect.isawaitable(result):
+                    await result
+            return
+        handler = self.handlers[index]
+        previous = event._next
+        event._next = lambda: self._next_from(index + 1)
+        try:
+            if handler.is_async:
+                await handler.func(event)
+            else:
+                # plain functions may block: off the loop, with the caller's context
+                ctx = contextvars.copy_context()
+                await self.loop.run_in_executor(None, ctx.run, handler.func, event)
+        finally:
+            event._next = previous
+
+    def _next_from(self, index: int) -> Any:
+        if threading.get_ident() == self.loop_thread:
+            return self.run(index)  # a coroutine handler awaits it
+        # a plain handler on a worker thread: run the rest on the loop and wait
+        asyncio.run_coroutine_threadsafe(self.run(index), self.loop).result()
+        return None
+
+
+class _SyncChain(Generic[E]):
+    def __init__(self, event: E, handlers: tuple[Handler[E], ...], final: Final[E] | None) -> None:
+        self.event = event
+        self.handlers = handlers
+        self.final = final
+
+    def run(self, index: int) -> None:
+        event = self.event
+        if index >= len(self.handlers):
+            if self.final is not None:
+                _call_sync(self.final, event)
+            return
+        handler = self.handlers[index]
+        previous = event._next
+        event._next = lambda: self._next_from(index + 1)
+        try:
+            _call_sync(handler.func, event)
+        finally:
+            event._next = previous
+
+    def _next_from(self, index: int) -> Any:
+        if _loop_running_here():
+            return _as_coroutine(self.run, index)  # inside a coroutine handler's private loop
+        self.run(index)
+        return None
+
+
+async def _as_coroutine(fn: Callable[[int], None], index: int) -> None:
+    fn(index)
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _call_sync(func: Callable[[Any], Any], event: Any) -> None:
+    result = func(event)
+    if inspect.isawaitable(result):
+        _run_here(result)
+
+
+def _run_here(awaitable: Awaitable[Any]) -> None:
+    """Run a coroutine to its end on the calling thread, on a private loop."""
+    if _loop_running_here():
+        raise RuntimeError(
+            "a coroutine hook handler can't run here: this chain runs synchronously on a thread "
+            "that already runs an event loop"
+        )
+
+    async def wrap() -> None:
+        await awaitable
+
+    runner = asyncio.Runner()
+    with runner:
+        runner.run(wrap())
