@@ -15,9 +15,11 @@ from satchel.hooks import (
     NotFoundError,
     Record,
     UnauthorizedError,
-    app as proxy,
     current_app,
     set_current_app,
+)
+from satchel.hooks import (
+    app as proxy,
 )
 
 
