@@ -15,6 +15,7 @@ from satchel.core.collection_service import CollectionService
 from satchel.core.files import FileService
 from satchel.core.hook_events import AppHooks
 from satchel.core.logs import AppLogHandler, LogService
+from satchel.core.migrations import Automigrator, MigrationApp, MigrationsRunner
 from satchel.core.ops import (
     BackupService,
     CronScheduler,
@@ -63,6 +64,9 @@ class App:
         apply_pb_config(config.data_dir, self.settings)
         self.files = FileService(config.data_dir / "storage", lambda: self.settings.current.s3)
         self.collections.on_deleted = lambda c: self.files.delete_collection_files(c.id)
+        # pb_migrations/*.py: applied by `serve` at start and by `satchel migrate`
+        self.migrations = MigrationsRunner(self.db, config.resolved_migrations_dir, self.migration_app)
+        self.automigrate = Automigrator(self.db, config.resolved_migrations_dir) if config.automigrate else None
         self.state: dict[str, Any] = {}
         # what every serving process shares; a worker of `serve --workers=N` swaps in its link
         self.bus: Bus = InProcessBus()
@@ -78,6 +82,10 @@ class App:
         # the public facade: `from satchel.hooks import app` points to the last App made
         self.hook_app = HookApp(self)
         set_current_app(self.hook_app)
+
+    def migration_app(self) -> Any:
+        """What a migration's ``up(app)`` / ``down(app)`` receives."""
+        return MigrationApp(self.db, self.collections)
 
     def _open_databases(self) -> None:
         config = self.config

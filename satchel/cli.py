@@ -31,12 +31,14 @@ _SERVE_VALUES = {
     "--queryTimeout": "query_timeout",
     "--publicDir": "public_dir",
     "--workers": "workers",
+    "--migrationsDir": "migrations_dir",
 }
 _SERVE_SWITCHES = {
     "--dev": ("dev", True),
     "--indexFallback": ("index_fallback", True),
     "--no-indexFallback": ("index_fallback", False),
 }
+_GO_BOOLS = {"1": True, "t": True, "true": True, "0": False, "f": False, "false": False}
 
 
 def log_error(message: str) -> None:
@@ -59,6 +61,8 @@ def make_config(**kwargs: Any) -> Config:
         encryption_env=str(kwargs.get("encryption_env") or ""),
         index_fallback=bool(kwargs.get("index_fallback", True)),
         workers=int(kwargs.get("workers") or 1),
+        migrations_dir=Path(kwargs["migrations_dir"]) if kwargs.get("migrations_dir") else None,
+        automigrate=bool(kwargs.get("automigrate", True)),
     )
 
 
@@ -85,6 +89,12 @@ def run_serve(config: Config) -> None:
     from satchel.server import StartupError, run_server
 
     app = open_app(config)
+    try:
+        app.migrations.up()  # pb_migrations/*.py not applied yet, as PocketBase's serve
+    except Exception as exc:  # a failing migration was rolled back: its error, exit 1
+        log_error(str(exc))
+        app.close()
+        sys.exit(1)
     try:
         run_server(app)
     except StartupError as exc:  # a busy port, a bad SATCHEL_READ_TIMEOUT: one line, exit 1
@@ -113,7 +123,11 @@ def plain_serve_kwargs(args: Sequence[str]) -> dict[str, Any] | None:
         if not arg.startswith("-"):
             continue  # a domain: accepted and unused, as by the click command
         name, eq, value = arg.partition("=")
-        if name in _SERVE_SWITCHES and not eq:
+        if name == "--automigrate":  # a Go bool flag: bare, or =true/=false
+            if eq and value.lower() not in _GO_BOOLS:
+                return None
+            kwargs["automigrate"] = not eq or _GO_BOOLS[value.lower()]
+        elif name in _SERVE_SWITCHES and not eq:
             key, on = _SERVE_SWITCHES[name]
             kwargs[key] = on
         elif name in _SERVE_VALUES:

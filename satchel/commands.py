@@ -63,6 +63,8 @@ def common_options(fn: F) -> F:
         click.option("--queryTimeout", "query_timeout", default=30, type=int, show_default=True, help="the default SELECT queries timeout in seconds"),
         click.option("--publicDir", "public_dir", default=None, help="the directory to serve static files (default <dir>/../pb_public)"),
         click.option("--indexFallback/--no-indexFallback", "index_fallback", default=True, help="fallback the request to index.html on missing static path"),
+        click.option("--migrationsDir", "migrations_dir", default=None, help="the directory with the user defined migrations (default <dir>/../pb_migrations)"),
+        click.option("--automigrate", "automigrate", type=click.BOOL, default=True, is_flag=False, flag_value=True, show_default=True, help="enable/disable auto migrations"),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -87,6 +89,25 @@ def main(ctx: click.Context) -> None:
 def serve(domains: tuple[str, ...], **kwargs: Any) -> None:
     """Starts the web server (default to 127.0.0.1:8090 if no domain is specified)."""
     run_serve(make_config(**kwargs))
+
+
+@main.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("args", nargs=-1)
+@common_options
+def migrate(args: tuple[str, ...], **kwargs: Any) -> None:
+    """Executes app DB migration scripts.
+
+    \b
+    Supported arguments are:
+    - up            - runs all available migrations
+    - down [number] - reverts the last [number] applied migrations
+    - create name   - creates new blank migration template file
+    - collections   - creates new migration file with snapshot of the local collections configuration
+    - history-sync  - ensures that the _migrations history table doesn't have references to deleted migration files
+    """
+    from satchel.commands_migrate import run_migrate
+
+    run_migrate(make_config(**kwargs), list(args))
 
 
 @main.group(cls=_Group)

@@ -22,6 +22,8 @@ class Config:
     encryption_env: str = ""
     index_fallback: bool = True
     workers: int = 1  # serving processes of `satchel serve` (see satchel.workers)
+    migrations_dir: Path | None = None  # --migrationsDir; default <dir>/../pb_migrations
+    automigrate: bool = True  # write a migration file on every collection change through the API
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -45,6 +47,13 @@ class Config:
         if self.public_dir is not None:
             return self.public_dir
         return self.data_dir.resolve().parent / "pb_public"
+
+    @property
+    def resolved_migrations_dir(self) -> Path:
+        """As PocketBase: relative to ``--dir``'s parent, not the working directory."""
+        if self.migrations_dir is not None:
+            return self.migrations_dir
+        return self.data_dir.resolve().parent / "pb_migrations"
 
     @property
     def host_port(self) -> tuple[str, int]:

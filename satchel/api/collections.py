@@ -34,6 +34,15 @@ __all__ = [
 ]
 
 
+async def _automigrate(app: Any, before: Any, after: Any) -> None:
+    """``--automigrate``: the change just made through the API as a migration file."""
+    if app.automigrate is None:
+        return
+    old = before.to_api_dict() if before is not None else None
+    new = after.to_api_dict() if after is not None else None
+    await app.db.on_writer(app.automigrate.record, old, new)
+
+
 def _legacy_client(auth: AuthState, body: Mapping[str, Any]) -> bool:
     return auth.legacy_admin or is_legacy_payload(body)
 
@@ -70,6 +79,7 @@ async def create_collection(request: Request) -> Response:
             body.setdefault(key, "")
     app = get_app(request)
     created = await app.collections.create(body)
+    await _automigrate(app, None, created)
     return ordered_json_response(created.to_api_dict(legacy_keys=_legacy_client(auth, body)))
 
 
@@ -77,10 +87,12 @@ async def create_collection(request: Request) -> Response:
 async def update_collection(request: Request) -> Response:
     auth = await require_superuser(request)
     app = get_app(request)
-    if app.registry.get(request.path_params["collection"]) is None:
+    before = app.registry.get(request.path_params["collection"])
+    if before is None:
         raise NotFoundError()
     body = await read_body(request, invalid_message="Failed to load the submitted data due to invalid formatting.")
     updated = await app.collections.update(request.path_params["collection"], body)
+    await _automigrate(app, before, updated)
     return ordered_json_response(updated.to_api_dict(legacy_keys=_legacy_client(auth, body)))
 
 
@@ -88,7 +100,8 @@ async def update_collection(request: Request) -> Response:
 async def delete_collection(request: Request) -> Response:
     await require_superuser(request)
     app = get_app(request)
-    await app.collections.delete(request.path_params["collection"])
+    deleted = await app.collections.delete(request.path_params["collection"])
+    await _automigrate(app, deleted, None)
     return no_content()
 
 

@@ -1,5 +1,6 @@
 """Migrations: the file generator, the authoring helpers and the runner."""
 
+from satchel.core.migrations.app import MigrationApp
 from satchel.core.migrations.authoring import (
     add_field,
     collection_payload,
@@ -8,6 +9,7 @@ from satchel.core.migrations.authoring import (
     remove_field,
     unmarshal,
 )
+from satchel.core.migrations.automigrate import Automigrator
 from satchel.core.migrations.generate import (
     BLANK_TEMPLATE,
     diff_template,
@@ -16,9 +18,16 @@ from satchel.core.migrations.generate import (
     snake_name,
     snapshot_template,
 )
+from satchel.core.migrations.runner import Migration, MigrationError, MigrationsRunner, load_migrations
 
 __all__ = [
     "BLANK_TEMPLATE",
+    "Automigrator",
+    "Migration",
+    "MigrationApp",
+    "MigrationError",
+    "MigrationsRunner",
+    "load_migrations",
     "add_field",
     "collection_payload",
     "diff_template",

@@ -48,8 +48,8 @@ _IMPORTS = "from satchel.migrations import {names}\n\n\n"
 
 def snake_name(name: str) -> str:
     """A migration name as PocketBase writes it: lower snake case of the words."""
-    words = re.findall(r"[A-Za-z0-9]+", name)
-    return "_".join(w.lower() for w in words)
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return "_".join(w.lower() for w in re.findall(r"[A-Za-z0-9]+", spaced))
 
 
 def migration_action(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> str:
