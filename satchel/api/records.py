@@ -183,8 +183,8 @@ async def view_record(request: Request) -> Response:
 
 
 def _view_runs_inline(app: App, c: Collection, expand: Sequence[str]) -> bool:
-    if expand or c.is_view:
-        return False
+    if expand or c.is_view or app.hooks.on_record_enrich.handlers:
+        return False  # an enrich handler may block or be a coroutine: not on the loop
     cache: dict[tuple[str, int], bool] = app.state.setdefault("inline_views", {})
     key = (c.id, app.registry.version)
     bounded = cache.get(key)

@@ -26,7 +26,7 @@ __all__ = ["Record"]
 class Record:
     """A record of ``collection``; new until saved (``is_new()``)."""
 
-    __slots__ = ("_collection", "_custom", "_hidden", "_original", "_values")
+    __slots__ = ("_collection", "_custom", "_hidden", "_original", "_shown", "_values")
 
     def __init__(self, collection: Collection, data: Mapping[str, Any] | None = None) -> None:
         self._collection = collection
@@ -34,6 +34,7 @@ class Record:
         self._original: dict[str, Any] | None = None
         self._custom: dict[str, Any] = {}
         self._hidden: set[str] = set()
+        self._shown: set[str] = set()
         if data:
             self.load(data)
 
@@ -50,6 +51,7 @@ class Record:
         record._original = None if original is None else dict(original)
         record._custom = {}
         record._hidden = set()
+        record._shown = set()
         return record
 
     @classmethod
@@ -135,14 +137,21 @@ class Record:
     def hide(self, *names: str) -> None:
         """Leave fields out of what is sent (an enrich hook's ``e.record.hide``)."""
         self._hidden.update(names)
+        self._shown.difference_update(names)
 
     def unhide(self, *names: str) -> None:
+        """Send fields the requester would not see otherwise (hidden fields)."""
         self._hidden.difference_update(names)
+        self._shown.update(names)
 
     @property
     def values(self) -> dict[str, Any]:
         """The prepared field values (what the write code validates and stores)."""
         return self._values
+
+    @property
+    def shown(self) -> MutableSet[str]:
+        return self._shown
 
     @property
     def custom(self) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import orjson
 from satchel.core.collections import Collection
 from satchel.core.field_rules import dropped_by_views
 from satchel.core.record_codec import codec_for
+from satchel.core.record_hooks import enrich
 from satchel.core.record_resolver import RecordFieldResolver, RequestInfo, superuser_only_filter_error
 from satchel.core.record_sql import merge_joins, select_by_ids, select_count, select_page
 from satchel.errors import BadRequestError, ForbiddenError
@@ -36,6 +37,7 @@ from satchel.tools.search import ListParams, Sql, build_order_by, build_where
 if TYPE_CHECKING:
     from satchel.app import App
     from satchel.core.files import FileService
+    from satchel.core.hook_events import AppHooks
 
 __all__ = [
     "ONLY_SUPERUSERS",
@@ -73,6 +75,7 @@ class RecordEnv:
     collections: Callable[[], Iterable[Collection]] = tuple
     publish: Publisher = _no_publish
     files: FileService | None = None
+    hooks: AppHooks | None = None
 
     @classmethod
     def from_app(cls, app: App) -> RecordEnv:
@@ -81,7 +84,7 @@ class RecordEnv:
         def publish(action: str, c: Collection, record: Mapping[str, Any]) -> None:
             record_events.publish(app, action, c, record)
 
-        return cls(app.registry.get, app.dialect, app.registry.all, publish, app.files)
+        return cls(app.registry.get, app.dialect, app.registry.all, publish, app.files, app.hooks)
 
 
 def is_superuser(info: RequestInfo | None) -> bool:
@@ -305,6 +308,9 @@ class Presenter:
         expand = record.get("expand")
         if isinstance(expand, dict):
             out["expand"] = {key: self._expanded(value) for key, value in expand.items()}
+        hooks = self.env.hooks
+        if hooks is not None and hooks.on_record_enrich.handlers:
+            out = enrich(hooks, c, record, out, self.info)
         return out
 
     def _expanded(self, value: Any) -> Any:

@@ -57,6 +57,8 @@ from satchel.core.fields.relation import missing_collection_error, missing_recor
 from satchel.core.files import forget_record_files, merge_uploads, prepare_uploads, save_record_files
 from satchel.core.record_codec import codec_for
 from satchel.core.record_expand import expand_records
+from satchel.core.record_hooks import run_model_hooks, run_validate_hooks
+from satchel.core.record_model import Record
 from satchel.core.record_query import (
     ONLY_SUPERUSERS,
     SUPERUSERS,
@@ -434,16 +436,28 @@ def create_record_sync(
         errors = w.auth_form_errors(values, None, form, manage)
         if errors:
             raise ApiError(400, CREATE_FAILED, errors)
-    w.finalize(values, None)
-    errors = w.field_errors(values, None)
-    if errors:
-        raise ApiError(400, CREATE_FAILED, dict(sorted(errors.items())))
-    w.hash_passwords(values)
-    save_record_files(env.files, tx, c, str(values["id"]), values, None, failure_message=CREATE_FAILED)
-    w.insert(values)
+    record = Record.wrap(c, values)
+
+    def validate() -> None:
+        w.finalize(values, None)
+        run_validate_hooks(env.hooks, record, lambda: _raise_field_errors(w, values, None, CREATE_FAILED))
+
+    def execute() -> None:
+        w.hash_passwords(values)
+        save_record_files(env.files, tx, c, str(values["id"]), values, None, failure_message=CREATE_FAILED)
+        w.insert(values)
+        record.mark_saved()
+
+    run_model_hooks(env.hooks, tx, "create", record, validate, execute)
     out = w.output(str(values["id"]))
     w.changes.add("create", c, w.last_stored)
     return out
+
+
+def _raise_field_errors(w: _Writer, values: Mapping[str, Any], original: Mapping[str, Any] | None, message: str) -> None:
+    errors = w.field_errors(values, original)
+    if errors:
+        raise ApiError(400, message, dict(sorted(errors.items())))
 
 
 def update_record_sync(
@@ -468,14 +482,20 @@ def update_record_sync(
         errors = w.auth_form_errors(values, original, form, manage)
         if errors:
             raise ApiError(400, UPDATE_FAILED, errors)
-    w.finalize(values, original)
-    errors = w.field_errors(values, original)
-    if errors:
-        raise ApiError(400, UPDATE_FAILED, dict(sorted(errors.items())))
-    w.hash_passwords(values)
-    _verified_transition(w, values, original)
-    save_record_files(env.files, tx, c, record_id, values, original, failure_message=UPDATE_FAILED)
-    w.update(record_id, values, original)
+    record = Record.wrap(c, values, original)
+
+    def validate() -> None:
+        w.finalize(values, original)
+        run_validate_hooks(env.hooks, record, lambda: _raise_field_errors(w, values, original, UPDATE_FAILED))
+
+    def execute() -> None:
+        w.hash_passwords(values)
+        _verified_transition(w, values, original)
+        save_record_files(env.files, tx, c, record_id, values, original, failure_message=UPDATE_FAILED)
+        w.update(record_id, values, original)
+        record.mark_saved()
+
+    run_model_hooks(env.hooks, tx, "update", record, validate, execute)
     out = w.output(record_id)
     w.changes.add("update", c, w.last_stored)
     return out
@@ -520,6 +540,14 @@ def delete_record_sync(
 
 
 def _delete_cascade(tx: Tx, env: RecordEnv, c: Collection, record: dict[str, Any], changes: Changes, now: str) -> None:
+    if env.hooks is None:
+        _delete_one(tx, env, c, record, changes, now)
+        return
+    model = Record.from_stored(c, record)
+    run_model_hooks(env.hooks, tx, "delete", model, None, lambda: _delete_one(tx, env, c, record, changes, now))
+
+
+def _delete_one(tx: Tx, env: RecordEnv, c: Collection, record: dict[str, Any], changes: Changes, now: str) -> None:
     record_id = str(record["id"])
     tx.execute(delete_by_id(env.dialect, c.name), {"__id": record_id})
     forget_record_files(env.files, tx, c, record_id)

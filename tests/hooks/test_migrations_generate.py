@@ -59,7 +59,9 @@ def round_trip(app: App, before: dict[str, Any] | None, after: dict[str, Any] | 
 
 
 def test_create_update_delete_round_trips(mapp: App) -> None:
-    mapp.collections.create_sync({"name": "gen_posts", "type": "base", "fields": [{"name": "title", "type": "text"}]})
+    mapp.collections.create_sync(
+        {"name": "gen_posts", "type": "base", "fields": [{"name": "title", "type": "text"}]}
+    )
     created = api_json(mapp, "gen_posts")
     round_trip(mapp, None, created)
 
@@ -92,21 +94,31 @@ def test_create_update_delete_round_trips(mapp: App) -> None:
 
 
 def test_auth_and_view_collections(mapp: App) -> None:
-    mapp.collections.create_sync({"name": "gen_members", "type": "auth", "fields": [{"name": "nick", "type": "text"}]})
+    mapp.collections.create_sync(
+        {"name": "gen_members", "type": "auth", "fields": [{"name": "nick", "type": "text"}]}
+    )
     created = api_json(mapp, "gen_members")
     round_trip(mapp, None, created)
     mapp.collections.update_sync(
         "gen_members",
-        {"authToken": {"duration": 1234}, "passwordAuth": {"identityFields": ["email"]}, "manageRule": "id != ''",
-         "otp": {"enabled": True}},
+        {
+            "authToken": {"duration": 1234},
+            "passwordAuth": {"identityFields": ["email"]},
+            "manageRule": "id != ''",
+            "otp": {"enabled": True},
+        },
     )
     updated = api_json(mapp, "gen_members")
     round_trip(mapp, created, updated)
 
-    mapp.collections.create_sync({"name": "gen_names", "type": "view", "viewQuery": "SELECT id, nick FROM gen_members"})
+    mapp.collections.create_sync(
+        {"name": "gen_names", "type": "view", "viewQuery": "SELECT id, nick FROM gen_members"}
+    )
     view = api_json(mapp, "gen_names")
     round_trip(mapp, None, view)
-    mapp.collections.update_sync("gen_names", {"viewQuery": "SELECT id, nick, email FROM gen_members", "listRule": ""})
+    mapp.collections.update_sync(
+        "gen_names", {"viewQuery": "SELECT id, nick, email FROM gen_members", "listRule": ""}
+    )
     view2 = api_json(mapp, "gen_names")
     round_trip(mapp, view, view2)
 
@@ -117,7 +129,13 @@ def test_no_change_no_file() -> None:
 
 
 def test_oauth2_providers_are_left_out() -> None:
-    before = {"id": "pbc_1", "name": "u", "type": "auth", "fields": [], "oauth2": {"enabled": False, "providers": []}}
+    before = {
+        "id": "pbc_1",
+        "name": "u",
+        "type": "auth",
+        "fields": [],
+        "oauth2": {"enabled": False, "providers": []},
+    }
     after = {**before, "oauth2": {"enabled": False, "providers": [{"name": "google", "clientId": "x"}]}}
     assert diff_template(before, after) is None
     source = diff_template(None, after)
@@ -176,7 +194,9 @@ def test_random_changes_round_trip(
     mapp: App, names: list[str], types_: list[str], rules: list[str | None], required: bool, with_index: bool
 ) -> None:
     if mapp.registry.get("gen_hyp") is None:
-        mapp.collections.create_sync({"name": "gen_hyp", "type": "base", "fields": [{"name": "alpha", "type": "text"}]})
+        mapp.collections.create_sync(
+            {"name": "gen_hyp", "type": "base", "fields": [{"name": "alpha", "type": "text"}]}
+        )
     before = api_json(mapp, "gen_hyp")
     assert before is not None
     by_name = {f["name"]: f for f in before["fields"]}
@@ -190,7 +210,9 @@ def test_random_changes_round_trip(
     payload: dict[str, Any] = {"fields": fields, "indexes": []}
     if with_index and names:
         payload["indexes"] = [f"CREATE INDEX idx_gen_hyp ON gen_hyp ({names[0]})"]
-    for key, rule in zip(("listRule", "viewRule", "createRule", "updateRule", "deleteRule"), rules, strict=True):
+    for key, rule in zip(
+        ("listRule", "viewRule", "createRule", "updateRule", "deleteRule"), rules, strict=True
+    ):
         payload[key] = rule
     mapp.collections.update_sync("gen_hyp", payload)
     after = api_json(mapp, "gen_hyp")
@@ -201,9 +223,18 @@ def test_random_changes_round_trip(
 
 
 def test_generated_file_reads_well(tmp_path: Path) -> None:
-    before = {"id": "pbc_9", "name": "notes", "type": "base", "listRule": None,
-              "fields": [{"id": "text1", "name": "title", "type": "text"}]}
-    after = {**before, "listRule": "", "fields": [*before["fields"], {"id": "editor2", "name": "body", "type": "editor"}]}
+    before = {
+        "id": "pbc_9",
+        "name": "notes",
+        "type": "base",
+        "listRule": None,
+        "fields": [{"id": "text1", "name": "title", "type": "text"}],
+    }
+    after = {
+        **before,
+        "listRule": "",
+        "fields": [*before["fields"], {"id": "editor2", "name": "body", "type": "editor"}],
+    }
     source = diff_template(before, after)
     assert source is not None
     assert 'collection = app.find_collection_by_name_or_id("pbc_9")' in source
