@@ -57,6 +57,7 @@ class App:
         clean_temp(config.data_dir, previous)  # the previous data of a restore goes once the new one opened
         self.registry = CollectionRegistry(self.db.read_sync(load_collections))
         self.collections = CollectionService(self.db, self.dialect, self.registry)
+        self.collections.hooks = self.hooks
         self.settings = SettingsService(
             self.db, encryption_key=config.encryption_key, encryption_env=config.encryption_env
         )

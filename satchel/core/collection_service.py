@@ -22,6 +22,8 @@ from satchel.core import collection_form as form
 from satchel.core.collection_validate import SchemaFacts, validate_collection
 from satchel.core.collections import BASE, COLLECTION_TYPES, VIEW, Collection, default_collection_id
 from satchel.core.fields import field_from_dict
+from satchel.core.hook_events import AppHooks
+from satchel.core.record_hooks import run_model_hooks
 from satchel.core.registry import CollectionRegistry, load_collections, write_collection_row
 from satchel.core.schema_sync import plan_create, plan_delete, plan_update
 from satchel.core.view_query import (
@@ -51,6 +53,7 @@ class CollectionService:
         self.registry = registry
         # called after a collection's deletion committed (the App removes its stored files)
         self.on_deleted: Callable[[Collection], None] = lambda _c: None
+        self.hooks: AppHooks | None = None  # the model hooks (set by the App)
 
     # -- facts about the database --------------------------------------------
 
@@ -161,11 +164,18 @@ class CollectionService:
     # -- save ------------------------------------------------------------------
 
     def _save(self, tx: Tx, new: Collection, old: Collection | None, collections: list[Collection], message: str) -> Collection:
-        others = [c for c in collections if old is None or c.id != old.id]
-        facts = self._facts(tx.conn, others if old else collections)
-        errors = validate_collection(new, old, facts)
-        if errors:
-            raise ApiError(400, message, errors)
+        def validate() -> None:
+            others = [c for c in collections if old is None or c.id != old.id]
+            facts = self._facts(tx.conn, others if old else collections)
+            errors = validate_collection(new, old, facts)
+            if errors:
+                raise ApiError(400, message, errors)
+
+        action = "create" if old is None else "update"
+        run_model_hooks(self.hooks, tx, action, new, validate, lambda: self._execute(tx, new, old, collections, message))
+        return new
+
+    def _execute(self, tx: Tx, new: Collection, old: Collection | None, collections: list[Collection], message: str) -> None:
         now = now_text()
         new.updated = now
         if old is None:
@@ -182,7 +192,6 @@ class CollectionService:
         except apsw.Error as exc:
             raise BadRequestError(f"{message} Raw error: \n{sqlite_error_text(exc)}") from exc
         tx.after_commit(self._reload_after_commit(tx))
-        return new
 
     def _execute_ddl(self, tx: Tx, c: Collection, stmt: str, message: str) -> None:
         """Run one statement; a failing index is reported on its ``indexes`` entry."""
@@ -293,21 +302,24 @@ class CollectionService:
                 raise BadRequestError(
                     f"Failed to delete collection probably due to existing reference in {', '.join(referencing)}."
                 )
-            try:
-                for stmt in plan_delete(self.dialect, c):
-                    tx.execute(stmt)
-            except apsw.Error as exc:
-                raise BadRequestError("Failed to delete collection.") from exc
-            tx.execute("DELETE FROM `_collections` WHERE `id` = :id", {"id": c.id})
-            tx.after_commit(partial(self.on_deleted, c))
-            # a view that selected from this table can no longer run
-            for view in collections:
-                if view.is_view and view.id != c.id and self._check_view_query(tx.conn, view.view_query):
-                    raise BadRequestError("Failed to delete collection.")
-            tx.after_commit(self._reload_after_commit(tx))
+            run_model_hooks(self.hooks, tx, "delete", c, None, lambda: self._execute_delete(tx, c, collections))
             return c
 
         return _refused_as(self.db, run, "Failed to delete collection.")
+
+    def _execute_delete(self, tx: Tx, c: Collection, collections: list[Collection]) -> None:
+        try:
+            for stmt in plan_delete(self.dialect, c):
+                tx.execute(stmt)
+        except apsw.Error as exc:
+            raise BadRequestError("Failed to delete collection.") from exc
+        tx.execute("DELETE FROM `_collections` WHERE `id` = :id", {"id": c.id})
+        tx.after_commit(partial(self.on_deleted, c))
+        # a view that selected from this table can no longer run
+        for view in collections:
+            if view.is_view and view.id != c.id and self._check_view_query(tx.conn, view.view_query):
+                raise BadRequestError("Failed to delete collection.")
+        tx.after_commit(self._reload_after_commit(tx))
 
     def truncate_sync(self, id_or_name: str) -> None:
         def run(tx: Tx) -> None:

@@ -15,54 +15,82 @@ from typing import Any
 
 from satchel.core.collections import Collection
 from satchel.core.fields import PasswordField
-from satchel.core.hook_events import AppHooks, RecordEnrichEvent, RecordErrorEvent, RecordEvent
+from satchel.core.hook_events import (
+    AppEvent,
+    AppHooks,
+    CollectionErrorEvent,
+    CollectionEvent,
+    RecordEnrichEvent,
+    RecordErrorEvent,
+    RecordEvent,
+)
 from satchel.core.record_model import Record
 from satchel.store.database import Tx
 
-__all__ = ["enrich", "run_model_hooks", "run_validate_hooks"]
+__all__ = ["enrich", "run_model_hooks"]
 
 
 def _has(hooks: AppHooks, name: str) -> bool:
     return bool(hooks.get(name).handlers)
 
 
+def _event(hooks: AppHooks, model: Record | Collection, error: BaseException | None = None, *, failed: bool = False) -> AppEvent:
+    if isinstance(model, Record):
+        if failed:
+            return RecordErrorEvent(app=hooks.app, record=model, error=error)
+        return RecordEvent(app=hooks.app, record=model)
+    if failed:
+        return CollectionErrorEvent(app=hooks.app, collection=model, error=error)
+    return CollectionEvent(app=hooks.app, collection=model)
+
+
 def run_model_hooks(
     hooks: AppHooks | None,
     tx: Tx,
     action: str,
-    record: Record,
+    model: Record | Collection,
     validate: Callable[[], None] | None,
     execute: Callable[[], None],
 ) -> None:
-    """``on_record_<action>`` around ``execute`` (validation + the SQL), inside ``tx``;
-    the after-success/error hooks are scheduled on the transaction's outcome."""
+    """``on_<kind>_<action>`` (kind: record or collection) around ``validate`` (wrapped
+    in ``on_<kind>_validate``) and ``execute`` (the SQL, wrapped in
+    ``on_<kind>_<action>_execute``), inside ``tx``; the after-success/error hooks are
+    scheduled on the transaction's outcome."""
     if hooks is None:
-        if validate is not None:
-            validate()
-        execute()
+        _validate_then(validate, execute)
         return
-    outer, inner = f"on_record_{action}", f"on_record_{action}_execute"
-    success, failure = f"on_record_after_{action}_success", f"on_record_after_{action}_error"
+    kind = "record" if isinstance(model, Record) else "collection"
+    outer, inner = f"on_{kind}_{action}", f"on_{kind}_{action}_execute"
+    success, failure = f"on_{kind}_after_{action}_success", f"on_{kind}_after_{action}_error"
     if _has(hooks, success):
-        tx.after_commit(lambda: hooks.get(success).trigger_sync(RecordEvent(app=hooks.app, record=record)))
+        tx.after_commit(lambda: hooks.get(success).trigger_sync(_event(hooks, model)))
     errors: list[BaseException] = []
     if _has(hooks, failure):
 
         def failed() -> None:
-            event = RecordErrorEvent(app=hooks.app, record=record, error=errors[0] if errors else None)
+            event = _event(hooks, model, errors[0] if errors else None, failed=True)
             hooks.get(failure).trigger_sync(event)
 
         tx.after_rollback(failed)
+    check = None if validate is None else (lambda: _run_validate(hooks, kind, model, validate))
     if not (_has(hooks, outer) or _has(hooks, inner)):
-        _catching(lambda: _validate_then(validate, execute), errors)
+        _catching(lambda: _validate_then(check, execute), errors)
         return
 
-    def final(e: RecordEvent) -> None:
-        if validate is not None:
-            validate()
-        hooks.get(inner).trigger_sync(RecordEvent(app=hooks.app, record=e.record), lambda _: execute())
+    def final(e: AppEvent) -> None:
+        if check is not None:
+            check()
+        hooks.get(inner).trigger_sync(_event(hooks, model), lambda _: execute())
 
-    _catching(lambda: hooks.get(outer).trigger_sync(RecordEvent(app=hooks.app, record=record), final), errors)
+    _catching(lambda: hooks.get(outer).trigger_sync(_event(hooks, model), final), errors)
+
+
+def _run_validate(hooks: AppHooks, kind: str, model: Record | Collection, validate: Callable[[], None]) -> None:
+    hook = hooks.get(f"on_{kind}_validate")
+    if not hook.handlers:
+        validate()
+        return
+    hook.trigger_sync(_event(hooks, model), lambda _: validate())
 
 
 def _validate_then(validate: Callable[[], None] | None, execute: Callable[[], None]) -> None:
@@ -77,14 +105,6 @@ def _catching(fn: Callable[[], None], errors: list[BaseException]) -> None:
     except BaseException as exc:
         errors.append(exc)
         raise
-
-
-def run_validate_hooks(hooks: AppHooks | None, record: Record, validate: Callable[[], None]) -> None:
-    """``on_record_validate`` around the field checks (``validate`` raises the 400)."""
-    if hooks is None or not _has(hooks, "on_record_validate"):
-        validate()
-        return
-    hooks.on_record_validate.trigger_sync(RecordEvent(app=hooks.app, record=record), lambda _: validate())
 
 
 def enrich(

@@ -57,7 +57,7 @@ from satchel.core.fields.relation import missing_collection_error, missing_recor
 from satchel.core.files import forget_record_files, merge_uploads, prepare_uploads, save_record_files
 from satchel.core.record_codec import codec_for
 from satchel.core.record_expand import expand_records
-from satchel.core.record_hooks import run_model_hooks, run_validate_hooks
+from satchel.core.record_hooks import run_model_hooks
 from satchel.core.record_model import Record
 from satchel.core.record_query import (
     ONLY_SUPERUSERS,
@@ -440,7 +440,7 @@ def create_record_sync(
 
     def validate() -> None:
         w.finalize(values, None)
-        run_validate_hooks(env.hooks, record, lambda: _raise_field_errors(w, values, None, CREATE_FAILED))
+        _raise_field_errors(w, values, None, CREATE_FAILED)
 
     def execute() -> None:
         w.hash_passwords(values)
@@ -486,7 +486,7 @@ def update_record_sync(
 
     def validate() -> None:
         w.finalize(values, original)
-        run_validate_hooks(env.hooks, record, lambda: _raise_field_errors(w, values, original, UPDATE_FAILED))
+        _raise_field_errors(w, values, original, UPDATE_FAILED)
 
     def execute() -> None:
         w.hash_passwords(values)

@@ -21,7 +21,7 @@ from satchel.core.superusers import upsert_superuser
 from satchel.store.bootstrap import PB_MIGRATIONS
 from tests.conftest import FIXTURES, SUPERUSER_EMAIL, SUPERUSER_PASSWORD
 
-POSTS = '''from satchel.migrations import new_collection
+POSTS = """from satchel.migrations import new_collection
 
 
 def up(app):
@@ -30,9 +30,9 @@ def up(app):
 
 def down(app):
     app.delete(app.find_collection_by_name_or_id("m_posts"))
-'''
+"""
 
-RULE = '''from satchel.migrations import unmarshal
+RULE = """from satchel.migrations import unmarshal
 
 
 def up(app):
@@ -45,15 +45,15 @@ def down(app):
     c = app.find_collection_by_name_or_id("m_posts")
     unmarshal({"listRule": None}, c)
     app.save(c)
-'''
+"""
 
-FAILING = '''from satchel.migrations import new_collection
+FAILING = """from satchel.migrations import new_collection
 
 
 def up(app):
     app.save(new_collection({"name": "m_half", "type": "base"}))
     raise RuntimeError("boom here")
-'''
+"""
 
 
 def applied(app: App) -> dict[str, int]:
@@ -129,7 +129,9 @@ def test_a_file_without_up_is_an_error(mig_app: App, tmp_path: Path) -> None:
 def test_history_sync_keeps_system_rows(mig_app: App, tmp_path: Path) -> None:
     write(tmp_path / "pb_migrations", "1700000001_posts.py", POSTS)
     mig_app.migrations.up()
-    mig_app.db.write_sync(lambda tx: tx.execute("INSERT INTO _migrations VALUES ('123_gone.js', 1), ('124_x.go', 2)"))
+    mig_app.db.write_sync(
+        lambda tx: tx.execute("INSERT INTO _migrations VALUES ('123_gone.js', 1), ('124_x.go', 2)")
+    )
     assert mig_app.migrations.history_sync() == 2
     rows = set(applied(mig_app))
     assert "1700000001_posts.py" in rows and "123_gone.js" not in rows and "124_x.go" not in rows
@@ -139,8 +141,10 @@ def test_history_sync_keeps_system_rows(mig_app: App, tmp_path: Path) -> None:
 def api_client(app: App) -> TestClient:
     upsert_superuser(app.db, app.records, app.registry, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
     client = TestClient(build_asgi(app), base_url="http://127.0.0.1:8090", client=("127.0.0.1", 50000))
-    r = client.post("/api/collections/_superusers/auth-with-password",
-                    json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD})
+    r = client.post(
+        "/api/collections/_superusers/auth-with-password",
+        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+    )
     assert r.status_code == 200, r.text
     client.headers["Authorization"] = r.json()["token"]
     return client
@@ -148,25 +152,43 @@ def api_client(app: App) -> TestClient:
 
 def change_collections(client: TestClient) -> None:
     """A run of dashboard-like changes, several within the same second."""
-    r = client.post("/api/collections", json={"name": "notes", "type": "base",
-                                               "fields": [{"name": "title", "type": "text", "required": True}]})
+    r = client.post(
+        "/api/collections",
+        json={
+            "name": "notes",
+            "type": "base",
+            "fields": [{"name": "title", "type": "text", "required": True}],
+        },
+    )
     assert r.status_code == 200, r.text
     notes = r.json()
-    r = client.post("/api/collections", json={"name": "comments", "type": "base", "fields": [
-        {"name": "note", "type": "relation", "collectionId": notes["id"], "maxSelect": 1},
-        {"name": "text", "type": "editor"}]})
+    r = client.post(
+        "/api/collections",
+        json={
+            "name": "comments",
+            "type": "base",
+            "fields": [
+                {"name": "note", "type": "relation", "collectionId": notes["id"], "maxSelect": 1},
+                {"name": "text", "type": "editor"},
+            ],
+        },
+    )
     assert r.status_code == 200, r.text
     fields = [*notes["fields"], {"name": "body", "type": "editor"}]
-    r = client.patch("/api/collections/notes", json={"listRule": "", "fields": fields,
-                                                     "indexes": ["CREATE INDEX idx_notes_title ON notes (title)"]})
+    r = client.patch(
+        "/api/collections/notes",
+        json={"listRule": "", "fields": fields, "indexes": ["CREATE INDEX idx_notes_title ON notes (title)"]},
+    )
     assert r.status_code == 200, r.text
     r = client.patch("/api/collections/notes", json={"listRule": ""})  # no change: no file
     assert r.status_code == 200, r.text
     r = client.post("/api/collections", json={"name": "scratch", "type": "base"})
     assert r.status_code == 200, r.text
     assert client.delete("/api/collections/scratch").status_code == 204
-    r = client.post("/api/collections", json={"name": "note_titles", "type": "view",
-                                               "viewQuery": "SELECT id, title FROM notes"})
+    r = client.post(
+        "/api/collections",
+        json={"name": "note_titles", "type": "view", "viewQuery": "SELECT id, title FROM notes"},
+    )
     assert r.status_code == 200, r.text
 
 
@@ -177,8 +199,14 @@ def test_automigrate_then_replay_on_fresh_pb_data(tmp_path: Path) -> None:
         files = sorted(p.name for p in (tmp_path / "live" / "pb_migrations").iterdir())
         assert set(files) <= set(applied(live))  # recorded as applied
     stems = [f.split("_", 1)[1] for f in files]
-    assert stems == ["created_notes.py", "created_comments.py", "updated_notes.py", "created_scratch.py",
-                     "deleted_scratch.py", "created_note_titles.py"]
+    assert stems == [
+        "created_notes.py",
+        "created_comments.py",
+        "updated_notes.py",
+        "created_scratch.py",
+        "deleted_scratch.py",
+        "created_note_titles.py",
+    ]
     migrations = tmp_path / "live" / "pb_migrations"
     with App(Config(data_dir=tmp_path / "fresh" / "pb_data", migrations_dir=migrations)) as fresh:
         assert fresh.migrations.up() == files
@@ -204,17 +232,27 @@ def test_round_trip_on_pocketbase_pb_data(tmp_path: Path) -> None:
         original = collections_json(live)
         migrations.mkdir()
         (migrations / "1700000000_collections_snapshot.py").write_text(
-            snapshot_template(list(original.values())))
+            snapshot_template(list(original.values()))
+        )
         assert live.migrations.up() == ["1700000000_collections_snapshot.py"]
         assert collections_json(live) == original  # importing what is there changes nothing
         posts = client.get("/api/collections/posts").json()
-        r = client.patch("/api/collections/posts", json={
-            "listRule": None, "fields": [*posts["fields"], {"name": "summary", "type": "text", "max": 200}]})
+        r = client.patch(
+            "/api/collections/posts",
+            json={
+                "listRule": None,
+                "fields": [*posts["fields"], {"name": "summary", "type": "text", "max": 200}],
+            },
+        )
         assert r.status_code == 200, r.text
-        r = client.patch("/api/collections/members", json={"authToken": {"duration": 3600}, "otp": {"enabled": True}})
+        r = client.patch(
+            "/api/collections/members", json={"authToken": {"duration": 3600}, "otp": {"enabled": True}}
+        )
         assert r.status_code == 200, r.text
-        r = client.post("/api/collections", json={"name": "latest", "type": "base",
-                                                   "fields": [{"name": "n", "type": "number"}]})
+        r = client.post(
+            "/api/collections",
+            json={"name": "latest", "type": "base", "fields": [{"name": "n", "type": "number"}]},
+        )
         assert r.status_code == 200, r.text
         changed = collections_json(live)
         files = sorted(p.name for p in migrations.iterdir())

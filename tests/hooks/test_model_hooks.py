@@ -199,3 +199,50 @@ def test_enrich_hides_unhides_and_adds(app: App, posts: TestClient, client: Test
     assert "title" not in view and view["secret"] == "s3" and view["extra"] == 42
     listed = client.get("/api/collections/posts/records").json()["items"][0]
     assert listed["secret"] == "s3" and listed["extra"] == 42
+
+
+def test_collection_hooks_order_and_rollback(app: App, su: TestClient) -> None:
+    h = app.hook_app
+    log: list[str] = []
+    for action in ("create", "update", "delete"):
+        for name in (
+            f"on_collection_{action}",
+            f"on_collection_{action}_execute",
+            f"on_collection_after_{action}_success",
+        ):
+            h.hooks.get(name).bind(_logger(log, name))
+    h.on_collection_validate(_logger(log, "on_collection_validate"))
+    assert su.post("/api/collections", json={"name": "notes", "type": "base"}).status_code == 200
+    assert log == [
+        "on_collection_create",
+        "on_collection_validate",
+        "on_collection_create_execute",
+        "on_collection_after_create_success",
+    ]
+    log.clear()
+    assert su.patch("/api/collections/notes", json={"listRule": ""}).status_code == 200
+    assert log[0] == "on_collection_update" and log[-1] == "on_collection_after_update_success"
+    log.clear()
+    assert su.delete("/api/collections/notes").status_code == 204
+    assert log == [
+        "on_collection_delete",
+        "on_collection_delete_execute",
+        "on_collection_after_delete_success",
+    ]
+
+    @h.on_collection_create_execute
+    def refuse(e: Any) -> None:
+        e.next()
+        if e.collection.name == "bad":
+            raise BadRequestError("No bad collections.")
+
+    r = su.post("/api/collections", json={"name": "bad", "type": "base"})
+    assert r.status_code == 400 and r.json()["message"] == "No bad collections."
+    assert app.registry.get("bad") is None
+    assert su.post("/api/collections", json={"name": "bad", "type": "base"}).status_code == 400
+    assert (
+        app.db.read_sync(
+            lambda conn: conn.execute("SELECT name FROM sqlite_master WHERE name='bad'").fetchall()
+        )
+        == []
+    )
