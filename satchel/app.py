@@ -15,7 +15,7 @@ from satchel.core.collection_service import CollectionService
 from satchel.core.files import FileService
 from satchel.core.hook_events import AppHooks
 from satchel.core.logs import AppLogHandler, LogService
-from satchel.core.migrations import Automigrator, MigrationApp, MigrationsRunner
+from satchel.core.migrations import Automigrator, MigrationsRunner
 from satchel.core.ops import (
     BackupService,
     CronScheduler,
@@ -85,8 +85,8 @@ class App:
         set_current_app(self.hook_app)
 
     def migration_app(self) -> Any:
-        """What a migration's ``up(app)`` / ``down(app)`` receives."""
-        return MigrationApp(self.db, self.collections)
+        """What a migration's ``up(app)`` / ``down(app)`` receives: the hook facade."""
+        return self.hook_app
 
     def _open_databases(self) -> None:
         config = self.config

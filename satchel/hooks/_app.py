@@ -22,6 +22,7 @@ from satchel.core.mail import MailMessage, get_mailer
 from satchel.core.record_access import delete_record_model, find_record, find_records, save_record_model
 from satchel.core.record_model import Record
 from satchel.core.record_query import RecordEnv
+from satchel.core.registry import load_collections
 from satchel.core.settings import Settings
 from satchel.errors import NotFoundError
 from satchel.store.database import Tx
@@ -140,8 +141,20 @@ class HookApp:
 
     # -- collections ----------------------------------------------------------------------
 
+    def _lookup_collection(self, name_or_id: str) -> Collection | None:
+        """The registry, or inside a write the transaction's own view: a migration (or a
+        hook) sees the collections it created or changed before they commit."""
+        tx = self._core.db.current_tx()
+        if tx is None:
+            return self._core.registry.get(name_or_id)
+        collections = load_collections(tx.conn)
+        by_id = [c for c in collections if c.id == name_or_id]
+        by_name = [c for c in collections if c.name.lower() == name_or_id.lower()]
+        found = by_id or by_name
+        return found[0] if found else None
+
     def find_collection_by_name_or_id(self, name_or_id: str) -> Collection:
-        found = self._core.registry.get(name_or_id)
+        found = self._lookup_collection(name_or_id)
         if found is None:
             raise NotFoundError(f"Missing collection {name_or_id!r}.")
         return found
@@ -205,7 +218,7 @@ class HookApp:
             env = self._env()
             return self._write(lambda tx: save_record_model(tx, env, model))
         payload = model.to_api_dict() if isinstance(model, Collection) else dict(model)
-        existing = self._core.registry.get(str(payload.get("id") or payload.get("name") or ""))
+        existing = self._lookup_collection(str(payload.get("id") or payload.get("name") or ""))
         if existing is not None and (not payload.get("id") or payload.get("id") == existing.id):
             return self._core.collections.update_sync(existing.id, payload)
         return self._core.collections.create_sync(payload)
@@ -218,6 +231,11 @@ class HookApp:
             return
         name = model if isinstance(model, str) else model.id
         self._core.collections.delete_sync(name)
+
+    def import_collections(self, items: Sequence[Mapping[str, Any]], delete_missing: bool = False) -> None:
+        """Create or update every collection of ``items`` (API JSON) as the import API does;
+        with ``delete_missing`` the collections not listed are deleted."""
+        self._core.collections.import_sync([dict(i) for i in items], delete_missing)
 
     def run_in_transaction(self, fn: Callable[[HookApp], T]) -> T:
         """Run ``fn(app)`` in one write transaction: every save/delete it makes commits

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from satchel.app import App
 from satchel.config import Config
 from satchel.core.migrations import diff_template, migration_action, migration_file_name, snapshot_template
-from satchel.core.migrations.app import MigrationApp
 from satchel.core.migrations.generate import field_ops, py_literal
 
 VOLATILE = ("created", "updated")
@@ -42,8 +41,7 @@ def api_json(app: App, ref: str) -> dict[str, Any] | None:
 def run(source: str, app: App, fn: str) -> None:
     module = types.ModuleType("migration_under_test")
     exec(compile(source, "<migration>", "exec"), module.__dict__)  # noqa: S102 - our own generated file
-    migration_app = MigrationApp(app.db, app.collections)
-    migration_app.run_in_transaction(lambda a: getattr(module, fn)(a))
+    app.hook_app.run_in_transaction(lambda a: getattr(module, fn)(a))
 
 
 def round_trip(app: App, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:

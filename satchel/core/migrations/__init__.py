@@ -1,9 +1,7 @@
 """Migrations: the file generator, the authoring helpers and the runner."""
 
-from satchel.core.migrations.app import MigrationApp
 from satchel.core.migrations.authoring import (
     add_field,
-    collection_payload,
     import_collections,
     new_collection,
     remove_field,
@@ -24,12 +22,10 @@ __all__ = [
     "BLANK_TEMPLATE",
     "Automigrator",
     "Migration",
-    "MigrationApp",
     "MigrationError",
     "MigrationsRunner",
     "load_migrations",
     "add_field",
-    "collection_payload",
     "diff_template",
     "import_collections",
     "migration_action",

@@ -15,7 +15,7 @@ from typing import Any
 from satchel.core.collections import AUTH_OPTION_KEYS, BASE, RULE_KEYS, VIEW, Collection
 from satchel.core.fields import field_from_dict
 
-__all__ = ["add_field", "collection_payload", "import_collections", "new_collection", "remove_field", "unmarshal"]
+__all__ = ["add_field", "import_collections", "new_collection", "remove_field", "unmarshal"]
 
 _PLAIN_KEYS = frozenset({"name", "type", "system", *RULE_KEYS})
 
@@ -67,19 +67,6 @@ def add_field(collection: Collection, index: int, data: Mapping[str, Any]) -> No
 
 def remove_field(collection: Collection, field_id: str) -> None:
     collection.fields = [f for f in collection.fields if f.id != field_id]
-
-
-def collection_payload(collection: Collection) -> dict[str, Any]:
-    """The collections-API body that saves ``collection`` as it is (secrets included, so
-    an update keeps them; a missing secret is kept from the stored collection)."""
-    body = collection.to_api_dict()
-    for key in ("created", "updated"):
-        body.pop(key, None)
-    if collection.is_auth:
-        for key in AUTH_OPTION_KEYS:
-            if key in collection.options:
-                body[key] = copy.deepcopy(collection.options[key])
-    return body
 
 
 def import_collections(app: Any, items: Iterable[Mapping[str, Any]], delete_missing: bool = False) -> None:

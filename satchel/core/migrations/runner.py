@@ -88,9 +88,9 @@ def mark_applied(tx: Tx, file: str) -> None:
 class MigrationsRunner:
     """Runs the migration files of one directory against one database.
 
-    ``make_app`` builds the object handed to ``up``/``down`` (the hook app, or
-    :class:`~satchel.core.migrations.app.MigrationApp`); it is called inside the
-    open transaction, so everything the migration saves joins it.
+    ``make_app`` gives the object handed to ``up``/``down`` (the hook facade,
+    ``satchel.hooks.HookApp``); it is called inside the open transaction, so
+    everything the migration saves joins it.
     """
 
     def __init__(self, db: Database, directory: Path, make_app: Callable[[], Any]) -> None:
