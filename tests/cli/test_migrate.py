@@ -14,7 +14,16 @@ import httpx
 from satchel.app import App
 from satchel.config import Config
 from tests.cli.test_cli import STAMP, assert_log_line
-from tests.e2e.serve_support import EMAIL, PASSWORD, PROJECT, _env, satchel, start_serve, stop_serve, superuser_token
+from tests.e2e.serve_support import (
+    EMAIL,
+    PASSWORD,
+    PROJECT,
+    _env,
+    satchel,
+    start_serve,
+    stop_serve,
+    superuser_token,
+)
 
 POSTS = '''from satchel.migrations import new_collection
 
