@@ -38,6 +38,7 @@ unit: $(STAMP)
 	$(PY) -m pytest
 
 test: $(STAMP) $(JS_STAMP) $(CHROMIUM) lint
+	bash tests/start_postgres.sh
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -1,0 +1,145 @@
+"""A psycopg connection with the face the domain code already uses (apsw's).
+
+The domain runs ``conn.execute(sql, params)``, iterates or fetches the cursor,
+asks ``cursor.getdescription()``, ``conn.changes()`` and catches apsw's
+exception classes.  :class:`PgConnection` gives exactly that over psycopg 3,
+so core needs no second code path: statement text is translated once
+(:func:`translate`) and PostgreSQL errors are raised as the apsw class that
+means the same thing (a unique violation is ``apsw.ConstraintError`` worded
+like SQLite's, so the API's per-field "Value must be unique." still works).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import apsw
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
+
+from satchel.store.postgres.translate import translate
+
+__all__ = ["PgConnection", "PgCursor", "as_apsw_error"]
+
+
+def as_apsw_error(exc: psycopg.Error) -> apsw.Error:
+    """The apsw exception the SQLite store would have raised for the same failure."""
+    diag = exc.diag
+    text = (diag.message_primary or str(exc)).strip()
+    if isinstance(exc, pg_errors.UniqueViolation):
+        name = diag.constraint_name or ""
+        table = diag.table_name or ""
+        if name.endswith("_pkey"):
+            return apsw.ConstraintError(f"UNIQUE constraint failed: {table}.id")
+        return apsw.ConstraintError(f"UNIQUE constraint failed: index '{name}'")
+    if isinstance(exc, pg_errors.IntegrityError):
+        return apsw.ConstraintError(f"constraint failed: {text}")
+    if isinstance(exc, pg_errors.QueryCanceled):
+        return apsw.InterruptError("interrupted")
+    if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
+        return apsw.ReadOnlyError(text)
+    if isinstance(exc, pg_errors.DiskFull):
+        return apsw.FullError(text)
+    if isinstance(exc, psycopg.OperationalError):
+        return apsw.IOError(text)
+    return apsw.SQLError(text)
+
+
+def _params(params: Any) -> Any:
+    return params if params else None
+
+
+class PgCursor:
+    """apsw.Cursor's reading surface over a psycopg cursor."""
+
+    __slots__ = ("_conn", "_cur")
+
+    def __init__(self, conn: PgConnection, cur: psycopg.Cursor[Any]) -> None:
+        self._conn = conn
+        self._cur = cur
+
+    def execute(self, sql: str, params: Any = None) -> PgCursor:
+        self._conn._run(self._cur, sql, params)
+        return self
+
+    def executemany(self, sql: str, seq: Sequence[Any]) -> PgCursor:
+        try:
+            self._cur.executemany(translate(sql), seq)
+        except psycopg.Error as exc:
+            raise as_apsw_error(exc) from exc
+        self._conn._changes = max(self._cur.rowcount, 0)
+        return self
+
+    def getdescription(self) -> tuple[tuple[str, str], ...]:
+        desc = self._cur.description
+        if desc is None:
+            raise apsw.ExecutionCompleteError("no result")
+        return tuple((d.name, str(d.type_code)) for d in desc)
+
+    @property
+    def description(self) -> tuple[tuple[str, ...], ...] | None:
+        desc = self._cur.description
+        return None if desc is None else tuple((d.name,) for d in desc)
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        if self._cur.description is None:
+            return None
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        if self._cur.description is None:
+            return []
+        return self._cur.fetchall()
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        if self._cur.description is None:
+            return iter(())
+        return iter(self._cur)
+
+
+class PgConnection:
+    """apsw.Connection's surface (execute, cursor, changes, getautocommit) over psycopg.
+
+    The wrapped connection is in autocommit mode: transactions are opened with
+    explicit ``BEGIN`` by the store, as on SQLite.
+    """
+
+    __slots__ = ("_changes", "raw")
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        self.raw = raw
+        self._changes = 0
+
+    def _run(self, cur: psycopg.Cursor[Any], sql: str, params: Any) -> None:
+        try:
+            cur.execute(translate(sql), _params(params))
+        except psycopg.Error as exc:
+            raise as_apsw_error(exc) from exc
+        self._changes = max(cur.rowcount, 0) if cur.description is None else self._changes
+
+    def execute(self, sql: str, params: Any = None) -> PgCursor:
+        cur = PgCursor(self, self.raw.cursor())
+        return cur.execute(sql, params)
+
+    def executemany(self, sql: str, seq: Sequence[Any]) -> PgCursor:
+        return PgCursor(self, self.raw.cursor()).executemany(sql, seq)
+
+    def cursor(self) -> PgCursor:
+        return PgCursor(self, self.raw.cursor())
+
+    def changes(self) -> int:
+        """Rows changed by the last INSERT/UPDATE/DELETE (``sqlite3_changes``)."""
+        return self._changes
+
+    def getautocommit(self) -> bool:
+        """True when no transaction is open (what apsw's method answers)."""
+        return self.raw.info.transaction_status == TransactionStatus.IDLE
+
+    @property
+    def broken(self) -> bool:
+        return self.raw.closed or self.raw.info.transaction_status == TransactionStatus.UNKNOWN
+
+    def close(self) -> None:
+        self.raw.close()
