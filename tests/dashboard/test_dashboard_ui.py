@@ -207,6 +207,7 @@ def test_file_upload_through_the_record_form(page: Page, server: LiveServer, tok
 
 def test_settings_save(page: Page, server: LiveServer, token: str) -> None:
     page.goto("/_/#/settings")
+    expect(page.locator("#settings-menu a.active")).to_have_text("Application")
     page.get_by_label("Application name").fill("Dashboard Test App")
     page.get_by_label("Application URL").fill("https://example.test")
     page.locator("#save-settings").click()
@@ -214,7 +215,8 @@ def test_settings_save(page: Page, server: LiveServer, token: str) -> None:
     meta = api(server.base, "GET", "/api/settings", token)["meta"]
     assert meta["appName"] == "Dashboard Test App" and meta["appURL"] == "https://example.test"
 
-    page.locator('input[name="smtpEnabled"]').check()
+    page.goto("/_/#/settings/mail")
+    page.locator('input[name="smtp.enabled"]').check()
     page.get_by_label("Host").fill("")
     page.locator("#save-settings").click()
     expect(page.locator('[data-error-for="smtp.host"]')).to_have_text("Cannot be blank.")

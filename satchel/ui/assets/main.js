@@ -59,7 +59,7 @@ const PUBLIC = {
 };
 const PRIVATE = {
   collections: (parts, params) => collectionsPage(params, go),
-  settings: () => settingsPage(),
+  settings: (parts) => settingsPage(parts[1] || "application", go),
   logs: (parts, params) => logsPage(params, go),
 };
 
