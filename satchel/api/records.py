@@ -13,18 +13,22 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from satchel.api.hook_request import auth_record, request_data, run_request_hook
 from satchel.api.request import AuthState, endpoint, get_app, get_auth, read_body
 from satchel.api.responses import json_response, no_content
 from satchel.core.collections import Collection
 from satchel.core.field_rules import CONTEXT_LIST, CONTEXT_VIEW
+from satchel.core.hook_events import RecordRequestEvent, RecordsListRequestEvent
 from satchel.core.picking import pick_fields
 from satchel.core.record_cost import rules_are_bounded
 from satchel.core.record_expand import expand_records
+from satchel.core.record_model import Record
 from satchel.core.record_query import (
     ONLY_SUPERUSERS,
     Presenter,
@@ -139,18 +143,37 @@ async def list_records(request: Request) -> Response:
             expand_records(conn, env, c, records, params.expand, info)
         return Presenter(env, conn, info, context=CONTEXT_LIST).present(c, records), total
 
-    items, total = await app.db.read(run)
+    hook = app.hooks.on_records_list_request
+    internal: list[dict[str, Any]] = []
+
+    def run_keeping(conn: Any) -> tuple[list[dict[str, Any]], int]:
+        records, total = list_records_sync(conn, env, c, params, info)
+        internal.extend(records)
+        if params.expand:
+            expand_records(conn, env, c, records, params.expand, info)
+        return Presenter(env, conn, info, context=CONTEXT_LIST).present(c, records), total
+
+    items, total = await app.db.read(run_keeping if hook.handlers else run)
     if params.fields:
         items = [pick_fields(item, params.fields) for item in items]
-    return json_response(
-        {
-            "items": items,
-            "page": params.page,
-            "perPage": params.per_page,
-            "totalItems": total,
-            "totalPages": _total_pages(total, params.per_page),
-        }
+    result = {
+        "items": items,
+        "page": params.page,
+        "perPage": params.per_page,
+        "totalItems": total,
+        "totalPages": _total_pages(total, params.per_page),
+    }
+    if not hook.handlers:
+        return json_response(result)
+    event = RecordsListRequestEvent(
+        app=app.hooks.app,
+        request=request_data(request),
+        auth=auth_record(auth),
+        collection=c,
+        records=[Record.from_stored(c, r) for r in internal],
+        result=result,
     )
+    return await run_request_hook(hook, event, lambda e: e.json(200, e.result))
 
 
 @endpoint
@@ -175,11 +198,59 @@ async def view_record(request: Request) -> Response:
             expand_records(conn, env, c, [record], expand, info)
         return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, record)
 
+    hook = app.hooks.on_record_view_request
+    if hook.handlers:
+        return await _view_with_hooks(request, app, c, auth, info, record_id, expand, picks)
     # cheap, primary-key bounded reads run on the loop; anything else on a reader thread
     out = app.db.read_here(run) if _view_runs_inline(app, c, expand) else await app.db.read(run)
     if out is None:
         raise NotFoundError()
     return json_response(_picked(out, picks))
+
+
+async def _view_with_hooks(
+    request: Request,
+    app: App,
+    c: Collection,
+    auth: AuthState,
+    info: RequestInfo,
+    record_id: str,
+    expand: Sequence[str],
+    picks: tuple[FieldPick, ...],
+) -> Response:
+    """The record is found (rule applied) before the hook, presented by its final link."""
+    env = RecordEnv.from_app(app)
+    rule = None if auth.is_superuser else c.viewRule
+    stored = await app.db.read(lambda conn: fetch_with_rule_sync(conn, env, c, record_id, info, rule))
+    if stored is None:
+        raise NotFoundError()
+    event = RecordRequestEvent(
+        app=app.hooks.app,
+        request=request_data(request),
+        auth=auth_record(auth),
+        collection=c,
+        record=Record.from_stored(c, stored),
+    )
+
+    async def final(e: RecordRequestEvent) -> None:
+        record = _internal(e.record) if e.record is not None else stored
+
+        def present(conn: Any) -> dict[str, Any]:
+            if expand:
+                expand_records(conn, env, c, [record], expand, info)
+            return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, record)
+
+        e.json(200, _picked(await app.db.read(present), picks))
+
+    return await run_request_hook(app.hooks.on_record_view_request, event, final)
+
+
+def _internal(record: Record) -> dict[str, Any]:
+    """A hook's Record back to the internal dict the presenter takes."""
+    out = dict(record.values)
+    out["collectionId"] = record.collection.id
+    out["collectionName"] = record.collection.name
+    return out
 
 
 def _view_runs_inline(app: App, c: Collection, expand: Sequence[str]) -> bool:
@@ -221,8 +292,57 @@ async def create_record(request: Request) -> Response:
     c = _collection(request, MISSING_WRITE_COLLECTION)
     req, picks = await _write_request(request, c)
     env = RecordEnv.from_app(app)
-    out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, req), CREATE_FAILED)
-    return json_response(_picked(out, picks))
+    hook = app.hooks.on_record_create_request
+    if not hook.handlers:
+        out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, req), CREATE_FAILED)
+        return json_response(_picked(out, picks))
+    record = _loaded(Record(c), req.body)
+    event = RecordRequestEvent(
+        app=app.hooks.app,
+        request=request_data(request, req.body),
+        auth=auth_record(await get_auth(request)),
+        collection=c,
+        record=record,
+    )
+    before = dict(record.values)
+
+    async def final(e: RecordRequestEvent) -> None:
+        r = _with_overrides(req, e.record, before)
+        out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, r), CREATE_FAILED)
+        _saved(e.record, out)
+        e.json(200, _picked(out, picks))
+
+    return await run_request_hook(hook, event, final)
+
+
+def _loaded(record: Record, body: Mapping[str, Any]) -> Record:
+    """The record with the submitted body applied (keys a hook may read or change)."""
+    for key, value in body.items():
+        f = record.collection.field(key.rstrip("+-"))
+        if f is None or f.type == "file":
+            continue
+        try:
+            record.set(key, value)
+        except (TypeError, ValueError):  # the write code reports bad values in its own words
+            continue
+    return record
+
+
+def _with_overrides(req: WriteRequest, record: Record | None, before: Mapping[str, Any]) -> WriteRequest:
+    if record is None:
+        return req
+    changed = {k: v for k, v in record.values.items() if before.get(k) != v}
+    return replace(req, overrides=changed) if changed else req
+
+
+def _saved(record: Record | None, out: Mapping[str, Any]) -> None:
+    """After the write, ``e.record`` holds what was stored (its new id...)."""
+    if record is None:
+        return
+    for f in record.collection.fields:
+        if f.name in out and f.type != "password":
+            record.values[f.name] = f.prepare_value(out[f.name])
+    record.mark_saved()
 
 
 @endpoint
@@ -232,8 +352,35 @@ async def update_record(request: Request) -> Response:
     req, picks = await _write_request(request, c)
     env = RecordEnv.from_app(app)
     record_id = request.path_params["id"]
-    out = await write_or_fail(app, lambda tx: update_record_sync(tx, env, c, record_id, req), UPDATE_FAILED)
-    return json_response(_picked(out, picks))
+    hook = app.hooks.on_record_update_request
+    if not hook.handlers:
+        out = await write_or_fail(
+            app, lambda tx: update_record_sync(tx, env, c, record_id, req), UPDATE_FAILED
+        )
+        return json_response(_picked(out, picks))
+    auth = await get_auth(request)
+    if c.updateRule is None and not auth.is_superuser:
+        raise ForbiddenError(ONLY_SUPERUSERS)
+    stored = await app.db.read(lambda conn: fetch_with_rule_sync(conn, env, c, record_id, None, None))
+    if stored is None:
+        raise NotFoundError()
+    record = _loaded(Record.from_stored(c, stored), req.body)
+    before = dict(record.values)
+    event = RecordRequestEvent(
+        app=app.hooks.app,
+        request=request_data(request, req.body),
+        auth=auth_record(auth),
+        collection=c,
+        record=record,
+    )
+
+    async def final(e: RecordRequestEvent) -> None:
+        r = _with_overrides(req, e.record, before)
+        out = await write_or_fail(app, lambda tx: update_record_sync(tx, env, c, record_id, r), UPDATE_FAILED)
+        _saved(e.record, out)
+        e.json(200, _picked(out, picks))
+
+    return await run_request_hook(hook, event, final)
 
 
 @endpoint
@@ -244,6 +391,30 @@ async def delete_record(request: Request) -> Response:
     info = request_info(request, auth)
     env = RecordEnv.from_app(app)
     record_id = request.path_params["id"]
-    # PocketBase words every failed delete as a required reference
-    await write_or_fail(app, lambda tx: delete_record_sync(tx, env, c, record_id, info), DELETE_REQUIRED_REF)
-    return no_content()
+    hook = app.hooks.on_record_delete_request
+    if not hook.handlers:
+        # PocketBase words every failed delete as a required reference
+        await write_or_fail(
+            app, lambda tx: delete_record_sync(tx, env, c, record_id, info), DELETE_REQUIRED_REF
+        )
+        return no_content()
+    if c.deleteRule is None and not auth.is_superuser:
+        raise ForbiddenError(ONLY_SUPERUSERS)
+    stored = await app.db.read(lambda conn: fetch_with_rule_sync(conn, env, c, record_id, None, None))
+    if stored is None:
+        raise NotFoundError()
+    event = RecordRequestEvent(
+        app=app.hooks.app,
+        request=request_data(request),
+        auth=auth_record(auth),
+        collection=c,
+        record=Record.from_stored(c, stored),
+    )
+
+    async def final(e: RecordRequestEvent) -> None:
+        await write_or_fail(
+            app, lambda tx: delete_record_sync(tx, env, c, record_id, info), DELETE_REQUIRED_REF
+        )
+        e.no_content()
+
+    return await run_request_hook(hook, event, final)

@@ -119,6 +119,9 @@ class WriteRequest:
     body: Mapping[str, Any] = field(default_factory=dict)
     files: Mapping[str, Sequence[Any]] = field(default_factory=dict)
     expand: str = ""
+    # prepared values a request hook set on ``e.record``: applied after the body,
+    # past the client's limits (hidden or non-settable fields), checked by the rules
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Changes:
@@ -427,6 +430,7 @@ def create_record_sync(
     values = {f.name: f.zero_value() for f in c.fields}
     form = _Form()
     rule_body = w.load(values, form)
+    values.update(req.overrides)
     info = replace(req.info, body=rule_body)
     create_rule = write_rule(c, "createRule", c.createRule, rule_body)  # + field-level rules (spec 14 §8)
     if not w.su and create_rule and create_rule.strip() and not w.create_rule_allows(create_rule, values, info):
@@ -473,6 +477,7 @@ def update_record_sync(
     values = dict(original)
     form = _Form()
     rule_body = w.load(values, form)
+    values.update(req.overrides)
     info = replace(req.info, body=rule_body)
     rule = write_rule(c, "updateRule", c.updateRule, rule_body) or ""  # + field-level rules (spec 14 §8)
     if not w.su and rule.strip() and not w.stored_rule_allows(rule, record_id, info):

@@ -1,0 +1,68 @@
+"""Running a request hook around a built-in handler.
+
+The built-in behaviour is the final link of the chain: it puts its answer on the
+event (``e.json(status, data)``), so a user hook may run before it (change
+``e.record``, refuse with an ``ApiError``), after it (replace ``e.response``) or
+instead of it (not call ``e.next()``).  Handlers only see the request when there
+are some: with none, endpoints call the built-in code directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from satchel.api.request import AuthState
+from satchel.api.responses import json_response
+from satchel.core.hook_events import RequestData, RequestEvent
+from satchel.core.record_model import Record
+from satchel.tools.hook import Hook
+
+__all__ = ["auth_record", "has_handlers", "request_data", "respond", "run_request_hook"]
+
+
+def has_handlers(hook: Hook[Any]) -> bool:
+    return bool(hook.handlers)
+
+
+def _first_values(items: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in items:
+        out.setdefault(key, value)
+    return out
+
+
+def request_data(request: Request, body: Mapping[str, Any] | None = None) -> RequestData:
+    client = request.client
+    return RequestData(
+        method=request.method,
+        path=request.url.path,
+        path_params=dict(request.path_params),
+        query_params=_first_values(request.query_params.multi_items()),
+        headers=_first_values(request.headers.items()),
+        body=dict(body or {}),
+        remote_ip=client.host if client else "",
+    )
+
+
+def auth_record(auth: AuthState) -> Record | None:
+    if auth.record is None or auth.collection is None:
+        return None
+    return Record.from_stored(auth.collection, auth.record)
+
+
+def respond(event: RequestEvent) -> Response:
+    """The answer the chain left on the event (an empty 200 when nobody answered)."""
+    if event.response is None:
+        return Response(status_code=event.status)
+    if isinstance(event.response, Response):
+        return event.response
+    return json_response(event.response, event.status)
+
+
+async def run_request_hook(hook: Hook[Any], event: RequestEvent, final: Callable[[Any], Any]) -> Response:
+    await hook.trigger(event, final)
+    return respond(event)
