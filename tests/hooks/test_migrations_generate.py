@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from satchel.app import App
 from satchel.config import Config
+from satchel.core.fields import field_from_dict
 from satchel.core.migrations import diff_template, migration_action, migration_file_name, snapshot_template
 from satchel.core.migrations.generate import field_ops, py_literal
 
@@ -240,3 +241,19 @@ def test_generated_file_reads_well(tmp_path: Path) -> None:
     assert "# add field\n    add_field(collection, 1, {" in source
     assert '# remove field\n    remove_field(collection, "editor2")' in source
     assert 'unmarshal({\n        "listRule": None,\n    }, collection)' in source
+
+
+def test_docs_example_is_what_the_generator_writes() -> None:
+    """docs/hooks.md shows a generated update: it must be the generator's output."""
+    docs = (Path(__file__).parents[2] / "docs" / "hooks.md").read_text()
+    section = docs[docs.index("## Migrations"):]
+    blocks = section.split("```python\n")[1:]
+    example = next(b.split("```")[0] for b in blocks if b.startswith('"""Updated collection'))
+    fields = [
+        {"id": "text3208210256", "name": "id", "type": "text"},
+        {"id": "text724990059", "name": "title", "type": "text"},
+    ]
+    body = field_from_dict({"id": "editor3685223346", "name": "body", "type": "editor"}).to_dict()
+    before = {"id": "pbc_3395098727", "name": "notes", "type": "base", "listRule": None, "fields": fields}
+    after = {**before, "listRule": "", "fields": [*fields, body]}
+    assert diff_template(before, after) == example
