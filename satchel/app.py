@@ -7,7 +7,7 @@ the ASGI application (``satchel.api.build_asgi``) serves it.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from satchel.config import Config
 from satchel.core.bootstrap import bootstrap_data_dir
@@ -33,6 +33,9 @@ from satchel.hooks import HookApp, set_current_app
 from satchel.store.database import Database
 from satchel.store.dialect import SqliteDialect
 from satchel.tools.bus import Bus, InProcessBus
+
+if TYPE_CHECKING:
+    from satchel.api.user_routes import UserRouter
 
 __all__ = ["App"]
 
@@ -87,6 +90,18 @@ class App:
     def migration_app(self) -> Any:
         """What a migration's ``up(app)`` / ``down(app)`` receives: the hook facade."""
         return self.hook_app
+
+    @property
+    def user_router(self) -> UserRouter:
+        """The custom routes of hooks (``app.router`` of ``satchel.hooks``); made on first use
+        so that commands which never serve do not import the web layer."""
+        router: UserRouter | None = self.state.get("user_router")
+        if router is None:
+            from satchel.api.router import builtin_patterns
+            from satchel.api.user_routes import UserRouter
+
+            router = self.state["user_router"] = UserRouter(builtin_patterns)
+        return router
 
     def _open_databases(self) -> None:
         config = self.config

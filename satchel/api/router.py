@@ -41,13 +41,15 @@ from satchel.api.rate_limit import check_rate_limit
 from satchel.api.request import ERROR_KEY, get_app
 from satchel.api.request_log import RequestLogMiddleware
 from satchel.api.responses import error_response
+from satchel.api.user_routes import UserRoutesFirst
 from satchel.core.body_limits import batch_body_limit, record_body_limit
 from satchel.errors import ApiError, NotFoundError
+from satchel.tools.route_pattern import Pattern, parse_pattern
 
 if TYPE_CHECKING:
     from satchel.app import App
 
-__all__ = ["build_asgi", "routes"]
+__all__ = ["build_asgi", "builtin_patterns", "routes"]
 
 BACKUP_UPLOAD_LIMIT = 1 << 40
 
@@ -164,10 +166,28 @@ def auth_routes() -> list[Route]:
     ]
 
 
+def builtin_patterns() -> list[Pattern]:
+    """The built-in routes in PocketBase's pattern syntax, for ranking custom routes against them."""
+    patterns = [Pattern("GET /api/realtime", "GET", parse_pattern("/api/realtime").segments)]
+    for r in routes():
+        path = r.path.replace(":path}", "...}")
+        for method in sorted(r.methods or ()):
+            if method != "HEAD" or "GET" not in (r.methods or ()):
+                patterns.append(parse_pattern(path, method))
+    return patterns
+
+
 def body_limit_for(app: App) -> Callable[[str, str], int | None]:
-    """Record writes may carry their fields' maxima; batch has its own setting."""
+    """Record writes may carry their fields' maxima; batch has its own setting; a custom
+    route its ``body_limit(n)``."""
+
+    user = app.user_router
 
     def limit(method: str, path: str) -> int | None:
+        if user.routes:
+            custom = user.body_limit(method, path)
+            if custom is not None:
+                return custom
         if path == "/api/batch":
             return batch_body_limit(app.settings.current.batch.max_body_size)
         if path == "/api/backups/upload":
@@ -251,7 +271,7 @@ class SatchelASGI:
             await app.aclose()
 
         router = Router(routes=routes(), default=_not_found, lifespan=lifespan)
-        self._middleware = SatchelMiddleware(router, origins=app.config.origins, limit_for=body_limit_for(app))
+        self._middleware = SatchelMiddleware(UserRoutesFirst(router, app), origins=app.config.origins, limit_for=body_limit_for(app))
         self._stack = RequestLogMiddleware(self._middleware, app)
         self._logged_refusal = RequestLogMiddleware(self._refuse_stream, app)
         self._app = app
