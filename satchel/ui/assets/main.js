@@ -6,6 +6,7 @@ import { installPage, loginPage, oauth2Page } from "./auth-pages.js";
 import { collectionsPage } from "./collections.js";
 import { settingsPage } from "./settings.js";
 import { logsPage } from "./logs.js";
+import { sqlPage } from "./sql.js";
 
 const root = document.getElementById("app");
 
@@ -44,7 +45,7 @@ function shell(active, content) {
       "header",
       { class: "topbar" },
       h("a", { class: "brand", href: "#/collections" }, h("img", { src: "./favicon.svg", alt: "" }), "Satchel"),
-      h("nav", null, link("collections", "Collections"), link("logs", "Logs"), link("settings", "Settings")),
+      h("nav", null, link("collections", "Collections"), link("logs", "Logs"), link("sql", "SQL"), link("settings", "Settings")),
       h("span", { class: "who" }, record.email || ""),
       h("button", { type: "button", class: "btn-plain", id: "logout", onclick: logout }, "Log out"),
     ),
@@ -61,6 +62,7 @@ const PRIVATE = {
   collections: (parts, params) => collectionsPage(params, go),
   settings: (parts) => settingsPage(parts[1] || "application", go),
   logs: (parts, params) => logsPage(params, go),
+  sql: () => sqlPage(),
 };
 
 // Pages build their node at once and fill it in when their requests answer.
