@@ -61,6 +61,13 @@ def test_create_prompts_and_writes_a_blank_template(tmp_path: Path) -> None:
     assert r.stderr == f'Do you really want to create migration "{created}"? (y/N) '
     assert "def up(app):" in created.read_text() and "def down(app):" in created.read_text()
 
+    r = answer("y\n", "migrate", "collections", d)
+    assert r.returncode == 0, r.stderr
+    snapshot = re.fullmatch(r'Successfully created file "(.+_collections_snapshot\.py)"\n', r.stdout)
+    assert snapshot is not None and "import_collections(app, snapshot" in Path(snapshot.group(1)).read_text()
+    r = satchel("migrate", "up", d)  # the snapshot of what is there changes nothing
+    assert r.returncode == 0 and r.stdout.endswith(f"Applied {Path(snapshot.group(1)).name}\n"), r.stderr
+
     r = answer("n\n", "migrate", "create", "other", d)
     assert (r.returncode, r.stdout) == (0, "The command has been cancelled\n")
     r = answer("", "migrate", "create", d)
