@@ -265,3 +265,13 @@ def test_round_trip_on_pocketbase_pb_data(tmp_path: Path) -> None:
     with App(Config(data_dir=data_dir)) as live:
         assert live.migrations.down(len(files) - 1) == list(reversed(files[1:]))
         assert collections_json(live) == original
+
+
+def test_files_applied_meanwhile_are_not_run_twice(mig_app: App, tmp_path: Path) -> None:
+    """Pending files are checked again inside the write (two processes starting at once)."""
+    write(tmp_path / "pb_migrations", "1700000001_posts.py", POSTS)
+    pending = mig_app.migrations.pending()
+    mig_app.db.write_sync(lambda tx: tx.execute("INSERT INTO _migrations VALUES ('1700000001_posts.py', 1)"))
+    mig_app.migrations.pending = lambda: pending  # type: ignore[method-assign]
+    assert mig_app.migrations.up() == []
+    assert mig_app.registry.get("m_posts") is None

@@ -109,14 +109,18 @@ class MigrationsRunner:
             return []
 
         def run(tx: Tx) -> list[str]:
+            # checked again under the write lock: another process (a second worker, a
+            # `migrate up` next to a starting serve) may have applied them meanwhile
+            done = applied_files(tx.conn)
+            todo = [m for m in migrations if m.file not in done]
             app = self.make_app()
-            for m in migrations:
+            for m in todo:
                 try:
                     m.up(app)
                 except Exception as exc:
                     raise MigrationError(f"failed to apply migration {m.file}: {exc}") from exc
                 mark_applied(tx, m.file)
-            return [m.file for m in migrations]
+            return [m.file for m in todo]
 
         return self.db.write_sync(run)
 
