@@ -10,6 +10,7 @@ are some: with none, endpoints call the built-in code directly.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Any
 
 from starlette.requests import Request
@@ -35,17 +36,46 @@ def _first_values(items: Any) -> dict[str, str]:
     return out
 
 
+class _RequestData(RequestData):
+    """Read from the Starlette request on first access: a hook that looks at nothing
+    costs nothing."""
+
+    def __init__(self, request: Request, body: Mapping[str, Any] | None) -> None:  # noqa: D107
+        self._request = request
+        self._body = body
+
+    @cached_property
+    def method(self) -> str:  # type: ignore[override]
+        return self._request.method
+
+    @cached_property
+    def path(self) -> str:  # type: ignore[override]
+        return self._request.url.path
+
+    @cached_property
+    def path_params(self) -> Mapping[str, str]:  # type: ignore[override]
+        return dict(self._request.path_params)
+
+    @cached_property
+    def query_params(self) -> Mapping[str, str]:  # type: ignore[override]
+        return _first_values(self._request.query_params.multi_items())
+
+    @cached_property
+    def headers(self) -> Mapping[str, str]:  # type: ignore[override]
+        return _first_values(self._request.headers.items())
+
+    @cached_property
+    def body(self) -> Mapping[str, Any]:  # type: ignore[override]
+        return dict(self._body or {})
+
+    @cached_property
+    def remote_ip(self) -> str:  # type: ignore[override]
+        client = self._request.client
+        return client.host if client else ""
+
+
 def request_data(request: Request, body: Mapping[str, Any] | None = None) -> RequestData:
-    client = request.client
-    return RequestData(
-        method=request.method,
-        path=request.url.path,
-        path_params=dict(request.path_params),
-        query_params=_first_values(request.query_params.multi_items()),
-        headers=_first_values(request.headers.items()),
-        body=dict(body or {}),
-        remote_ip=client.host if client else "",
-    )
+    return _RequestData(request, body)
 
 
 def auth_record(auth: AuthState) -> Record | None:

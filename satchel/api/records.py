@@ -221,7 +221,12 @@ async def _view_with_hooks(
     """The record is found (rule applied) before the hook, presented by its final link."""
     env = RecordEnv.from_app(app)
     rule = None if auth.is_superuser else c.viewRule
-    stored = await app.db.read(lambda conn: fetch_with_rule_sync(conn, env, c, record_id, info, rule))
+    inline = _view_runs_inline(app, c, expand)
+
+    async def read(fn: Callable[[Any], T]) -> T:
+        return app.db.read_here(fn) if inline else await app.db.read(fn)
+
+    stored = await read(lambda conn: fetch_with_rule_sync(conn, env, c, record_id, info, rule))
     if stored is None:
         raise NotFoundError()
     event = RecordRequestEvent(
@@ -240,7 +245,7 @@ async def _view_with_hooks(
                 expand_records(conn, env, c, [record], expand, info)
             return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, record)
 
-        e.json(200, _picked(await app.db.read(present), picks))
+        e.json(200, _picked(await read(present), picks))
 
     return await run_request_hook(app.hooks.on_record_view_request, event, final)
 

@@ -97,17 +97,30 @@ class CollectionErrorEvent(CollectionEvent):
 # -- request events -----------------------------------------------------------------------
 
 
-@dataclass(eq=False, kw_only=True)
 class RequestData:
-    """The HTTP request as a hook sees it."""
+    """The HTTP request as a hook sees it (the server's subclass reads it lazily)."""
 
-    method: str = "GET"
-    path: str = ""
-    path_params: Mapping[str, str] = field(default_factory=dict)
-    query_params: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: Mapping[str, Any] = field(default_factory=dict)
-    remote_ip: str = ""
+    def __init__(
+        self,
+        *,
+        method: str = "GET",
+        path: str = "",
+        path_params: Mapping[str, str] | None = None,
+        query_params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        remote_ip: str = "",
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.path_params: Mapping[str, str] = path_params or {}
+        self.query_params: Mapping[str, str] = query_params or {}
+        self.headers: Mapping[str, str] = headers or {}  # lower-case names
+        self.body: Mapping[str, Any] = body or {}
+        self.remote_ip = remote_ip
+
+    def __repr__(self) -> str:
+        return f"<RequestData {self.method} {self.path}>"
 
 
 @dataclass(eq=False, kw_only=True)

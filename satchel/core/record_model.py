@@ -9,7 +9,7 @@ beside the fields and are only sent, never stored.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableSet
-from typing import Any
+from typing import Any, cast
 
 from satchel.core.collections import Collection
 from satchel.core.fields import (
@@ -59,10 +59,11 @@ class Record:
         """A saved record from its API values (a row read back)."""
         values: dict[str, Any] = {}
         for f in collection.fields:
-            raw = stored.get(f.name, f.zero_value())
-            if isinstance(f, PasswordField):
-                raw = f.stored_value(raw)
-            values[f.name] = raw
+            name = f.name
+            raw = stored[name] if name in stored else f.zero_value()
+            if f.type == "password":
+                raw = cast(PasswordField, f).stored_value(raw)
+            values[name] = raw
         return cls.wrap(collection, values, values)
 
     # -- the public surface ----------------------------------------------------------------
