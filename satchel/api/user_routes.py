@@ -31,6 +31,7 @@ from satchel.api.middleware import BodyTooLarge
 from satchel.api.rate_limit import check_rate_limit
 from satchel.api.request import ERROR_KEY, AuthState, get_auth
 from satchel.api.responses import error_response
+from satchel.core.record_model import Record
 from satchel.core.records import public_record
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
 from satchel.tools.registrations import note_undo
@@ -89,6 +90,8 @@ def _first_values(items: Iterable[tuple[str, str]], header: bool = False) -> dic
 
 def _encode(data: Any) -> bytes:
     def default(value: Any) -> Any:
+        if isinstance(value, Record):  # PocketBase's public export: no hidden fields, no tokenKey
+            return public_record(value.collection, value.to_dict())
         to_dict = getattr(value, "to_dict", None)  # request infos, records
         if callable(to_dict):
             return to_dict()
@@ -117,11 +120,18 @@ class RouteEvent:
         self._loop = loop
         self._loop_thread = threading.get_ident()
         self._body: dict[str, Any] | None = None
+        self._auth: Record | None = None
 
     @property
-    def auth(self) -> dict[str, Any] | None:
+    def auth(self) -> Record | None:
         """The authenticated record, or ``None`` for a guest."""
-        return self.auth_state.record
+        state = self.auth_state
+        if self._auth is None and state.record is not None and state.collection is not None:
+            self._auth = Record.from_stored(state.collection, state.record)
+        return self._auth
+
+    def has_superuser_auth(self) -> bool:
+        return self.auth_state.is_superuser
 
     # -- running the chain -------------------------------------------------
 
@@ -473,8 +483,7 @@ class UserRoutesFirst:
         if user.routes and scope["type"] == "http":  # one attribute test while there are none
             found = user.match(scope["method"], scope["path"])
             if found is not None:
-                hook_app = self._app.state.get("hook_app", self._app)
-                await serve_route(self._app, hook_app, found[0], found[1], scope, receive, send)
+                await serve_route(self._app, self._app.hook_app, found[0], found[1], scope, receive, send)
                 return
         await self._router(scope, receive, send)
 

@@ -17,6 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from satchel.api.user_routes import (
+    RouteEvent,
+    RouteRequestInfo,
+    body_limit,
+    require_auth,
+    require_guest_only,
+    require_superuser_auth,
+    require_superuser_or_owner_auth,
+)
 from satchel.core.hook_events import (
     AppEvent,
     BackupEvent,
@@ -79,12 +88,19 @@ __all__ = [
     "RecordsListRequestEvent",
     "RequestData",
     "RequestEvent",
+    "RouteEvent",
+    "RouteRequestInfo",
     "ServeEvent",
     "SettingsUpdateRequestEvent",
     "TerminateEvent",
     "UnauthorizedError",
     "app",
+    "body_limit",
     "current_app",
+    "require_auth",
+    "require_guest_only",
+    "require_superuser_auth",
+    "require_superuser_or_owner_auth",
     "set_current_app",
 ]
 

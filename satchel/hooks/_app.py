@@ -3,7 +3,7 @@
 One per :class:`satchel.app.App` (created by it); ``satchel.hooks.app`` points to
 the last one created.  Hook registration (``app.on_record_create(...)``), data
 access that goes through the API's validation and write code, mail, settings,
-logs and the cron scheduler.  ``app.router`` is added by the routes module.
+logs, the cron scheduler and the custom routes (``app.router``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from satchel.store.database import Tx
 from satchel.tools.hook import Hook
 
 if TYPE_CHECKING:
+    from satchel.api.user_routes import UserRouter
     from satchel.app import App
 
 __all__ = ["HookApp", "HookRegistrar", "current_app", "set_current_app"]
@@ -128,6 +129,11 @@ class HookApp:
     def cron(self) -> Any:
         """The cron scheduler: ``app.cron.add(id, expr, fn)``, ``remove(id)``."""
         return self._core.cron
+
+    @property
+    def router(self) -> UserRouter:
+        """The custom routes: ``@app.router.get("/api/hello/{name}", require_auth())``."""
+        return self._core.user_router
 
     @property
     def data_dir(self) -> str:

@@ -57,3 +57,22 @@ def test_undo_failures_do_not_stop_the_others() -> None:
     note_undo(lambda: done.append("not recorded"))
     loaded.undo_all()
     assert done == ["last", "first"]
+
+
+def test_undo_hook_bindings() -> None:
+    from satchel.tools.hook import Hook
+
+    hook: Hook = Hook("on_x")  # type: ignore[type-arg]
+
+    def a(e: object) -> None: ...
+    def b(e: object) -> None: ...
+    def c(e: object) -> None: ...
+
+    hook.bind(a, id="kept")
+    loaded = Registrations()
+    with recording(loaded):
+        hook.bind(b, id="kept", priority=1)  # replaces a
+        hook.bind(c)
+    assert [h.func for h in hook.handlers] == [c, b]
+    loaded.undo_all()
+    assert [(h.id, h.func) for h in hook.handlers] == [("kept", a)]

@@ -259,3 +259,17 @@ def test_rate_limit_and_request_log(routes: App, su: TestClient, client: TestCli
 def test_unmatched_method_falls_through(routes: App, client: TestClient) -> None:
     r = client.delete("/api/hello/bob")  # only GET is custom: the built-in answer (404)
     assert r.status_code == 404
+
+
+def test_auth_is_a_record_exported_as_pocketbase(app: App, client: TestClient, user_token: str) -> None:
+    from satchel.hooks import require_auth as facade_require_auth
+
+    @app.hook_app.router.get("/api/me", facade_require_auth())
+    def me(e: RouteEvent) -> Any:
+        assert e.auth is not None and e.auth.id == "testuser0000001" and not e.has_superuser_auth()
+        return e.json(200, {"me": e.auth, "name": e.auth.get("name")})
+
+    body = client.get("/api/me", headers={"Authorization": user_token}).json()
+    assert body["name"] == "Test User"
+    assert body["me"]["id"] == "testuser0000001" and body["me"]["collectionName"] == "users"
+    assert not {"password", "tokenKey", "email"} & set(body["me"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from satchel.tools.hook._event import Event
+from satchel.tools.registrations import note_undo
 from satchel.tools.security import random_string
 
 __all__ = ["Handler", "Hook"]
@@ -59,11 +60,24 @@ class Hook(Generic[E]):
         hid = id or random_string(10, _ID_ALPHABET)
         entry = Handler(handler, hid, priority, frozenset(tags), _is_async(handler))
         with self._lock:
+            previous = next((h for h in self._handlers if h.id == hid), None)
             handlers = [h for h in self._handlers if h.id != hid]
             handlers.append(entry)
             handlers.sort(key=lambda h: h.priority)  # stable: registration order among equals
             self._handlers = tuple(handlers)
+        note_undo(lambda: self._undo_bind(entry, previous))  # a hook file's binding goes on reload
         return hid
+
+    def _undo_bind(self, entry: Handler[E], previous: Handler[E] | None) -> None:
+        """Remove ``entry`` if still bound, bringing back the handler it replaced."""
+        with self._lock:
+            if entry not in self._handlers:
+                return
+            handlers = [h for h in self._handlers if h is not entry]
+            if previous is not None:
+                handlers.append(previous)
+                handlers.sort(key=lambda h: h.priority)
+            self._handlers = tuple(handlers)
 
     def unbind(self, *ids: str) -> None:
         with self._lock:
