@@ -91,11 +91,12 @@ class PostsResolver:
     back-relation and ``@collection.comments.*`` a cross join (both multi-valued).
     """
 
-    def __init__(self, request: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, request: Mapping[str, Any] | None = None, dialect: Any = D) -> None:
+        self.d = dialect
         self.base = MapResolver(
             "posts",
             ["id", "title", "views", "score", "published", "created", "author"],
-            D,
+            dialect,
             multi=["labels", "tags"],
             json=["meta", "loc"],
             request=REQUEST if request is None else request,
@@ -103,6 +104,7 @@ class PostsResolver:
 
     def resolve(self, identifier: str) -> ResolverResult:
         path, _modifier = split_modifier(identifier)
+        D = self.d
         col = D.column
         if path.startswith("author."):
             sub = path[len("author.") :]

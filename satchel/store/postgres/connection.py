@@ -48,7 +48,8 @@ def as_apsw_error(exc: psycopg.Error) -> apsw.Error:
 
 
 def _params(params: Any) -> Any:
-    return params if params else None
+    # never None: psycopg then skips placeholder processing and a translated '%%' stays doubled
+    return params if params else ()
 
 
 class PgCursor:
