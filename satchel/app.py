@@ -32,6 +32,7 @@ from satchel.core.settings_service import SettingsService
 from satchel.hooks import HookApp, set_current_app
 from satchel.store.database import Database
 from satchel.store.dialect import SqliteDialect
+from satchel.store.postgres import PgDatabase, PgDialect
 from satchel.tools.bus import Bus, InProcessBus
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class App:
         # the hook chains exist before any service, so the services can fire them
         self.hooks = AppHooks()
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.dialect = SqliteDialect()
+        self.dialect = PgDialect() if config.db else SqliteDialect()
         previous = apply_pending_restore(config.data_dir)  # a restore accepted before the restart
         try:
             self._open_databases()
@@ -105,7 +106,12 @@ class App:
 
     def _open_databases(self) -> None:
         config = self.config
-        self.db = Database(str(config.data_db), dev=config.dev, query_timeout=config.query_timeout)
+        self.db: Database
+        if config.db:
+            # the data in PostgreSQL; logs (auxiliary.db) and files stay in the data dir
+            self.db = PgDatabase(config.db, dev=config.dev, query_timeout=config.query_timeout)
+        else:
+            self.db = Database(str(config.data_db), dev=config.dev, query_timeout=config.query_timeout)
         self.aux_db = Database(str(config.aux_db), dev=config.dev, query_timeout=config.query_timeout, readers=1)
         try:
             bootstrap_data_dir(self.db, self.aux_db, self.dialect, encryption_key=config.encryption_key)

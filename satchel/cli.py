@@ -32,6 +32,7 @@ _SERVE_VALUES = {
     "--publicDir": "public_dir",
     "--workers": "workers",
     "--migrationsDir": "migrations_dir",
+    "--db": "db",
 }
 _SERVE_SWITCHES = {
     "--dev": ("dev", True),
@@ -63,6 +64,7 @@ def make_config(**kwargs: Any) -> Config:
         workers=int(kwargs.get("workers") or 1),
         migrations_dir=Path(kwargs["migrations_dir"]) if kwargs.get("migrations_dir") else None,
         automigrate=bool(kwargs.get("automigrate", True)),
+        db=str(kwargs.get("db") or os.environ.get("SATCHEL_DB", "")),
     )
 
 

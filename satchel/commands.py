@@ -64,6 +64,7 @@ def common_options(fn: F) -> F:
         click.option("--publicDir", "public_dir", default=None, help="the directory to serve static files (default <dir>/../pb_public)"),
         click.option("--indexFallback/--no-indexFallback", "index_fallback", default=True, help="fallback the request to index.html on missing static path"),
         click.option("--migrationsDir", "migrations_dir", default=None, help="the directory with the user defined migrations (default <dir>/../pb_migrations)"),
+        click.option("--db", "db", default=None, help="a PostgreSQL URL (postgresql://user@host:port/dbname) to keep the data in instead of <dir>/data.db (env SATCHEL_DB)"),
         click.option("--automigrate", "automigrate", type=click.BOOL, default=True, is_flag=False, flag_value=True, show_default=True, help="enable/disable auto migrations"),
     ]
     for option in reversed(options):

@@ -24,6 +24,8 @@ class Config:
     workers: int = 1  # serving processes of `satchel serve` (see satchel.workers)
     migrations_dir: Path | None = None  # --migrationsDir; default <dir>/../pb_migrations
     automigrate: bool = True  # write a migration file on every collection change through the API
+    # a PostgreSQL URL: the data lives there instead of <data_dir>/data.db (logs stay in auxiliary.db)
+    db: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

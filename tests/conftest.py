@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,12 +24,28 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "pb_data"
 
 
+# SATCHEL_TEST_DB=postgresql runs the tests that use this fixture on PostgreSQL
+# (a fresh database each), the way tests/api/test_pg_api.py always does
+TEST_DB = os.environ.get("SATCHEL_TEST_DB", "sqlite")
+
+
 @pytest.fixture
 def app(data_dir: Path) -> Iterator[App]:
-    application = App(Config(data_dir=data_dir))
-    upsert_superuser(application.db, application.records, application.registry, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
-    yield application
-    application.close()
+    if TEST_DB == "postgresql":
+        from tests.pg_support import drop_database, fresh_database
+
+        name, url = fresh_database()
+        config = Config(data_dir=data_dir, db=url)
+    else:
+        name, config = "", Config(data_dir=data_dir)
+    application = App(config)
+    try:
+        upsert_superuser(application.db, application.records, application.registry, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
+        yield application
+    finally:
+        application.close()
+        if name:
+            drop_database(name)
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ class CollectionService:
         conn.execute("SAVEPOINT satchel_view_check")
         try:
             conn.execute(self.dialect.create_view(name, query))
-            rows = conn.execute(f"PRAGMA table_info({self.dialect.q(name)})").fetchall()
+            rows = conn.execute(self.dialect.table_info(name)).fetchall()
         finally:
             conn.execute("ROLLBACK TO satchel_view_check")
             conn.execute("RELEASE satchel_view_check")
@@ -107,7 +107,7 @@ class CollectionService:
         def sample_ids(sql: str) -> list[object]:
             normalized, cast_columns = self._view_ddl_query(conn, sql)
             wrapped = self.dialect.view_select(normalized, cast_columns)
-            return [r[0] for r in conn.execute(f"SELECT {self.dialect.q('id')} FROM ({wrapped}) LIMIT 10")]
+            return [r[0] for r in conn.execute(f"SELECT {self.dialect.q('id')} FROM ({wrapped}) AS {self.dialect.q('_v')} LIMIT 10")]
 
         try:
             dry_run_view(
@@ -235,7 +235,7 @@ class CollectionService:
                 fields = create_view_fields(query, _fields_info(lookup), self._table_columns_seam(conn))
                 normalized, cast_columns = self._view_ddl_query(conn, query)
                 names = [n for n, _ in self._view_table_info(conn, normalized)]
-                sql = f"SELECT * FROM ({self.dialect.view_select(normalized, cast_columns)}) LIMIT 10"
+                sql = f"SELECT * FROM ({self.dialect.view_select(normalized, cast_columns)}) AS {self.dialect.q('_v')} LIMIT 10"
                 rows = [dict(zip(names, row, strict=True)) for row in conn.execute(sql)]
             except ViewQueryError as exc:
                 raise BadRequestError(f"Invalid view query. Raw error: \n{exc.message}.") from exc

@@ -11,6 +11,9 @@ import time
 
 import apsw
 
+from satchel.store.postgres import bootstrap as pg_bootstrap
+from satchel.store.postgres.connection import PgConnection
+
 __all__ = ["AUX_TABLES", "DATA_TABLES", "PB_MIGRATIONS", "create_aux_tables", "create_data_tables", "has_table"]
 
 DATA_TABLES = (
@@ -65,6 +68,8 @@ AUX_MIGRATIONS = ("1640988000_aux_init.go",)
 
 
 def has_table(conn: apsw.Connection, name: str) -> bool:
+    if isinstance(conn, PgConnection):
+        return pg_bootstrap.has_table(conn, name)
     row = conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,)).fetchone()
     return row is not None
 
@@ -77,6 +82,8 @@ def _mark_applied(conn: apsw.Connection, files: tuple[str, ...]) -> None:
 
 def create_data_tables(conn: apsw.Connection) -> bool:
     """Create the non-collection system tables; False if they already exist."""
+    if isinstance(conn, PgConnection):
+        return pg_bootstrap.create_data_tables(conn, PB_MIGRATIONS + AUX_MIGRATIONS)
     if has_table(conn, "_collections"):
         return False
     for stmt in DATA_TABLES:

@@ -105,6 +105,10 @@ class SqliteDialect(SqliteSearchDialect):
     def table_indexes(self) -> str:
         return "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = :table"
 
+    def table_info(self, table: str) -> str:
+        """Rows of (position, column name, declared type) of a table or view."""
+        return f"PRAGMA table_info({self.q(table)})"
+
     def column_names_of_query(self, query: str) -> str:
         return f"SELECT * FROM ({query}) LIMIT 0"
 

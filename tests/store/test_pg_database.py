@@ -39,6 +39,7 @@ def db(pg_url: str) -> Iterator[PgDatabase]:
         ('SELECT "a:b" FROM `we"ird`', 'SELECT "a:b" FROM "we""ird"'),
         ("SELECT 1 -- :no ?\n, :yes", "SELECT 1 -- :no ?\n, %(yes)s"),
         ("SELECT a % 2", "SELECT a %% 2"),
+        ("SELECT * FROM t ORDER BY rowid, `rowid`, myrowid, _rowid_", 'SELECT * FROM t ORDER BY _rowid_, "rowid", myrowid, _rowid_'),
     ],
 )
 def test_translate(sql: str, expected: str) -> None:
@@ -126,7 +127,7 @@ def test_writes_serialize_across_two_nodes(pg_url: str, db: PgDatabase) -> None:
 
 
 def test_lost_writer_connection_is_a_write_failure_then_recovers(pg_url: str, db: PgDatabase) -> None:
-    pid = db._writer.raw.info.backend_pid
+    pid = db._pg_writer.raw.info.backend_pid
     with psycopg.connect(pg_url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
     undone: list[bool] = []

@@ -36,7 +36,7 @@ def test_record_table_defaults(db: PgDatabase) -> None:
     row = db.read_sync(lambda c: c.execute(D.select_columns("posts", cols)).fetchone())
     rid, *rest = row
     assert len(rid) == 15 and rid.startswith("r")
-    assert rest == ["", 0.0, False, None, "[]", '{"lon":0,"lat":0}']
+    assert rest == ["", 0.0, 0, None, "[]", '{"lon":0,"lat":0}']
 
 
 def test_alter_and_introspect(db: PgDatabase) -> None:
@@ -58,7 +58,7 @@ def test_alter_and_introspect(db: PgDatabase) -> None:
     assert db.read_sync(lambda c: c.execute(D.index_names()).fetchall()) == [("idx_title", "Posts")]
     assert db.read_sync(lambda c: c.execute(D.table_indexes(), {"table": "Posts"}).fetchall()) == [("idx_title",)]
     cur = db.read_sync(lambda c: c.execute(D.column_names_of_query('SELECT * FROM "Posts"')))
-    assert [d[0] for d in cur.getdescription()] == ["id", "loc", "meta", "ok", "tags", "title", "more"]
+    assert [d[0] for d in cur.getdescription()] == ["id", "loc", "meta", "ok", "tags", "title", "_rowid_", "more"]
     db.write_sync(lambda tx: tx.execute(D.rename_table("Posts", "Articles")))
     db.write_sync(lambda tx: tx.execute(D.drop_view("v")))
     db.write_sync(lambda tx: tx.execute(D.drop_table("Articles")))

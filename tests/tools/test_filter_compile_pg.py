@@ -40,7 +40,7 @@ TYPED_POSTS = [
     for pid, title, views, score, pub, *rest in POSTS
 ]
 TABLES = [
-    ("posts", "id TEXT PRIMARY KEY, title TEXT, views {num}, score {num}, published BOOLEAN, created TEXT, "
+    ("posts", "id TEXT PRIMARY KEY, title TEXT, views {num}, score {num}, published {bool}, created TEXT, "
      "author TEXT, labels TEXT, tags TEXT, meta TEXT, loc TEXT", TYPED_POSTS),
     ("users", "id TEXT PRIMARY KEY, name TEXT", [("u1", "Alice"), ("u2", "Bob")]),
     ("tags", "id TEXT PRIMARY KEY, name TEXT", [("t1", "news"), ("t2", "tech")]),
@@ -56,11 +56,11 @@ def dbs() -> Iterator[tuple[apsw.Connection, PgDatabase]]:
     pg = PgDatabase(url, readers=1)
     for table, cols, rows in TABLES:
         marks = ", ".join("?" * len(rows[0]))
-        lite.execute(f"CREATE TABLE {table} ({cols.format(num='NUMERIC')})")
+        lite.execute(f"CREATE TABLE {table} ({cols.format(num='NUMERIC', bool='BOOLEAN')})")
         lite.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
         def load(tx: Any, table: str = table, cols: str = cols, rows: list[Any] = rows, marks: str = marks) -> None:
-            tx.execute(f"CREATE TABLE {table} ({cols.format(num='DOUBLE PRECISION')})")
+            tx.execute(f"CREATE TABLE {table} ({cols.format(num='DOUBLE PRECISION', bool='SMALLINT')})")
             for row in rows:
                 tx.execute(f"INSERT INTO {table} VALUES ({marks})", row)
 

@@ -16,12 +16,29 @@ from typing import Any
 
 import apsw
 import psycopg
+from psycopg.adapt import Dumper
 from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
+from satchel.store.postgres.ddl import is_create_index, rewrite_index
 from satchel.store.postgres.translate import translate
+from satchel.tools.dbutils import parse_index
 
-__all__ = ["PgConnection", "PgCursor", "as_apsw_error"]
+__all__ = ["PgConnection", "PgCursor", "as_apsw_error", "configure_adapters"]
+
+
+class _BoolAsInt2(Dumper):
+    """A Python bool is sent as smallint 0/1: what SQLite stores for it, so a bool
+    field's column and every comparison see the same values on both databases."""
+
+    oid = psycopg.adapters.types["int2"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return b"1" if obj else b"0"
+
+
+def configure_adapters(raw: psycopg.Connection[Any]) -> None:
+    raw.adapters.register_dumper(bool, _BoolAsInt2)
 
 
 def as_apsw_error(exc: psycopg.Error) -> apsw.Error:
@@ -107,18 +124,50 @@ class PgConnection:
     explicit ``BEGIN`` by the store, as on SQLite.
     """
 
-    __slots__ = ("_changes", "raw")
+    __slots__ = ("_changes", "_implicit", "_release_commits", "raw")
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
         self._changes = 0
+        self._implicit = ""  # the savepoint that opened the transaction (SQLite's rule)
+        self._release_commits = False
 
     def _run(self, cur: psycopg.Cursor[Any], sql: str, params: Any) -> None:
+        head = sql.lstrip()[:9].upper()
+        if head.startswith("CREATE"):
+            sql = self._index_statement(sql)
+        elif head.startswith(("SAVEPOINT", "RELEASE")):
+            self._savepoint(sql, head)
         try:
             cur.execute(translate(sql), _params(params))
         except psycopg.Error as exc:
             raise as_apsw_error(exc) from exc
         self._changes = max(cur.rowcount, 0) if cur.description is None else self._changes
+        if self._release_commits:
+            self._release_commits = False
+            self.raw.execute("COMMIT")
+
+    def _index_statement(self, sql: str) -> str:
+        """PocketBase's index text made PostgreSQL's (see :mod:`.ddl`)."""
+        if not is_create_index(sql):
+            return sql
+        table = parse_index(sql).table_name
+        rows = self.raw.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s",
+            (table,),
+        ).fetchall()
+        return rewrite_index(sql, [str(r[0]) for r in rows])
+
+    def _savepoint(self, sql: str, head: str) -> None:
+        """SQLite opens a transaction for a SAVEPOINT made outside one, and the
+        RELEASE of that savepoint commits it; PostgreSQL refuses both: do as SQLite."""
+        if head.startswith("SAVEPOINT") and self.getautocommit():
+            self.raw.execute("BEGIN")
+            self._implicit = sql.split()[1]
+        elif head.startswith("RELEASE") and self._implicit and sql.split()[-1] == self._implicit:
+            self._implicit = ""
+            self._release_commits = True
 
     def execute(self, sql: str, params: Any = None) -> PgCursor:
         cur = PgCursor(self, self.raw.cursor())

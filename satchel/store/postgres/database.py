@@ -28,9 +28,9 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from satchel.store.connection import QueryTimeout
-from satchel.store.database import Tx
+from satchel.store.database import Database, Tx
 from satchel.store.errors import STORAGE_ERRORS, WriteFailed
-from satchel.store.postgres.connection import PgConnection
+from satchel.store.postgres.connection import PgConnection, configure_adapters
 from satchel.store.postgres.functions import install_functions
 
 __all__ = ["WRITE_LOCK_KEY", "PgDatabase"]
@@ -43,7 +43,13 @@ T = TypeVar("T")
 WRITE_LOCK_KEY = 0x73617463686C
 
 
-class PgDatabase:
+class PgDatabase(Database):
+    """A :class:`Database` (same methods, same contract) on PostgreSQL.
+
+    A subclass only so the domain's annotations accept it: nothing of the SQLite
+    implementation is used (``__init__`` does not call the base's).
+    """
+
     def __init__(
         self,
         url: str,
@@ -56,8 +62,8 @@ class PgDatabase:
         self.url = url
         self.dev = dev
         self.query_timeout = query_timeout
-        self._writer = self._connect()
-        install_functions(self._writer)
+        self._pg_writer = self._connect()
+        install_functions(self._pg_writer)
         self._write_lock = threading.RLock()
         self._write_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="satchel-writer")
         self._read_pool = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="satchel-reader")
@@ -78,14 +84,20 @@ class PgDatabase:
     # -- connections -------------------------------------------------------
 
     def _configure(self, raw: psycopg.Connection[Any]) -> None:
+        configure_adapters(raw)
+        self._default_timeout(raw)
+
+    def _default_timeout(self, raw: psycopg.Connection[Any]) -> None:
         if self.query_timeout and self.query_timeout > 0:
             raw.execute(f"SET statement_timeout = {int(self.query_timeout * 1000)}")
 
     def _connect(self) -> PgConnection:
-        return PgConnection(psycopg.connect(self.url, autocommit=True))
+        raw = psycopg.connect(self.url, autocommit=True)
+        configure_adapters(raw)
+        return PgConnection(raw)
 
     @contextmanager
-    def _reader(self) -> Iterator[PgConnection]:
+    def _pg_reader(self) -> Iterator[PgConnection]:
         """A pooled connection for this thread; a nested read reuses the outer one."""
         held: PgConnection | None = getattr(self._local, "conn", None)
         if held is not None:
@@ -102,7 +114,7 @@ class PgDatabase:
     # -- sync API ------------------------------------------------------------
 
     def read_sync(self, fn: Callable[[Any], T], *, timeout: float | None = None) -> T:
-        with self._reader() as conn:
+        with self._pg_reader() as conn:
             custom = timeout is not None and timeout != self.query_timeout
             if custom:
                 conn.raw.execute(f"SET statement_timeout = {int((timeout or 0) * 1000)}")
@@ -113,7 +125,7 @@ class PgDatabase:
             finally:
                 if custom and not conn.broken:
                     with suppress(psycopg.Error):
-                        self._configure(conn.raw)
+                        self._default_timeout(conn.raw)
 
     def read_here(self, fn: Callable[[Any], T]) -> T:
         return self.read_sync(fn)
@@ -122,12 +134,12 @@ class PgDatabase:
         """Run ``fn`` in one write transaction (see the SQLite store for the contract)."""
         with self._write_lock:
             # PgConnection has apsw.Connection's surface: the domain code takes it as one
-            tx = Tx(cast(apsw.Connection, self._writer))
+            tx = Tx(cast(apsw.Connection, self._pg_writer))
             try:
-                self._writer.execute("BEGIN")
-                self._writer.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+                self._pg_writer.execute("BEGIN")
+                self._pg_writer.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
                 result = fn(tx)
-                self._writer.execute("COMMIT")
+                self._pg_writer.execute("COMMIT")
             except BaseException as exc:
                 self._roll_back(tx)
                 if isinstance(exc, STORAGE_ERRORS):
@@ -142,8 +154,8 @@ class PgDatabase:
 
     def _roll_back(self, tx: Tx) -> None:
         try:
-            if not self._writer.broken and not self._writer.getautocommit():
-                self._writer.raw.execute("ROLLBACK")
+            if not self._pg_writer.broken and not self._pg_writer.getautocommit():
+                self._pg_writer.raw.execute("ROLLBACK")
         except psycopg.Error as exc:
             log.error("ROLLBACK failed: %s", exc)
         for undo in tx._after_rollback:
@@ -151,17 +163,17 @@ class PgDatabase:
                 undo()
             except Exception:  # noqa: BLE001 - every undo gets its turn
                 log.exception("after-rollback callback failed")
-        if self._writer.broken or not self._writer.getautocommit():
+        if self._pg_writer.broken or not self._pg_writer.getautocommit():
             log.error("the writer connection is lost or stuck in a transaction; reconnecting")
             with suppress(psycopg.Error):
-                self._writer.close()
-            self._writer = self._connect()
+                self._pg_writer.close()
+            self._pg_writer = self._connect()
 
     @contextmanager
     def writer(self) -> Iterator[Any]:
         """The writer connection outside a transaction (DDL that can't run in one)."""
         with self._write_lock:
-            yield self._writer
+            yield self._pg_writer
 
     # -- async API -----------------------------------------------------------
 
@@ -190,7 +202,7 @@ class PgDatabase:
     def optimize(self) -> None:
         """Refresh the planner statistics (the daily cron); PostgreSQL's autovacuum does the rest."""
         with self._write_lock:
-            self._writer.execute("ANALYZE")
+            self._pg_writer.execute("ANALYZE")
 
     def close(self) -> None:
         if self._closed:
@@ -200,4 +212,4 @@ class PgDatabase:
         self._write_pool.shutdown(wait=True)
         self._pool.close()
         with self._write_lock, suppress(psycopg.Error):
-            self._writer.close()
+            self._pg_writer.close()

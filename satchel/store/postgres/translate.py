@@ -3,7 +3,8 @@
 The domain code writes named parameters as ``:name`` (apsw's style), positional
 ones as ``?`` and may quote identifiers with backticks (PocketBase's habit).
 psycopg wants ``%(name)s`` / ``%s``, a doubled ``%`` for a literal one, and
-PostgreSQL quotes identifiers with double quotes.  One pass over the text,
+PostgreSQL quotes identifiers with double quotes; a bare ``rowid`` becomes the
+``_rowid_`` column that PostgreSQL tables get in its place.  One pass over the text,
 skipping string literals, does all of it; results are cached by text because
 the same statements come back on every request.
 """
@@ -69,6 +70,14 @@ def translate(sql: str) -> str:
         elif c == "%":
             out.append("%%")
             i += 1
+        elif c in _NAME_CHARS:
+            j = i + 1
+            while j < n and sql[j] in _NAME_CHARS:
+                j += 1
+            word = sql[i:j]
+            # SQLite's implicit rowid is the "_rowid_" identity column of PostgreSQL tables
+            out.append("_rowid_" if word.lower() == "rowid" else word)
+            i = j
         elif c == "-" and sql.startswith("--", i):
             end = sql.find("\n", i)
             end = n if end < 0 else end

@@ -304,6 +304,3 @@ class PgSearchDialect(SqliteSearchDialect):
     def order_item(self, expr: str, desc: bool) -> str:
         # SQLite holds NULL as the smallest value; PostgreSQL as the largest by default
         return f"{expr} DESC NULLS LAST" if desc else f"{expr} ASC NULLS FIRST"
-
-    def rowid(self, alias: str | None) -> str:
-        return self.column(alias, "ctid") if alias else "ctid"
