@@ -547,13 +547,13 @@ class _Runner:
         raw = _json_text(_to_slice(self.body().get(f.name)))
         pname = _param_name("each", raw)
         alias = "__dataEach_je_" + _columnify(f.name) + self.r.alias_suffix
-        self.add_join(None, f"json_each({self.d.param(pname)})", alias, None, {pname: raw})
+        self.add_join(None, self.d.json_each_array(self.d.param(pname)), alias, None, {pname: raw})
         if f.is_multiple:
             self.multi = True
         mm_value = None
         if self.multi:
             mm_alias = "__mm_" + alias
-            self.add_mm_join(f"json_each({self.d.param(pname)})", mm_alias, None, {pname: raw})
+            self.add_mm_join(self.d.json_each_array(self.d.param(pname)), mm_alias, None, {pname: raw})
             mm_value = self.d.json_each_value(mm_alias)
         return self.result(self.d.json_each_value(alias), mm_value)
 

@@ -83,7 +83,7 @@ def select_count(
 
 def ids_condition(d: SqliteDialect, column: str, param: str) -> str:
     """``column IN (<values of the JSON array param>)`` -- one param for any number of ids."""
-    return f"{column} IN (SELECT {d.json_each_value('__ids')} FROM json_each({d.param(param)}) {d.q('__ids')})"
+    return f"{column} IN (SELECT {d.json_each_value('__ids')} FROM {d.json_each_array(d.param(param))} {d.q('__ids')})"
 
 
 def select_by_ids(d: SqliteDialect, table: str, joins: Sequence[Join], extra: Sequence[str], param: str) -> str:

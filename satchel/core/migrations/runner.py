@@ -82,7 +82,12 @@ def applied_files(conn: apsw.Connection) -> set[str]:
 
 
 def mark_applied(tx: Tx, file: str) -> None:
-    tx.execute("INSERT OR REPLACE INTO `_migrations` (file, applied) VALUES (?, ?)", (file, _now_us()))
+    tx.execute(
+        # an upsert both SQLite and PostgreSQL understand (INSERT OR REPLACE is SQLite's)
+        "INSERT INTO `_migrations` (file, applied) VALUES (?, ?) "
+        "ON CONFLICT (file) DO UPDATE SET applied = excluded.applied",
+        (file, _now_us()),
+    )
 
 
 class MigrationsRunner:

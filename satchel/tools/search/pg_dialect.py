@@ -274,6 +274,9 @@ class PgSearchDialect(SqliteSearchDialect):
             f"FROM jsonb_array_elements(satchel_json_array({column})) AS je(v))"
         )
 
+    def json_each_array(self, expr: str) -> str:
+        return self.json_each(expr)
+
     def json_array_length(self, column: str) -> str:
         return f"satchel_json_length({column})"
 
