@@ -753,7 +753,7 @@ class _Runner:
             visibility = d.column(self.alias, "emailVisibility")
 
             def after_build(expr: Sql) -> Sql:
-                return Sql(d.and_([d.enclose(expr.text), f"{visibility} = TRUE"]))
+                return Sql(d.and_([d.enclose(expr.text), d.is_true(visibility)]))
 
             after = after_build
         return self.result(sql, mm_value, null_fallback=fallback, after_build=after)

@@ -39,6 +39,7 @@ def db(pg_url: str) -> Iterator[PgDatabase]:
         ('SELECT "a:b" FROM `we"ird`', 'SELECT "a:b" FROM "we""ird"'),
         ("SELECT 1 -- :no ?\n, :yes", "SELECT 1 -- :no ?\n, %(yes)s"),
         ("SELECT a % 2", "SELECT a %% 2"),
+        ("SELECT recordRef, x.collectionRef FROM _authOrigins WHERE ID = 1", 'SELECT "recordRef", x."collectionRef" FROM "_authOrigins" WHERE ID = 1'),
         ("SELECT * FROM t ORDER BY rowid, `rowid`, myrowid, _rowid_", 'SELECT * FROM t ORDER BY _rowid_, "rowid", myrowid, _rowid_'),
     ],
 )

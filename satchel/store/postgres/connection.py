@@ -16,8 +16,8 @@ from typing import Any
 
 import apsw
 import psycopg
-from psycopg.adapt import Dumper
 from psycopg import errors as pg_errors
+from psycopg.adapt import Dumper
 from psycopg.pq import TransactionStatus
 
 from satchel.store.postgres.ddl import is_create_index, rewrite_index

@@ -4,7 +4,9 @@ The domain code writes named parameters as ``:name`` (apsw's style), positional
 ones as ``?`` and may quote identifiers with backticks (PocketBase's habit).
 psycopg wants ``%(name)s`` / ``%s``, a doubled ``%`` for a literal one, and
 PostgreSQL quotes identifiers with double quotes; a bare ``rowid`` becomes the
-``_rowid_`` column that PostgreSQL tables get in its place.  One pass over the text,
+``_rowid_`` column that PostgreSQL tables get in its place, and a bare
+camelCase word (``recordRef``: an identifier, never a keyword) is quoted so
+that PostgreSQL does not fold it to lower case.  One pass over the text,
 skipping string literals, does all of it; results are cached by text because
 the same statements come back on every request.
 """
@@ -76,7 +78,12 @@ def translate(sql: str) -> str:
                 j += 1
             word = sql[i:j]
             # SQLite's implicit rowid is the "_rowid_" identity column of PostgreSQL tables
-            out.append("_rowid_" if word.lower() == "rowid" else word)
+            if word.lower() == "rowid":
+                out.append("_rowid_")
+            elif not word.islower() and not word.isupper() and not word[0].isdigit():
+                out.append(f'"{word}"')  # camelCase: an identifier, which PostgreSQL would fold
+            else:
+                out.append(word)
             i = j
         elif c == "-" and sql.startswith("--", i):
             end = sql.find("\n", i)

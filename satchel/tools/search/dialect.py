@@ -30,6 +30,10 @@ class Dialect(Protocol):
     def null(self) -> str: ...
     def bool_literal(self, value: bool) -> str: ...
     def empty_text(self) -> str: ...
+    def is_true(self, column: str) -> str:
+        """A bool field's column is set (PocketBase: ``col = TRUE``)."""
+        ...
+
 
     # boolean structure
     def and_(self, parts: Sequence[str]) -> str: ...
@@ -125,6 +129,9 @@ class SqliteSearchDialect:
 
     def empty_text(self) -> str:
         return "''"
+
+    def is_true(self, column: str) -> str:
+        return f"{column} = TRUE"
 
     def and_(self, parts: Sequence[str]) -> str:
         return " AND ".join(parts)

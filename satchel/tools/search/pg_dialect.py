@@ -239,6 +239,9 @@ class PgSearchDialect(SqliteSearchDialect):
     def bool_literal(self, value: bool) -> str:
         return "1" if value else "0"
 
+    def is_true(self, column: str) -> str:
+        return f"{column} = 1"  # bool fields are smallint 0/1, as SQLite stores them
+
     def compare(self, left: str, op: str, right: str) -> str:
         return f"satchel_cmp(satchel_v({left}), satchel_v({right})) {op} 0"
 
