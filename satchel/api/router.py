@@ -43,6 +43,7 @@ from satchel.api.request_log import RequestLogMiddleware
 from satchel.api.responses import error_response
 from satchel.api.user_routes import UserRoutesFirst
 from satchel.core.body_limits import batch_body_limit, record_body_limit
+from satchel.core.hook_events import BootstrapEvent, ServeEvent, TerminateEvent
 from satchel.errors import ApiError, NotFoundError
 from satchel.tools.route_pattern import Pattern, parse_pattern
 
@@ -266,8 +267,15 @@ class SatchelASGI:
 
         @asynccontextmanager
         async def lifespan(_: object) -> AsyncIterator[None]:
-            app.cron.start()
+            hooks = app.hooks
+            facade = hooks.app
+            await hooks.on_bootstrap.trigger(BootstrapEvent(app=facade))
+            await hooks.on_serve.trigger(
+                ServeEvent(app=facade, server=self, router=getattr(facade, "router", None)), lambda _: app.cron.start()
+            )
             yield
+            restart = bool(app.state.get("restart_requested"))
+            await hooks.on_terminate.trigger(TerminateEvent(app=facade, is_restart=restart))
             await app.aclose()
 
         router = Router(routes=routes(), default=_not_found, lifespan=lifespan)

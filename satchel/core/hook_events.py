@@ -213,7 +213,10 @@ class BootstrapEvent(AppEvent):
 
 @dataclass(eq=False, kw_only=True)
 class ServeEvent(AppEvent):
+    """``e.next()`` starts serving (the cron jobs start); ``e.router`` is ``app.router``."""
+
     server: Any = None
+    router: Any = None
 
 
 @dataclass(eq=False, kw_only=True)
