@@ -20,7 +20,7 @@ from typing import Any
 
 from satchel.config import Config
 
-__all__ = ["log_error", "main", "make_config", "open_app", "run_serve", "startup_error_line"]
+__all__ = ["load_hooks", "log_error", "main", "make_config", "open_app", "run_serve", "startup_error_line"]
 
 # ``serve``'s flags as satchel.commands declares them: flag -> make_config keyword
 _SERVE_VALUES = {
@@ -32,6 +32,8 @@ _SERVE_VALUES = {
     "--publicDir": "public_dir",
     "--workers": "workers",
     "--migrationsDir": "migrations_dir",
+    "--hooksDir": "hooks_dir",
+    "--hooksPool": "hooks_pool",
 }
 _SERVE_SWITCHES = {
     "--dev": ("dev", True),
@@ -63,6 +65,8 @@ def make_config(**kwargs: Any) -> Config:
         workers=int(kwargs.get("workers") or 1),
         migrations_dir=Path(kwargs["migrations_dir"]) if kwargs.get("migrations_dir") else None,
         automigrate=bool(kwargs.get("automigrate", True)),
+        hooks_dir=Path(kwargs["hooks_dir"]) if kwargs.get("hooks_dir") else None,
+        hooks_watch=bool(kwargs.get("hooks_watch", True)),
     )
 
 
@@ -85,10 +89,23 @@ def open_app(config: Config) -> Any:
         sys.exit(1)
 
 
+def load_hooks(app: Any) -> None:
+    """Run pb_hooks/*.py before anything is served; a failing file: its traceback, exit 1."""
+    from satchel.tools.hook_files import HookLoadError
+
+    try:
+        app.hook_files.load()
+    except HookLoadError as exc:
+        log_error(str(exc))
+        app.close()
+        sys.exit(1)
+
+
 def run_serve(config: Config) -> None:
     from satchel.server import StartupError, run_server
 
     app = open_app(config)
+    load_hooks(app)
     try:
         app.migrations.up()  # pb_migrations/*.py not applied yet, as PocketBase's serve
     except Exception as exc:  # a failing migration was rolled back: its error, exit 1
@@ -123,10 +140,10 @@ def plain_serve_kwargs(args: Sequence[str]) -> dict[str, Any] | None:
         if not arg.startswith("-"):
             continue  # a domain: accepted and unused, as by the click command
         name, eq, value = arg.partition("=")
-        if name == "--automigrate":  # a Go bool flag: bare, or =true/=false
+        if name in ("--automigrate", "--hooksWatch"):  # Go bool flags: bare, or =true/=false
             if eq and value.lower() not in _GO_BOOLS:
                 return None
-            kwargs["automigrate"] = not eq or _GO_BOOLS[value.lower()]
+            kwargs["automigrate" if name == "--automigrate" else "hooks_watch"] = not eq or _GO_BOOLS[value.lower()]
         elif name in _SERVE_SWITCHES and not eq:
             key, on = _SERVE_SWITCHES[name]
             kwargs[key] = on
@@ -138,7 +155,7 @@ def plain_serve_kwargs(args: Sequence[str]) -> dict[str, Any] | None:
             kwargs[_SERVE_VALUES[name]] = value
         else:
             return None
-    for key in ("query_timeout", "workers"):
+    for key in ("query_timeout", "workers", "hooks_pool"):
         if key in kwargs:
             try:
                 kwargs[key] = int(kwargs[key])

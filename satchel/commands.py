@@ -65,6 +65,9 @@ def common_options(fn: F) -> F:
         click.option("--indexFallback/--no-indexFallback", "index_fallback", default=True, help="fallback the request to index.html on missing static path"),
         click.option("--migrationsDir", "migrations_dir", default=None, help="the directory with the user defined migrations (default <dir>/../pb_migrations)"),
         click.option("--automigrate", "automigrate", type=click.BOOL, default=True, is_flag=False, flag_value=True, show_default=True, help="enable/disable auto migrations"),
+        click.option("--hooksDir", "hooks_dir", default=None, help="the directory with the Python app hooks (default <dir>/../pb_hooks)"),
+        click.option("--hooksWatch", "hooks_watch", type=click.BOOL, default=True, is_flag=False, flag_value=True, show_default=True, help="auto reload the app hooks on file change"),
+        click.option("--hooksPool", "hooks_pool", default=15, type=int, show_default=True, help="accepted for PocketBase compatibility (Python hooks need no VM pool)"),
     ]
     for option in reversed(options):
         fn = option(fn)

@@ -24,6 +24,8 @@ class Config:
     workers: int = 1  # serving processes of `satchel serve` (see satchel.workers)
     migrations_dir: Path | None = None  # --migrationsDir; default <dir>/../pb_migrations
     automigrate: bool = True  # write a migration file on every collection change through the API
+    hooks_dir: Path | None = None  # --hooksDir; default <dir>/../pb_hooks
+    hooks_watch: bool = True  # --hooksWatch: reload the hook files when they change
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -54,6 +56,13 @@ class Config:
         if self.migrations_dir is not None:
             return self.migrations_dir
         return self.data_dir.resolve().parent / "pb_migrations"
+
+    @property
+    def resolved_hooks_dir(self) -> Path:
+        """As PocketBase: beside ``--dir`` unless ``--hooksDir`` says otherwise."""
+        if self.hooks_dir is not None:
+            return self.hooks_dir
+        return self.data_dir.resolve().parent / "pb_hooks"
 
     @property
     def host_port(self) -> tuple[str, int]:

@@ -273,6 +273,7 @@ class SatchelASGI:
             await hooks.on_serve.trigger(
                 ServeEvent(app=facade, server=self, router=getattr(facade, "router", None)), lambda _: app.cron.start()
             )
+            app.hook_files.start_watching()
             yield
             restart = bool(app.state.get("restart_requested"))
             await hooks.on_terminate.trigger(TerminateEvent(app=facade, is_restart=restart))

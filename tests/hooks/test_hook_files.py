@@ -1,0 +1,160 @@
+"""pb_hooks/*.py against a live ``satchel serve``: routes with middlewares, a cron job listed
+and run through /api/crons, reload on change (helpers too), a file that fails at start
+(exit 1 with its traceback) and on reload (logged, previous hooks kept)."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, start_serve, stop_serve, superuser_token
+
+MAIN_V1 = '''
+from satchel.hooks import app, require_auth, require_superuser_auth
+from pb_hooks import _util
+
+@app.router.get("/api/hello/{name}")
+def hello(e):
+    return e.json(200, {"message": _util.greeting() + " " + e.request.path_params["name"]})
+
+@app.router.get("/api/private", require_auth())
+async def private(e):
+    return e.json(200, {"id": e.auth.id})
+
+@app.router.get("/api/admin-only", require_superuser_auth())
+def admin_only(e):
+    return e.string(200, "yes")
+
+@app.cron("touch-marker", "0 3 * * *")
+def touch_marker():
+    open(MARKER, "a").write("ran\\n")
+'''
+
+MAIN_V2 = '''
+from satchel.hooks import app
+
+@app.router.get("/api/hello/{name}")
+def hello(e):
+    return e.json(200, {"message": "v2 " + e.request.path_params["name"]})
+'''
+
+AUTH_REQUIRED = {"data": {}, "message": "The request requires valid record authorization token.", "status": 401}
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def write(path: Path, text: str) -> None:
+    """Write so that the change is seen even within one mtime tick (size differs or time moves)."""
+    path.write_text(textwrap.dedent(text))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hooked")
+    hooks = root / "pb_hooks"
+    hooks.mkdir()
+    marker = root / "marker.txt"
+    write(hooks / "_util.py", 'def greeting():\n    return "Hello"\n')
+    write(hooks / "main.py", f"MARKER = {str(marker)!r}\n" + MAIN_V1)
+    r = satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={root / 'pb_data'}")
+    assert r.returncode == 0, r.stderr
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(project: Path) -> Iterator[LiveServer]:
+    live = start_serve(project / "pb_data")
+    try:
+        yield live
+    finally:
+        assert stop_serve(live) == 0, live.stderr
+
+
+def test_routes_with_middlewares(server: LiveServer) -> None:
+    assert httpx.get(f"{server.base}/api/hello/bob").json() == {"message": "Hello bob"}
+    r = httpx.get(f"{server.base}/api/private")
+    assert (r.status_code, r.json()) == (401, AUTH_REQUIRED)
+    token = superuser_token(server.base)
+    r = httpx.get(f"{server.base}/api/private", headers={"Authorization": token})
+    assert r.status_code == 200 and len(r.json()["id"]) == 15
+    r = httpx.get(f"{server.base}/api/admin-only", headers={"Authorization": token})
+    assert (r.status_code, r.text) == (200, "yes")
+
+
+def test_cron_listed_and_run(server: LiveServer, project: Path) -> None:
+    token = {"Authorization": superuser_token(server.base)}
+    jobs = httpx.get(f"{server.base}/api/crons", headers=token).json()
+    assert jobs[0] == {"id": "touch-marker", "expression": "0 3 * * *"}  # user jobs first, as PocketBase
+    assert httpx.post(f"{server.base}/api/crons/touch-marker", headers=token).status_code == 204
+    wait_for(lambda: (project / "marker.txt").exists())
+    assert (project / "marker.txt").read_text() == "ran\n"
+
+
+def test_reload_and_failures(server: LiveServer, project: Path) -> None:
+    """One live server through: a helper edited, a new version, a broken file, a fixed one."""
+    base, hooks = server.base, project / "pb_hooks"
+    token = {"Authorization": superuser_token(base)}
+
+    def hello() -> str:
+        return str(httpx.get(f"{base}/api/hello/bob").json().get("message"))
+
+    write(hooks / "_util.py", 'def greeting():\n    return "Howdy there"\n')  # a helper change reloads too
+    wait_for(lambda: hello() == "Howdy there bob")
+
+    write(hooks / "main.py", MAIN_V2)
+    wait_for(lambda: hello() == "v2 bob")
+    assert httpx.get(f"{base}/api/private").status_code == 404  # unregistered: the static catch-all
+    assert [j["id"] for j in httpx.get(f"{base}/api/crons", headers=token).json()
+            if not j["id"].startswith("__")] == []
+
+    write(hooks / "zz_broken.py", "from satchel.hooks import app\n\n@app.router.get('/api/new')\ndef f(e):\n    return e.string(200, 'new')\n\nraise RuntimeError('broken on purpose')\n")
+    wait_for(lambda: "broken on purpose" in server.stderr)
+    assert "zz_broken.py" in server.stderr and "hooks not reloaded" in server.stderr
+    assert hello() == "v2 bob"  # the previous version still serves
+    assert httpx.get(f"{base}/api/new").status_code == 404  # the failing file's route was undone
+
+    write(hooks / "zz_broken.py", "from satchel.hooks import app\n\n@app.router.get('/api/new')\ndef f(e):\n    return e.string(200, 'new')\n")
+    wait_for(lambda: httpx.get(f"{base}/api/new").text == "new")
+    assert hello() == "v2 bob"
+    assert server.proc.poll() is None  # the same process all along
+
+
+def test_failing_file_at_start(tmp_path: Path) -> None:
+    hooks = tmp_path / "custom_hooks"
+    hooks.mkdir()
+    write(hooks / "a.py", "x = 1\n")
+    write(hooks / "b.py", "def oops():\n    return 1 / 0\n\noops()\n")
+    r = satchel("serve", "--http=127.0.0.1:18250", f"--dir={tmp_path / 'pb_data'}", f"--hooksDir={hooks}")
+    assert r.returncode == 1
+    assert "failed to load hook file b.py" in r.stderr
+    assert "Traceback" in r.stderr and "ZeroDivisionError" in r.stderr and 'b.py", line 2' in r.stderr
+    assert "Server started" not in r.stdout
+
+
+def test_syntax_error_at_start_and_hooks_watch_off(tmp_path: Path) -> None:
+    hooks = tmp_path / "pb_hooks"
+    hooks.mkdir()
+    write(hooks / "main.py", "def broken(:\n")
+    r = satchel("serve", "--http=127.0.0.1:18251", f"--dir={tmp_path / 'pb_data'}")
+    assert r.returncode == 1 and "SyntaxError" in r.stderr and "main.py" in r.stderr
+
+    write(hooks / "main.py", "from satchel.hooks import app\napp.router.add('GET', '/api/v', lambda e: e.string(200, 'one'))\n")
+    live = start_serve(tmp_path / "pb_data", "--hooksWatch=false")
+    try:
+        assert httpx.get(f"{live.base}/api/v").text == "one"
+        write(hooks / "main.py", "from satchel.hooks import app\napp.router.add('GET', '/api/v', lambda e: e.string(200, 'two!'))\n")
+        time.sleep(1.0)  # more than the poll interval: nothing is watching
+        assert httpx.get(f"{live.base}/api/v").text == "one"
+    finally:
+        assert stop_serve(live) == 0, live.stderr
