@@ -75,8 +75,33 @@ export async function api(method, path, { body, query, token } = {}) {
   return data;
 }
 
-export function fileUrl(collectionId, recordId, name) {
-  return url(`/api/files/${encodeURIComponent(collectionId)}/${encodeURIComponent(recordId)}/${encodeURIComponent(name)}`);
+export function fileUrl(collectionId, recordId, name, query) {
+  return url(`/api/files/${encodeURIComponent(collectionId)}/${encodeURIComponent(recordId)}/${encodeURIComponent(name)}`, query);
+}
+
+// A superuser file token for protected files, reused for a minute (they last a few).
+let fileTokenCache = null;
+export async function fileToken() {
+  if (!fileTokenCache || Date.now() - fileTokenCache.at > 60_000) {
+    const pending = api("POST", "/api/files/token").then((r) => r.token);
+    fileTokenCache = { at: Date.now(), pending };
+    pending.catch(() => (fileTokenCache = null));
+  }
+  return fileTokenCache.pending;
+}
+
+const IMAGE = /\.(jpe?g|png|gif|webp)$/i;
+export function isImage(name) {
+  return IMAGE.test(name);
+}
+
+// The address of a stored file (a thumbnail when `thumb` is given), with a file token
+// when the field is protected.
+export async function fileHref(collection, record, field, name, thumb) {
+  const query = {};
+  if (thumb && isImage(name)) query.thumb = thumb;
+  if (field.protected) query.token = await fileToken();
+  return fileUrl(collection.id, record.id, name, query);
 }
 
 export async function login(email, password) {
