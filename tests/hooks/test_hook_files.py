@@ -12,7 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, start_serve, stop_serve, superuser_token
+from tests.e2e.serve_support import (
+    EMAIL,
+    PASSWORD,
+    LiveServer,
+    satchel,
+    start_serve,
+    stop_serve,
+    superuser_token,
+)
 
 MAIN_V1 = '''
 from satchel.hooks import app, require_auth, require_superuser_auth
