@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import apsw
 import orjson
 
+from satchel.core.hook_events import RealtimeMessage, RealtimeMessageEvent
 from satchel.core.realtime.access import (
     AuthView,
     Expander,
@@ -37,6 +38,7 @@ from satchel.core.realtime.broker import Broker, InProcessBroker, Message
 from satchel.core.realtime.client import AuthKey, Client, ClientAuth
 from satchel.core.realtime.subscriptions import SubscriptionOptions, parse_subscriptions
 from satchel.core.record_events import RecordEvent
+from satchel.core.record_hooks import enrich
 from satchel.tools.sse import sanitize_line
 
 if TYPE_CHECKING:
@@ -314,18 +316,41 @@ class RealtimeHub:
                 auth = group.auth()
                 view = AuthView(auth.record, auth.collection) if auth is not None else None
                 viewers[(kind, group.key)] = (Viewer(view, group.options), c.rule(kind))
-        use_db = any(needs_db(c, record, viewer, rule) for viewer, rule in viewers.values())
+        hooks = self.app.hooks
+        # an enrich hook may block or be a coroutine: evaluate on a reader thread then
+        use_db = bool(hooks.on_record_enrich.handlers) or any(
+            needs_db(c, record, viewer, rule) for viewer, rule in viewers.values()
+        )
         if use_db:
             payloads = await self.app.db.read(lambda conn: self._evaluate(conn, c, record, action, viewers))
         else:
             payloads = self._evaluate(None, c, record, action, viewers)
+        send_hook = hooks.on_realtime_message_send
         for group, kind in work:
             payload = payloads.get((kind, group.key))
             if payload is None:
                 continue
             for client, names in list(group.members.items()):
                 for name in names:
-                    self._push(client, name, payload)
+                    if send_hook.handlers:
+                        await self._push_through_hook(client, name, payload)
+                    else:
+                        self._push(client, name, payload)
+
+    async def _push_through_hook(self, client: Client, name: bytes, payload: bytes) -> None:
+        """``on_realtime_message_send``: e.client, e.message (name, data) may be changed;
+        not calling ``e.next()`` drops the message."""
+        hooks = self.app.hooks
+        message = RealtimeMessage(name=name.decode(), data=orjson.loads(payload))
+        event = RealtimeMessageEvent(app=hooks.app, client=client, message=message)
+
+        def send(e: RealtimeMessageEvent) -> None:
+            self._push(client, sanitize_line(e.message.name.encode()), orjson.dumps(e.message.data))
+
+        try:
+            await hooks.on_realtime_message_send.trigger(event, send)
+        except Exception:  # noqa: BLE001 - a failing hook drops its message, not the fan-out
+            log.exception("on_realtime_message_send failed")
 
     def _collect(self, c: Collection, record_id: str) -> list[tuple[Group, str]]:
         """Groups subscribed to this record's topics, with the rule deciding each."""
@@ -354,6 +379,7 @@ class RealtimeHub:
         """One payload (or None) per (rule, group key); the JSON is encoded once per viewer."""
         lookup = self.app.registry.get
         d = self.app.dialect
+        hooks = self.app.hooks
         encoded: dict[GroupKey, bytes] = {}
         out: dict[tuple[str, GroupKey], bytes | None] = {}
         for (kind, key), (viewer, rule) in viewers.items():
@@ -368,6 +394,8 @@ class RealtimeHub:
             payload = encoded.get(key)
             if payload is None:
                 data = serialize(conn, lookup, d, c, record, viewer, self.expander)
+                if hooks.on_record_enrich.handlers:
+                    data = enrich(hooks, c, record, data, None)
                 payload = encoded[key] = encode_event(data, action)
             out[(kind, key)] = payload
         return out
