@@ -14,13 +14,13 @@ import errno
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from satchel.config import Config
 
-__all__ = ["load_hooks", "log_error", "main", "make_config", "open_app", "run_serve", "startup_error_line"]
+__all__ = ["load_hooks", "log_error", "main", "on_app_created", "make_config", "open_app", "run_serve", "startup_error_line"]
 
 # ``serve``'s flags as satchel.commands declares them: flag -> make_config keyword
 _SERVE_VALUES = {
@@ -79,14 +79,25 @@ def startup_error_line(exc: BaseException) -> str:
     return str(exc)
 
 
+#: called with every App the commands build (``Satchel(...).start()`` binds its hooks here)
+_app_created: list[Callable[[Any], None]] = []
+
+
+def on_app_created(fn: Callable[[Any], None]) -> None:
+    _app_created.append(fn)
+
+
 def open_app(config: Config) -> Any:
     from satchel.app import App
 
     try:
-        return App(config)
+        app = App(config)
     except Exception as exc:  # a bad data dir or key: PocketBase's one-line error, exit 1
         log_error(startup_error_line(exc))
         sys.exit(1)
+    for fn in _app_created:
+        fn(app)
+    return app
 
 
 def load_hooks(app: Any) -> None:
@@ -121,8 +132,9 @@ def run_serve(config: Config) -> None:
         app.close()
     if app.state.get("restart_requested"):
         # a backup was restored: start again in place (same PID, as PocketBase); the new
-        # process swaps the restored data in before opening it
-        os.execv(sys.executable, [sys.executable, "-m", "satchel", *sys.argv[1:]])
+        # process swaps the restored data in before opening it; the same command line, so a
+        # library's `python main.py serve` comes back as itself
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
 def plain_serve_kwargs(args: Sequence[str]) -> dict[str, Any] | None:
