@@ -49,9 +49,10 @@ export function thumbnails(collection, field, record, size = "100x100", limit = 
 
 function cell(collection, field, record) {
   const value = record[field.name];
-  if (field.type === "bool") return h("td", { class: "bool" }, value ? "✓" : "–");
-  if (field.type === "file") return h("td", { class: "files-cell", title: summary(value, 2000) }, thumbnails(collection, field, record));
-  return h("td", { title: summary(value, 2000) }, summary(value));
+  const label = field.name;
+  if (field.type === "bool") return h("td", { class: "bool", "data-label": label }, value ? "✓" : "–");
+  if (field.type === "file") return h("td", { class: "files-cell", title: summary(value, 2000), "data-label": label }, thumbnails(collection, field, record));
+  return h("td", { title: summary(value, 2000), "data-label": label }, summary(value));
 }
 
 // Bulk selection lives for the shown page: a checkbox per row, one for the page, and a
@@ -80,7 +81,7 @@ function recordsTable(collection, result, params, go, reload, selection) {
     if (box) boxes.push(box);
     return h("tr", { "data-id": record.id, class: readOnly ? null : "clickable", onclick: readOnly ? null : () => openRecordForm(collection, record, reload) },
       readOnly ? null : h("td", { class: "select", onclick: (event) => event.stopPropagation() }, box),
-      h("td", { class: "mono" }, record.id), fields.map((f) => cell(collection, f, record)));
+      h("td", { class: "mono", "data-label": "id" }, record.id), fields.map((f) => cell(collection, f, record)));
   });
   all?.addEventListener("change", () => {
     for (const b of boxes) {

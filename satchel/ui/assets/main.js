@@ -7,6 +7,7 @@ import { collectionsPage } from "./collections.js";
 import { settingsPage } from "./settings.js";
 import { logsPage } from "./logs.js";
 import { sqlPage } from "./sql.js";
+import { installShortcuts, showShortcuts } from "./shortcuts.js";
 
 const root = document.getElementById("app");
 
@@ -44,12 +45,17 @@ function shell(active, content) {
     h(
       "header",
       { class: "topbar" },
+      h("a", { class: "skip", href: "#main" , onclick: (event) => {
+        event.preventDefault();
+        document.getElementById("main")?.focus();
+      } }, "Skip to content"),
       h("a", { class: "brand", href: "#/collections" }, h("img", { src: "./favicon.svg", alt: "" }), "Satchel"),
       h("nav", null, link("collections", "Collections"), link("logs", "Logs"), link("sql", "SQL"), link("settings", "Settings")),
       h("span", { class: "who" }, record.email || ""),
+      h("button", { type: "button", class: "btn-plain small", id: "show-shortcuts", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", onclick: showShortcuts }, "?"),
       h("button", { type: "button", class: "btn-plain", id: "logout", onclick: logout }, "Log out"),
     ),
-    content,
+    h("main", { id: "main", tabindex: -1 }, content),
   );
 }
 
@@ -85,4 +91,5 @@ export function render() {
 }
 
 window.addEventListener("hashchange", render);
+installShortcuts(go);
 render();

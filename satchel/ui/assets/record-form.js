@@ -82,7 +82,7 @@ const EDITORS = {
 
 // A date-time picker in the browser's time zone, with "Now" and "Clear", and the UTC value shown.
 function dateEditor(f, v) {
-  const input = h("input", { type: "datetime-local", step: 1, name: f.name, value: toLocalInput(v) });
+  const input = h("input", { type: "datetime-local", step: 1, name: f.name, "aria-label": f.name, value: toLocalInput(v) });
   const utc = h("small", { class: "muted", "data-utc": f.name });
   const show = () => (utc.textContent = input.value ? `UTC: ${fromLocalInput(input.value)}` : "");
   input.addEventListener("input", show);
@@ -101,7 +101,7 @@ function dateEditor(f, v) {
 
 // A JSON text area checked as you type, with "Format".
 function jsonEditor(f, v) {
-  const area = h("textarea", { rows: 6, class: "mono", name: f.name, spellcheck: false, value: v === null || v === undefined ? "" : JSON.stringify(v, null, 2) });
+  const area = h("textarea", { rows: 6, class: "mono", name: f.name, "aria-label": f.name, spellcheck: false, value: v === null || v === undefined ? "" : JSON.stringify(v, null, 2) });
   const state = h("small", { class: "muted", "data-json-state": f.name });
   const parse = () => (area.value.trim() ? JSON.parse(area.value) : null);
   const check = () => {
@@ -156,7 +156,7 @@ function fileEditor(f, v, record, collection) {
     });
     return item;
   });
-  const input = h("input", { type: "file", name: f.name, multiple: many(f) });
+  const input = h("input", { type: "file", name: f.name, multiple: many(f), "aria-label": `Upload ${f.name}` });
   return {
     node: h("div", { class: "files" }, existing.length ? h("ul", { class: "file-list" }, existing) : null, input),
     value: () => {
