@@ -84,6 +84,7 @@ class App:
         self.hook_files = HookFiles(config.resolved_hooks_dir, watch=config.hooks_watch)
         register_builtin_jobs(self.cron, self.db, self.aux_db, self.registry, lambda: self.settings.current)
         self.backups = BackupService(config.data_dir, self.db, self.aux_db, lambda: self.settings.current)
+        self.backups.hooks = self.hooks
         self.settings.on_change.append(self._schedule_auto_backups)
         self._schedule_auto_backups(self.settings.current)
         # the public facade: `from satchel.hooks import app` points to the last App made

@@ -36,6 +36,7 @@ from satchel.api import (
     sql,
     static,
 )
+from satchel.api.hook_routes import with_hook
 from satchel.api.middleware import SatchelMiddleware
 from satchel.api.rate_limit import check_rate_limit
 from satchel.api.request import ERROR_KEY, get_app
@@ -58,7 +59,7 @@ BACKUP_UPLOAD_LIMIT = 1 << 40
 def route(path: str, handler: Callable[[Request], Awaitable[Response]], methods: list[str],
           tags: tuple[str, ...] = ()) -> Route:
     """``tags``: the rate-limit tags of a ``{collection}`` route (``list``, ``auth``…)."""
-    return ApiRoute(path, Endpoint(handler, path, tags), methods=methods)
+    return ApiRoute(path, Endpoint(with_hook(handler), path, tags), methods=methods)
 
 
 def admin_routes() -> list[Route]:
