@@ -107,6 +107,9 @@ class HookApp:
         self.hooks: AppHooks = core.hooks
         self.hooks.app = self
         self.logger = logging.getLogger("satchel.hooks")
+        # every level reaches the app's log handler, which keeps what settings.logs.minLevel allows
+        # (left unset, Python's root WARNING level would drop app.logger.info before it)
+        self.logger.setLevel(logging.DEBUG)
 
     # -- hooks ------------------------------------------------------------------------
 
