@@ -151,7 +151,7 @@ def _bare_uvicorn() -> ModuleType:
     return package
 
 
-def banner(app: App) -> str:
+def banner(app: App, *, installer: bool = True) -> str:
     host, port = app.config.host_port
     base = f"http://{host}:{port}"
     stamp = time.strftime("%Y/%m/%d %H:%M:%S")
@@ -160,7 +160,7 @@ def banner(app: App) -> str:
         f"├─ REST API:  {base}/api/",
         f"└─ Dashboard: {base}/_/",
     ]
-    if not has_real_superuser(app.db, app.records, app.registry):
+    if installer and not has_real_superuser(app.db, app.records, app.registry):
         token = installer_token(app.db, app.records, app.registry)
         lines += [
             "",
@@ -169,6 +169,15 @@ def banner(app: App) -> str:
             f"(you can also create your first superuser by running: {sys.argv[0]} superuser upsert EMAIL PASS)",
         ]
     return "\n".join(lines)
+
+
+def _print_banner(app: App) -> None:
+    try:
+        text = banner(app)
+    except Exception:  # the installer account could not be made: the server serves on
+        log.warning("Failed to initialize installer", exc_info=True)
+        text = banner(app, installer=False)
+    print(text, flush=True)
 
 
 def _console_log() -> None:
@@ -212,11 +221,16 @@ def run_server(app: App) -> None:
         server.server_state.connections, read_timeout, fd_budget=lambda: (open_fds(), fd_limit), fd_limit=fd_limit
     )
 
+    announcing: list[asyncio.Future[None]] = []
+
     async def startup(sockets: object = None) -> None:
         await original_startup(sockets=sockets)  # type: ignore[arg-type]
         if server.started:
             sweeper.start()
-            print(banner(app), flush=True)
+            # on a data dir without superusers the banner creates the installer account,
+            # whose bcrypt hash takes 60-120 ms: requests are served meanwhile, as
+            # PocketBase creates it in the background
+            announcing.append(asyncio.ensure_future(asyncio.to_thread(_print_banner, app)))
 
     original_shutdown = server.shutdown
 
@@ -226,6 +240,9 @@ def run_server(app: App) -> None:
         if hub is not None:
             hub.close()
         sweeper.stop()
+        for task in announcing:
+            with suppress(Exception):
+                await task
         await original_shutdown(sockets=sockets)  # type: ignore[arg-type]
 
     def restart() -> None:
