@@ -112,25 +112,41 @@ def load_hooks(app: Any) -> None:
         sys.exit(1)
 
 
-def run_serve(config: Config) -> None:
-    from satchel.server import StartupError, run_server
-
+def open_migrated_app(config: Config) -> Any:
+    """The App with ``pb_migrations/*.py`` not applied yet applied, as PocketBase's serve."""
     app = open_app(config)
     load_hooks(app)
     try:
-        app.migrations.up()  # pb_migrations/*.py not applied yet, as PocketBase's serve
+        app.migrations.up()
     except Exception as exc:  # a failing migration was rolled back: its error, exit 1
         log_error(str(exc))
         app.close()
         sys.exit(1)
-    try:
-        run_server(app)
-    except StartupError as exc:  # a busy port, a bad SATCHEL_READ_TIMEOUT: one line, exit 1
-        log_error(str(exc))
-        sys.exit(1)
-    finally:
-        app.close()
-    if app.state.get("restart_requested"):
+    return app
+
+
+def run_serve(config: Config) -> None:
+    from satchel.server import StartupError, run_server
+
+    if config.workers > 1:
+        from satchel.workers import run_workers
+
+        try:
+            restart = run_workers(config, config.workers, open_migrated_app)
+        except StartupError as exc:
+            log_error(str(exc))
+            sys.exit(1)
+    else:
+        app = open_migrated_app(config)
+        try:
+            run_server(app)
+        except StartupError as exc:  # a busy port, a bad SATCHEL_READ_TIMEOUT: one line, exit 1
+            log_error(str(exc))
+            sys.exit(1)
+        finally:
+            app.close()
+        restart = bool(app.state.get("restart_requested"))
+    if restart:
         # a backup was restored: start again in place (same PID, as PocketBase); the new
         # process swaps the restored data in before opening it; the same command line, so a
         # library's `python main.py serve` comes back as itself

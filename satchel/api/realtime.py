@@ -102,20 +102,21 @@ async def set_subscriptions(request: Request) -> Response:
     body = await read_body(request, infer=False)
     client_id, names = validate_form(body)
     hub = get_hub(app)
+    ip = client_ip(request)
     client = hub.get(client_id)
-    if client is None:
+    if client is None and hub.owner_of(client_id) == hub.broker.member:
         raise NotFoundError("Missing or invalid client id.")
-    if client.ip and client.ip != client_ip(request):
+    if client is not None and client.ip and client.ip != ip:
         raise BadRequestError("Invalid realtime client.")
     auth = await get_auth(request)
-    bound = hub.current_auth(client)
-    new_key = None if auth.record is None or auth.collection is None else (auth.collection.id, str(auth.record["id"]))
-    if bound is not None and bound.key != new_key:
-        raise ForbiddenError("The current and the previous request authorization don't match.")
-    if client.closed:  # disconnected while we were authenticating
-        raise NotFoundError("Missing or invalid client id.")
     new_auth = None
     if auth.record is not None and auth.collection is not None:
         new_auth = ClientAuth(auth.collection, auth.record, token_secret(auth.collection))
-    hub.bind(client, new_auth, names)
+    outcome = await hub.apply_form_anywhere(client_id, ip, new_auth, names)
+    if outcome == "missing":  # unknown, or disconnected while we were authenticating
+        raise NotFoundError("Missing or invalid client id.")
+    if outcome == "ip":
+        raise BadRequestError("Invalid realtime client.")
+    if outcome == "auth":
+        raise ForbiddenError("The current and the previous request authorization don't match.")
     return no_content()

@@ -245,6 +245,12 @@ class Endpoint:
         await response(scope, receive, send)
 
 
+def start_crons(app: App) -> None:
+    """Only on one worker of ``serve --workers`` (the one ``cron_leader`` names)."""
+    if app.state.get("cron_leader", True):
+        app.cron.start()
+
+
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] == "http":
         await error_response(NotFoundError())(scope, receive, send)
@@ -272,7 +278,7 @@ class SatchelASGI:
             facade = hooks.app
             await hooks.on_bootstrap.trigger(BootstrapEvent(app=facade))
             await hooks.on_serve.trigger(
-                ServeEvent(app=facade, server=self, router=getattr(facade, "router", None)), lambda _: app.cron.start()
+                ServeEvent(app=facade, server=self, router=getattr(facade, "router", None)), lambda _: start_crons(app)
             )
             app.hook_files.start_watching()
             yield

@@ -135,7 +135,7 @@ class Changes:
             for action, c, record in self.items:
                 env_publish(action, c, record)
 
-        tx.after_commit(flush)
+        tx.in_commit_order(flush)  # realtime gets the events in commit order, across workers too
 
     def add(self, action: str, c: Collection, record: dict[str, Any]) -> None:
         self.items.append((action, c, record))

@@ -26,7 +26,7 @@ import socket
 import threading
 from typing import Any
 
-from satchel.tools.bus.inprocess import safe_call
+from satchel.tools.bus.inprocess import answer_request, safe_call
 from satchel.tools.bus.protocol import BusTimeout, Message, MessageHandler, RequestHandler
 from satchel.tools.bus.wire import FrameDecoder, FrameError, encode
 
@@ -216,7 +216,7 @@ class LinkBus:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._early: list[dict[str, Any]] = []  # frames read before a loop subscribed
-        self._request_handler: RequestHandler | None = None
+        self.request_handlers: dict[str, RequestHandler] = {}
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[Any]] = {}
         self._closed = False
@@ -250,12 +250,12 @@ class LinkBus:
         finally:
             self._waiting.pop(request_id, None)
 
-    def on_request(self, handler: RequestHandler) -> None:
-        self._request_handler = handler
+    def on_request(self, kind: str, handler: RequestHandler) -> None:
+        self.request_handlers[kind] = handler
 
     async def request(self, member: int, message: Message, timeout: float = 5.0) -> Message | None:
         if member == self.member:
-            return None if self._request_handler is None else await self._request_handler(message)
+            return await answer_request(self.request_handlers, message)
         request_id, future = self._expect()
         try:
             self._send({"k": "req", "id": request_id, "to": member, "m": message})
@@ -350,8 +350,7 @@ class LinkBus:
     async def _answer(self, frame: dict[str, Any]) -> None:
         answer: Message | None = None
         try:
-            if self._request_handler is not None:
-                answer = await self._request_handler(frame.get("m") or {})
+            answer = await answer_request(self.request_handlers, frame.get("m") or {})
         except Exception:  # noqa: BLE001 - the asker gets null rather than a timeout
             log.exception("bus request handler failed")
         self._send({"k": "rep", "id": frame.get("id"), "to": frame.get("from"), "m": answer})
