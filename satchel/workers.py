@@ -208,7 +208,8 @@ def worker_main(config: Config, member: int, sockets: list[socket.socket], runti
             bus.subscribe(changes.on_message, asyncio.get_running_loop())
             hub.attach()
 
-        run_server(app, sockets=sockets, announce=False, wrap=lambda asgi: hold_until_shared(asgi, changes),
+        header = member if os.environ.get("SATCHEL_WORKER_HEADER") == "1" else None
+        run_server(app, sockets=sockets, announce=False, wrap=lambda asgi: hold_until_shared(asgi, changes, header),
                    on_started=started)  # fmt: skip
     except StartupError as exc:
         log_line(str(exc))
@@ -220,9 +221,11 @@ def worker_main(config: Config, member: int, sockets: list[socket.socket], runti
     return RESTART_EXIT if app.state.get("restart_requested") else 0
 
 
-def hold_until_shared(asgi: Any, changes: SharedChanges) -> Any:
+def hold_until_shared(asgi: Any, changes: SharedChanges, member: int | None = None) -> Any:
     """``asgi``, with a response held until the collection or settings changes it made
-    are applied by every other worker."""
+    are applied by every other worker.  With ``member`` (``SATCHEL_WORKER_HEADER=1``, for
+    tests and debugging) every response says which worker made it: ``x-satchel-worker``."""
+    extra = [] if member is None else [(b"x-satchel-worker", str(member).encode())]
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -230,8 +233,11 @@ def hold_until_shared(asgi: Any, changes: SharedChanges) -> Any:
             return
 
         async def checked_send(message: Any) -> None:
-            if changes.pending and message["type"] == "http.response.start":
-                await changes.flush()
+            if message["type"] == "http.response.start":
+                if changes.pending:
+                    await changes.flush()
+                if extra:
+                    message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
 
         await asgi(scope, receive, checked_send)

@@ -220,6 +220,7 @@ class LinkBus:
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[Any]] = {}
         self._closed = False
+        self._answering: set[asyncio.Task[None]] = set()
         self._send({"k": "hello", "member": member})
         self._reader = threading.Thread(target=self._read, name="satchel-bus", daemon=True)
         self._reader.start()
@@ -275,6 +276,9 @@ class LinkBus:
         self._sock.close()
         with self._lock:
             self._handlers.clear()
+        for task in list(self._answering):
+            with contextlib.suppress(RuntimeError):  # its loop is gone
+                task.get_loop().call_soon_threadsafe(task.cancel)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -339,7 +343,9 @@ class LinkBus:
             if future is not None and not future.done():
                 future.set_result(frame.get("m"))
         elif kind == "req":
-            asyncio.get_running_loop().create_task(self._answer(frame))
+            task = asyncio.get_running_loop().create_task(self._answer(frame))
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
 
     def _run_handlers(self, message: Message) -> None:
         with self._lock:
