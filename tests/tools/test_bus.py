@@ -128,6 +128,8 @@ def test_publish_reaches_every_member_once_in_order(relay: tuple[RelayThread, st
         wait_for(lambda: all(len(m.got) == 200 for m in members))
         for m in members:
             assert sorted(int(x["n"]) for x in m.got) == list(range(200))
+        # one order for every member, the publishers included
+        assert members[0].got == members[1].got == members[2].got
         # per publisher, order is kept everywhere
         evens = [int(x["n"]) for x in members[2].got if int(x["n"]) % 2 == 0]
         assert evens == sorted(evens)

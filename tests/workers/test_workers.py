@@ -216,7 +216,7 @@ def test_oauth2_redirect_reaches_the_client_on_another_worker(workers_server: Li
 def test_js_sdk_realtime_across_workers(workers_server: LiveServer) -> None:
     out = run_node("workers_realtime.mjs", workers_server.base, timeout=60)
     assert sorted(out["members"]) == [chr(ord("A") + i) for i in range(WORKERS)]
-    assert out["delivered"] == out["expected"], out
+    assert out["delivered"] == out["expected"], json.dumps(out)
 
 
 async def _mixed_load(base: str, clients: int, seconds: float) -> tuple[dict[int, int], list[str], list[str]]:

@@ -3,11 +3,13 @@
 Workers connect to the relay's Unix socket and say ``hello`` with their member number.
 Frames (``k`` names the kind):
 
-* ``pub`` {m, seq}: forwarded to every other member.  Frames read in one turn of the
-  relay's loop are forwarded sorted by ``seq``: a worker sends its record events while
-  it still holds the write gate, so a later commit's frame can only reach the relay after
-  an earlier one's is in its socket buffer, and the sort restores the commit order the
-  two sockets may be read in.
+* ``pub`` {m, seq}: forwarded to every member, the sender included, so that all of them
+  get one order (a sender delivering its own events at once could pass an earlier
+  commit of another worker still on its way through the relay).  Frames read in one
+  turn of the relay's loop are forwarded sorted by ``seq``: a worker sends its record
+  events while it still holds the write gate, so a later commit's frame can only reach
+  the relay after an earlier one's is in its socket buffer, and the sort restores the
+  commit order the two sockets may be read in.
 * ``bc`` {id, m} -> ``bc`` {id, from, m} to the others, who answer ``bcack`` once
   their subscribers handled it; the sender gets ``bcdone`` when every member alive at
   the time has acknowledged (a member that disconnects stops counting).
@@ -141,9 +143,8 @@ class Relay:
         self.relayed += 1
         if kind == "pub":
             out = {"k": "pub", "m": frame.get("m")}
-            for member, other in list(self.members.items()):
-                if member != sender:
-                    other.send(out)
+            for other in list(self.members.values()):
+                other.send(out)
         elif kind == "bc":
             others = {m for m in self.members if m != sender}
             key = (sender, frame.get("id"))
@@ -238,7 +239,7 @@ class LinkBus:
                 loop.call_soon_threadsafe(self._dispatch, frame)
 
     def publish(self, message: Message, *, seq: int = 0) -> None:
-        self._deliver_here(message)
+        # delivered here too by the relay, in the one order every member sees
         self._send({"k": "pub", "m": message, "seq": seq})
 
     async def broadcast_acked(self, message: Message, timeout: float = 5.0) -> None:
@@ -297,13 +298,6 @@ class LinkBus:
                 self._sock.sendall(data)
             except OSError as exc:  # the relay is gone: the parent is stopping us
                 log.warning("bus: send failed: %s", exc)
-
-    def _deliver_here(self, message: Message) -> None:
-        with self._lock:
-            handlers = list(self._handlers)
-        for handler, loop in handlers:
-            with contextlib.suppress(RuntimeError):  # the loop closed in between
-                loop.call_soon_threadsafe(safe_call, handler, message)
 
     def _read(self) -> None:
         decoder = FrameDecoder()

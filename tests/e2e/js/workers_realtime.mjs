@@ -33,5 +33,5 @@ await sleep(200); // anything extra (a duplicate) would arrive now
 const expected = Array.from({ length: total }, (_, n) => n);
 const delivered = clients.filter((c) => JSON.stringify(c.got) === JSON.stringify(expected)).length;
 for (const c of clients) c.pb.realtime.unsubscribe();
-console.log(JSON.stringify({ members: [...members], clients: clients.length, delivered, expected: clients.length }));
+console.log(JSON.stringify({ members: [...members], clients: clients.length, delivered, expected: clients.length, got: clients.filter((c) => JSON.stringify(c.got) !== JSON.stringify(expected)).map((c) => [c.pb.realtime.clientId[0], c.got]) }));
 process.exit(0);
