@@ -183,3 +183,36 @@ def test_auth_collection_options(page: Page, server: LiveServer, token: str) -> 
     page.locator("dialog #save-collection").click()
     expect(page.locator("dialog")).to_have_count(0)
     assert collection(server.base, token, "users")["oauth2"]["enabled"] is True
+
+
+def test_api_preview_and_diagram(page: Page, server: LiveServer, token: str) -> None:
+    authors = api(server.base, "POST", "/api/collections", token, json={"name": "writers", "type": "base", "listRule": "",
+                                                                          "fields": [{"name": "name", "type": "text", "required": True}]})
+    api(server.base, "POST", "/api/collections", token, json={"name": "essays", "type": "base", "fields": [
+        {"name": "title", "type": "text"}, {"name": "writer", "type": "relation", "collectionId": authors["id"], "maxSelect": 1},
+        {"name": "reader", "type": "relation", "collectionId": "_pb_users_auth_", "maxSelect": 5}]})
+    page.goto("/_/#/collections?collection=writers")
+    page.locator("#api-preview").click()
+    dialog = page.locator("dialog")
+    expect(dialog.locator('[data-endpoint="list"]')).to_contain_text("GET /api/collections/writers/records")
+    expect(dialog.locator('[data-endpoint="list"]')).to_contain_text("Everyone")  # listRule ""
+    dialog.get_by_role("tab", name="Create").click()
+    expect(dialog.locator('[data-endpoint="create"]')).to_contain_text("Superusers only")
+    expect(dialog.locator('[data-endpoint="create"] table')).to_contain_text("name *")
+    expect(dialog.locator('[data-snippet="js"]')).to_contain_text('pb.collection("writers").create(')
+    page.keyboard.press("Escape")
+
+    page.goto("/_/#/collections?collection=users")
+    page.locator("#api-preview").click()
+    page.locator("dialog").get_by_role("tab", name="Auth with password").click()
+    expect(page.locator('[data-endpoint="auth-password"] [data-snippet="curl"]')).to_contain_text("/api/collections/users/auth-with-password")
+    page.keyboard.press("Escape")
+
+    page.get_by_role("link", name="Diagram").click()
+    erd = page.locator("svg#erd")
+    expect(erd.locator('g[data-collection="essays"]')).to_contain_text("writer: relation")
+    expect(erd.locator('path[data-from="essays.writer"]')).to_have_attribute("data-to", "writers")
+    expect(erd.locator('path[data-from="essays.reader"]')).to_have_attribute("data-to", "users")
+    expect(erd.locator('g[data-collection="_mfas"]')).to_have_count(0)  # nothing points to it
+    page.locator("#erd-system").check()
+    expect(erd.locator('g[data-collection="_mfas"]')).to_have_count(1)

@@ -17,7 +17,7 @@ from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, superu
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
-PAGES = ["collections?collection=things", "logs", "sql", "settings/application", "settings/mail", "settings/storage",
+PAGES = ["collections?collection=things", "logs", "sql", "erd", "settings/application", "settings/mail", "settings/storage",
          "settings/backups", "settings/crons", "settings/rate-limits", "settings/proxy", "settings/logs",
          "settings/superusers", "settings/export", "settings/import"]
 
@@ -81,6 +81,20 @@ def test_every_page_fits_a_phone_and_passes_axe(browser: Browser, server: LiveSe
         no_horizontal_scroll(page)
         if violations := serious_violations(page):
             found["record form"] = violations
+        page.keyboard.press("Escape")
+        # the collection editor (every tab) and the API preview, as panels
+        page.locator("#edit-collection").click()
+        for tab in ["Fields", "Indexes", "API rules"]:
+            page.locator("dialog").get_by_role("tab", name=tab).click()
+            no_horizontal_scroll(page)
+            if violations := serious_violations(page):
+                found[f"collection editor {tab}"] = violations
+        page.keyboard.press("Escape")
+        page.locator("#api-preview").click()
+        expect(page.locator("#api-preview-body")).to_be_visible()
+        no_horizontal_scroll(page)
+        if violations := serious_violations(page):
+            found["api preview"] = violations
         assert found == {}
         assert page.js_errors == []  # type: ignore[attr-defined]
 

@@ -5,6 +5,7 @@ import { searchFilter } from "./search.js";
 import { clear, h, summary } from "./dom.js";
 import { openRecordForm } from "./record-form.js";
 import { openCollectionEditor } from "./collection-editor.js";
+import { openApiPreview } from "./api-preview.js";
 
 const PER_PAGE = 40;
 
@@ -179,6 +180,7 @@ function collectionView(collection, collections, params, go) {
     { class: "page-head" },
     h("h1", null, collection.name, " ", h("span", { class: "badge" }, collection.type)),
     h("div", { class: "actions" },
+      h("button", { type: "button", class: "btn-plain", id: "api-preview", onclick: () => openApiPreview(collection) }, "API preview"),
       h("button", { type: "button", class: "btn-plain", id: "edit-collection", onclick: () => openCollectionEditor(collection, collections, go) }, "Edit collection"),
       collection.type === "view" ? null : h("button", { type: "button", class: "btn", id: "new-record", onclick: () => openRecordForm(collection, null, reload) }, "+ New record")),
   );

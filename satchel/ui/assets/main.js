@@ -7,6 +7,7 @@ import { collectionsPage } from "./collections.js";
 import { settingsPage } from "./settings.js";
 import { logsPage } from "./logs.js";
 import { sqlPage } from "./sql.js";
+import { erdPage } from "./erd.js";
 import { installShortcuts, showShortcuts } from "./shortcuts.js";
 
 const root = document.getElementById("app");
@@ -50,7 +51,7 @@ function shell(active, content) {
         document.getElementById("main")?.focus();
       } }, "Skip to content"),
       h("a", { class: "brand", href: "#/collections" }, h("img", { src: "./favicon.svg", alt: "" }), "Satchel"),
-      h("nav", null, link("collections", "Collections"), link("logs", "Logs"), link("sql", "SQL"), link("settings", "Settings")),
+      h("nav", null, link("collections", "Collections"), link("logs", "Logs"), link("erd", "Diagram"), link("sql", "SQL"), link("settings", "Settings")),
       h("span", { class: "who" }, record.email || ""),
       h("button", { type: "button", class: "btn-plain small", id: "show-shortcuts", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", onclick: showShortcuts }, "?"),
       h("button", { type: "button", class: "btn-plain", id: "logout", onclick: logout }, "Log out"),
@@ -69,6 +70,7 @@ const PRIVATE = {
   settings: (parts) => settingsPage(parts[1] || "application", go),
   logs: (parts, params) => logsPage(params, go),
   sql: () => sqlPage(),
+  erd: (parts, params) => erdPage(params),
 };
 
 // Pages build their node at once and fill it in when their requests answer.
