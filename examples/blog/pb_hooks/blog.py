@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 from satchel.hooks import NotFoundError, Record, app, require_auth
 
-
 # -- posts: the author is whoever is signed in, whatever the body says ----------------------
 
 
