@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api import batch, collections, files, oauth2, record_auth, record_auth_email, settings
+from satchel.api import batch, collections, files, oauth2, realtime, record_auth, record_auth_email, settings
 from satchel.api.hook_request import fill_collection, hooked
 from satchel.api.request import endpoint, require_superuser
 from satchel.core.hook_events import (
@@ -54,6 +54,7 @@ _TABLE: dict[Any, tuple[str, type[RequestEvent], Any, Any]] = {
     settings.get_settings: ("on_settings_list_request", SettingsUpdateRequestEvent, _fill_settings, _SU),
     settings.patch_settings: ("on_settings_update_request", SettingsUpdateRequestEvent, _fill_settings, _SU),
     batch.batch: ("on_batch_request", BatchRequestEvent, None, None),
+    realtime.set_subscriptions: ("on_realtime_subscribe_request", RequestEvent, None, None),
     files.serve_file: ("on_file_download_request", FileDownloadRequestEvent, _fill_file, None),
     record_auth.file_token_endpoint: ("on_file_token_request", RequestEvent, None, None),
     record_auth.auth_refresh: ("on_record_auth_refresh_request", RecordAuthRequestEvent, fill_collection, None),
