@@ -166,3 +166,40 @@ def test_syntax_error_at_start_and_hooks_watch_off(tmp_path: Path) -> None:
         assert httpx.get(f"{live.base}/api/v").text == "one"
     finally:
         assert stop_serve(live) == 0, live.stderr
+
+
+def test_requests_during_reloads_never_miss_the_route(tmp_path: Path) -> None:
+    """A reload runs on the event loop in one step: no request falls between the undo and the
+    new registration, and the process keeps serving."""
+    import threading
+
+    hooks = tmp_path / "pb_hooks"
+    hooks.mkdir()
+
+    def version(n: int) -> str:
+        return f"from satchel.hooks import app\napp.router.add('GET', '/api/v', lambda e: e.string(200, 'v{n}'))\n"
+
+    write(hooks / "main.py", version(0))
+    live = start_serve(tmp_path / "pb_data")
+    seen: list[tuple[int, str]] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with httpx.Client() as c:
+            while not stop.is_set():
+                r = c.get(f"{live.base}/api/v")
+                seen.append((r.status_code, r.text))
+
+    worker = threading.Thread(target=hammer)
+    worker.start()
+    try:
+        for n in range(1, 6):
+            write(hooks / "main.py", version(n) + "#" * n)
+            wait_for(lambda n=n: any(text == f"v{n}" for _, text in seen[-5:]))
+    finally:
+        stop.set()
+        worker.join()
+        assert stop_serve(live) == 0, live.stderr
+    assert len(seen) > 20
+    assert {status for status, _ in seen} == {200}
+    assert {text for _, text in seen} == {f"v{n}" for n in range(6)}
