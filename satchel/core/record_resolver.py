@@ -272,7 +272,7 @@ class RecordFieldResolver:
         self.source_table = self.table_alias if self.is_create else base.name
         self.alias_suffix = _alias_suffix
         self._rule_joins: dict[str, Collection] = {}
-        self._static = self._static_request_info()
+        self._static_info: dict[str, Any] | None = None  # made on the first static @request.* path
 
     # -- public API -------------------------------------------------------------------
 
@@ -390,7 +390,9 @@ class RecordFieldResolver:
         """A literal from the request (``resolveStaticRequestField``)."""
         last, modifier = _split_modifier(path[-1])
         keys = [*path[:-1], last]
-        value = _extract(self._static, keys)
+        if self._static_info is None:
+            self._static_info = self._static_request_info()
+        value = _extract(self._static_info, keys)
         if modifier == "isset":
             return ResolverResult(self.d.bool_literal(value is not _MISSING))
         if value is _MISSING:
