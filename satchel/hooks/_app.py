@@ -285,6 +285,46 @@ class HookApp:
         together or not at all (an exception rolls them all back)."""
         return self._write(lambda tx: fn(self))
 
+    # -- the same, for coroutine handlers (never blocking the event loop) ---------------------
+
+    async def afind_record_by_id(self, collection: Collection | str, record_id: str) -> Record:
+        c, env = self._collection(collection), self._env()
+        return await self._core.db.read(lambda conn: find_record(conn, env, c, record_id))
+
+    async def afind_records_by_filter(
+        self,
+        collection: Collection | str,
+        filter: str = "",  # noqa: A002
+        sort: str = "",
+        limit: int = 0,
+        offset: int = 0,
+        params: Mapping[str, Any] | None = None,
+    ) -> list[Record]:
+        c, env = self._collection(collection), self._env()
+        return await self._core.db.read(lambda conn: find_records(conn, env, c, filter, sort, limit, offset, params))
+
+    async def afind_first_record_by_filter(
+        self,
+        collection: Collection | str,
+        filter: str,  # noqa: A002
+        params: Mapping[str, Any] | None = None,
+    ) -> Record:
+        found = await self.afind_records_by_filter(collection, filter, "", 1, 0, params)
+        if not found:
+            raise NotFoundError()
+        return found[0]
+
+    async def asave(self, model: Record | Collection | Mapping[str, Any]) -> Any:
+        """:meth:`save` on the writer thread (its model hooks run there)."""
+        return await self._core.db.on_writer(self.save, model)
+
+    async def adelete(self, model: Record | Collection | str) -> None:
+        await self._core.db.on_writer(self.delete, model)
+
+    async def arun_in_transaction(self, fn: Callable[[HookApp], T]) -> T:
+        """:meth:`run_in_transaction` on the writer thread (``fn`` is a plain function)."""
+        return await self._core.db.on_writer(self.run_in_transaction, fn)
+
     # -- mail ---------------------------------------------------------------------------------
 
     def send_mail(
