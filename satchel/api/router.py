@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import State
 from starlette.requests import Request
@@ -46,6 +46,8 @@ from satchel.api.user_routes import UserRoutesFirst
 from satchel.core.body_limits import batch_body_limit, record_body_limit
 from satchel.core.hook_events import BootstrapEvent, ServeEvent, TerminateEvent
 from satchel.errors import ApiError, NotFoundError
+from satchel.tools.hook import Hook
+from satchel.tools.registrations import Owned
 from satchel.tools.route_pattern import Pattern, parse_pattern
 
 if TYPE_CHECKING:
@@ -256,6 +258,30 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
         await error_response(NotFoundError())(scope, receive, send)
 
 
+def watch_hook_files(app: App, server: object) -> None:
+    """Reload the hook files on change; around a reload their own ``on_terminate``
+    (``is_restart``) runs for the old version, ``on_bootstrap`` and ``on_serve`` for the new
+    one, as a PocketBase restart would run them (the other handlers are not run again)."""
+    files, hooks = app.hook_files, app.hooks
+
+    def of_files(hook: Hook[Any]) -> Hook[Any]:
+        mine: Hook[Any] = Hook(hook.name)
+        for h in hook.handlers:
+            if isinstance(h.func, Owned) and h.func.registrations is files.registrations:
+                mine.bind(h.func, id=h.id, priority=h.priority)
+        return mine
+
+    async def before() -> None:
+        await of_files(hooks.on_terminate).trigger(TerminateEvent(app=hooks.app, is_restart=True))
+
+    async def after() -> None:
+        await of_files(hooks.on_bootstrap).trigger(BootstrapEvent(app=hooks.app))
+        await of_files(hooks.on_serve).trigger(ServeEvent(app=hooks.app, server=server, router=app.user_router))
+
+    files.before_reload, files.after_reload = before, after
+    files.start_watching()
+
+
 class SatchelASGI:
     """The ASGI application of an App: the middleware, then the route table.
 
@@ -280,7 +306,7 @@ class SatchelASGI:
             await hooks.on_serve.trigger(
                 ServeEvent(app=facade, server=self, router=getattr(facade, "router", None)), lambda _: start_crons(app)
             )
-            app.hook_files.start_watching()
+            watch_hook_files(app, self)
             yield
             restart = bool(app.state.get("restart_requested"))
             await hooks.on_terminate.trigger(TerminateEvent(app=facade, is_restart=restart))

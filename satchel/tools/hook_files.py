@@ -21,6 +21,7 @@ import sys
 import time
 import traceback
 import types
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,10 @@ class HookFiles:
         self._good: list[_Compiled] = []
         self._snapshot: Snapshot = frozenset()
         self._task: asyncio.Task[None] | None = None
+        #: awaited around a reload by the watcher: the server fires the files' on_terminate
+        #: before, their on_bootstrap/on_serve after (PocketBase restarts instead)
+        self.before_reload: Callable[[], Awaitable[None]] | None = None
+        self.after_reload: Callable[[], Awaitable[None]] | None = None
 
     # -- files --------------------------------------------------------------------------
 
@@ -164,8 +169,19 @@ class HookFiles:
                 if settled == current:
                     break
                 current = settled
+            await self._around(self.before_reload)
             self.reload()
+            await self._around(self.after_reload)
             self._snapshot = current
+
+    async def _around(self, step: Callable[[], Awaitable[None]] | None) -> None:
+        if step is None:
+            return
+        try:
+            await step()
+        except Exception as exc:  # a hook raising here must not stop the watching
+            _console(f"a hook failed around the reload: {exc!r}")
+            log.exception("a hook failed around the reload")
 
     async def stop(self) -> None:
         task, self._task = self._task, None

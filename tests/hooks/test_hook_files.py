@@ -203,3 +203,46 @@ def test_requests_during_reloads_never_miss_the_route(tmp_path: Path) -> None:
     assert len(seen) > 20
     assert {status for status, _ in seen} == {200}
     assert {text for _, text in seen} == {f"v{n}" for n in range(6)}
+
+
+def test_on_serve_routes_and_lifecycle_follow_a_reload(tmp_path: Path) -> None:
+    """PocketBase's idiom (routes added in on_serve) survives reloads: the files' on_terminate
+    runs for the old version, on_bootstrap/on_serve for the new one."""
+    hooks = tmp_path / "pb_hooks"
+    hooks.mkdir()
+    log = tmp_path / "lifecycle.txt"
+
+    def version(n: int) -> str:
+        return textwrap.dedent(f"""
+            from satchel.hooks import app
+
+            @app.on_bootstrap
+            def boot(e):
+                open({str(log)!r}, "a").write("bootstrap v{n}\\n")
+                e.next()
+
+            @app.on_serve
+            def serve(e):
+                e.router.add("GET", "/api/from-serve", lambda req: req.string(200, "v{n}"))
+                e.next()
+
+            @app.on_terminate
+            def bye(e):
+                open({str(log)!r}, "a").write(f"terminate v{n} restart={{e.is_restart}}\\n")
+                e.next()
+        """)
+
+    write(hooks / "main.py", version(1))
+    live = start_serve(tmp_path / "pb_data")
+    try:
+        assert httpx.get(f"{live.base}/api/from-serve").text == "v1"
+        write(hooks / "main.py", version(2))
+        wait_for(lambda: httpx.get(f"{live.base}/api/from-serve").text == "v2")
+    finally:
+        assert stop_serve(live) == 0, live.stderr
+    assert log.read_text().splitlines() == [
+        "bootstrap v1",
+        "terminate v1 restart=True",
+        "bootstrap v2",
+        "terminate v2 restart=False",
+    ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,11 +27,11 @@ from tests.e2e.serve_support import (
 )
 
 DOCS = Path(__file__).parents[2] / "docs" / "hooks.md"
-BLOCK = re.compile(r"```python\n# (pb_hooks/[\w.]+|main\.py)\n(.*?)```", re.S)
+BLOCK = re.compile(r"^( *)```python\n\1# (pb_hooks/[\w.]+|main\.py)\n(.*?)^\1```", re.S | re.M)
 
 
 def doc_files() -> dict[str, str]:
-    return {name: body for name, body in BLOCK.findall(DOCS.read_text())}
+    return {name: textwrap.dedent(body) for _, name, body in BLOCK.findall(DOCS.read_text())}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("docs")
     (root / "pb_hooks").mkdir()
     files = {name: body for name, body in doc_files().items() if name.startswith("pb_hooks/")}
-    assert set(files) == {"pb_hooks/routes.py", "pb_hooks/jobs.py"}
+    assert set(files) == {"pb_hooks/routes.py", "pb_hooks/jobs.py", "pb_hooks/serve_routes.py"}
     for name, body in files.items():
         (root / name).write_text(body)
     assert satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={root / 'pb_data'}").returncode == 0
@@ -66,6 +67,7 @@ def test_routes_example(server: LiveServer) -> None:
     assert httpx.post(f"{base}/api/echo", json={"text": "x" * 2000}).status_code == 413
     assert httpx.get(f"{base}/api/stats?a=1").status_code == 401
     assert httpx.get(f"{base}/api/stats?a=1", headers=su).json() == {"method": "GET", "query": {"a": "1"}}
+    assert httpx.get(f"{base}/api/version").json() == {"version": 2}  # added in on_serve
 
 
 def test_jobs_example(server: LiveServer) -> None:
