@@ -584,14 +584,24 @@ def _unlink(
             continue
         if not ids and f.required:
             raise BadRequestError(DELETE_REQUIRED_REF)
-        changed: dict[str, Any] = {f.name: f.to_db(f.prepare_value(ids))}
-        for af in rc.fields:
-            if isinstance(af, AutodateField) and af.onUpdate:
-                changed[af.name] = now
-        sql_u, names = update_row(env.dialect, rc.name, changed.keys())
-        params = dict(zip(names, changed.values(), strict=True))
-        params["__id"] = ref["id"]
-        tx.execute(sql_u, params)
+        keys = [f.name, *(af.name for af in rc.fields if isinstance(af, AutodateField) and af.onUpdate)]
+        model = Record.from_stored(rc, ref)
+        model.values[f.name] = f.prepare_value(ids)
+        for name in keys[1:]:
+            model.values[name] = now
+
+        def execute(ref: dict[str, Any] = ref, model: Record = model, keys: list[str] = keys) -> None:
+            # the update hooks of the referencing record wrap it (a hook may change more keys)
+            fields = {x.name: x for x in rc.fields}
+            changed = {k: fields[k].to_db(v) for k, v in model.values.items() if k in keys or v != ref.get(k)}
+            changed.pop("id", None)
+            changed = {k: v for k, v in changed.items() if fields[k].type != "password"}
+            sql_u, names = update_row(env.dialect, rc.name, changed.keys())
+            params = dict(zip(names, changed.values(), strict=True))
+            params["__id"] = ref["id"]
+            tx.execute(sql_u, params)
+
+        run_model_hooks(env.hooks, tx, "update", model, None, execute)
         updated = _fetch(tx, env, rc, str(ref["id"]))
         if updated is not None:
             changes.add("update", rc, updated)
