@@ -26,6 +26,7 @@ export class ApiError extends Error {
     super(message);
     this.status = status;
     this.data = (body && body.data) || {};
+    this.body = body || {};
   }
 }
 
@@ -104,13 +105,34 @@ export async function fileHref(collection, record, field, name, thumb) {
   return fileUrl(collection.id, record.id, name, query);
 }
 
-export async function login(email, password) {
+// Logs in as a superuser; with MFA on, the first step answers 401 with an `mfaId` that
+// the second step (auth-with-otp) must carry: the ApiError keeps it in `body.mfaId`.
+export async function login(email, password, mfaId) {
   const result = await api("POST", "/api/collections/_superusers/auth-with-password", {
-    body: { identity: email, password },
+    body: { identity: email, password, ...(mfaId ? { mfaId } : {}) },
     token: null,
   });
   auth.save(result.token, result.record);
   return result;
+}
+
+export async function loginWithOtp(otpId, code, mfaId) {
+  const result = await api("POST", "/api/collections/_superusers/auth-with-otp", {
+    body: { otpId, password: code, ...(mfaId ? { mfaId } : {}) },
+    token: null,
+  });
+  auth.save(result.token, result.record);
+  return result;
+}
+
+// The claims of a JWT (no check: the server checks it when the token is used).
+export function tokenClaims(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(decodeURIComponent(escape(atob(part + "=".repeat((4 - (part.length % 4)) % 4)))));
+  } catch {
+    return {};
+  }
 }
 
 // Every collection, cached until a collection is saved or deleted.

@@ -2,7 +2,7 @@
 
 import { auth, setUnauthorizedHandler } from "./api.js";
 import { clear, h } from "./dom.js";
-import { installPage, loginPage, oauth2Page } from "./auth-pages.js";
+import { CONFIRM_PAGES, installPage, loginPage, oauth2Page } from "./auth-pages.js";
 import { collectionsPage } from "./collections.js";
 import { settingsPage } from "./settings.js";
 import { logsPage } from "./logs.js";
@@ -63,7 +63,7 @@ function shell(active, content) {
 const PUBLIC = {
   pbinstall: (parts) => installPage(parts[1] || "", go),
   login: () => loginPage(go),
-  auth: (parts) => oauth2Page(parts[1] || ""),
+  auth: (parts) => (CONFIRM_PAGES[parts[1]] ? CONFIRM_PAGES[parts[1]](parts.slice(2).join("/")) : oauth2Page(parts[1] || "")),
 };
 const PRIVATE = {
   collections: (parts, params) => collectionsPage(params, go),
