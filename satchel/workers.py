@@ -193,6 +193,8 @@ def worker_main(config: Config, member: int, sockets: list[socket.socket], runti
         app.db.gate = WriteGate(runtime.data_gate)
         app.aux_db.gate = WriteGate(runtime.aux_gate)
         bus = LinkBus(runtime.bus, member)
+        # the parent is gone (killed): stop cleanly rather than serve on alone
+        bus.on_lost = lambda: os.kill(os.getpid(), signal.SIGTERM)
         app.bus = bus
         app.state["workers"] = True
         app.state["worker"] = member

@@ -314,3 +314,25 @@ def test_a_worker_killed_under_load_is_restarted_and_loses_no_acknowledged_write
     # the restarted worker serves again
     workers = {worker_of(fresh(workers_server, "GET", "/api/health")) for _ in range(30)}
     assert workers == set(range(WORKERS))
+
+
+def test_workers_stop_when_the_parent_is_killed(tmp_path: Any) -> None:
+    from tests.e2e.serve_support import start_serve
+
+    server = start_serve(tmp_path / "pb_data", "--workers=2")
+    children = _children(server.proc.pid)
+    assert len(children) == 2
+    server.proc.kill()
+    server.proc.wait()
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{pid}") and _is_alive(pid) for pid in children):
+        assert time.monotonic() < deadline, "a worker outlived its parent"
+        time.sleep(0.05)
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -26,6 +26,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from satchel.tools.bus.inprocess import answer_request, safe_call
@@ -222,6 +223,8 @@ class LinkBus:
         self._waiting: dict[int, asyncio.Future[Any]] = {}
         self._closed = False
         self._answering: set[asyncio.Task[None]] = set()
+        #: called (from the reader thread) when the relay goes away: the parent died
+        self.on_lost: Callable[[], None] | None = None
         self._send({"k": "hello", "member": member})
         self._reader = threading.Thread(target=self._read, name="satchel-bus", daemon=True)
         self._reader.start()
@@ -323,6 +326,8 @@ class LinkBus:
                     loop.call_soon_threadsafe(self._dispatch, frame)
         if not self._closed:
             log.error("bus: the relay closed the link")
+            if self.on_lost is not None:
+                self.on_lost()
 
     def _dispatch(self, frame: dict[str, Any]) -> None:
         """On the loop, in arrival order."""
