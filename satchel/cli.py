@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from satchel.config import Config
+from satchel.config import Config, usable_cores
 
 __all__ = ["load_hooks", "log_error", "main", "on_app_created", "make_config", "open_app", "run_serve", "startup_error_line"]
 
@@ -62,7 +62,7 @@ def make_config(**kwargs: Any) -> Config:
         query_timeout=float(kwargs.get("query_timeout") or 30),
         encryption_env=str(kwargs.get("encryption_env") or ""),
         index_fallback=bool(kwargs.get("index_fallback", True)),
-        workers=int(kwargs.get("workers") or 1),
+        workers=int(kwargs.get("workers") or usable_cores()),
         migrations_dir=Path(kwargs["migrations_dir"]) if kwargs.get("migrations_dir") else None,
         automigrate=bool(kwargs.get("automigrate", True)),
         hooks_dir=Path(kwargs["hooks_dir"]) if kwargs.get("hooks_dir") else None,

@@ -87,7 +87,7 @@ def main(ctx: click.Context) -> None:
 @click.argument("domains", nargs=-1)
 @click.option("--http", default="127.0.0.1:8090", show_default=True, help="TCP address to listen for the HTTP server")
 @click.option("--origins", default="*", show_default=True, help="CORS allowed domain origins list")
-@click.option("--workers", default=1, type=click.IntRange(min=1), show_default=True, help="serving processes sharing the address and the data directory")
+@click.option("--workers", default=None, type=click.IntRange(min=1), help="serving processes sharing the address and the data directory (default: the number of usable cores; 1 = a single process)")
 @common_options
 def serve(domains: tuple[str, ...], **kwargs: Any) -> None:
     """Starts the web server (default to 127.0.0.1:8090 if no domain is specified)."""

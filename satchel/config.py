@@ -6,9 +6,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Config", "DEFAULT_BODY_LIMIT"]
+__all__ = ["Config", "DEFAULT_BODY_LIMIT", "usable_cores"]
 
 DEFAULT_BODY_LIMIT = 32 << 20  # 32 MiB, PocketBase's default for every route
+
+
+def usable_cores() -> int:
+    """The default of ``serve --workers``: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

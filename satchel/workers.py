@@ -42,21 +42,15 @@ from satchel.server import (
 )
 from satchel.store.write_gate import WriteGate
 from satchel.tools.bus.relay import LinkBus, Relay
+from satchel.tools.fdlimit import raise_nofile_limit
 
-__all__ = ["RESTART_EXIT", "run_workers", "usable_cores"]
+__all__ = ["RESTART_EXIT", "run_workers"]
 
 log = logging.getLogger("satchel.workers")
 
 RESTART_EXIT = 75  # a worker's status asking the parent to start everything again (a restore)
 RESPAWN_DELAY = 0.5  # seconds before restarting a worker that died, doubled while it keeps dying
 STOP_TIMEOUT = SHUTDOWN_GRACE + 7.0
-
-
-def usable_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class Runtime:
@@ -72,6 +66,7 @@ class Runtime:
 def run_workers(config: Config, count: int, open_app: Any) -> bool:
     """Serve with ``count`` workers until stopped; True when a restart was asked (restore)."""
     read_timeout_from_env(os.environ)  # a bad value is one line before anything starts
+    raise_nofile_limit()  # as a single process does; the workers inherit it
     host, port = config.host_port
     app: App = open_app(config)
     try:
