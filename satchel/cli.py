@@ -112,6 +112,13 @@ def load_hooks(app: Any) -> None:
         sys.exit(1)
 
 
+def open_hooked_app(config: Config) -> Any:
+    """The App of one worker of ``serve --workers``: hooks run, migrations already applied."""
+    app = open_app(config)
+    load_hooks(app)
+    return app
+
+
 def open_migrated_app(config: Config) -> Any:
     """The App with ``pb_migrations/*.py`` not applied yet applied, as PocketBase's serve."""
     app = open_app(config)
@@ -132,7 +139,7 @@ def run_serve(config: Config) -> None:
         from satchel.workers import run_workers
 
         try:
-            restart = run_workers(config, config.workers, open_migrated_app)
+            restart = run_workers(config, config.workers, open_migrated_app, open_hooked_app)
         except StartupError as exc:
             log_error(str(exc))
             sys.exit(1)

@@ -28,8 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from satchel.api.rate_limit import serve_shared_rate_limits
+from satchel.api.record_auth import OTP_ATTEMPT, otp_attempt_here
+from satchel.api.record_auth_anonymous import SIGNUP, signup_allowed_here
+from satchel.api.record_auth_email import RECENTLY_SENT, recently_sent_here
 from satchel.app import App
 from satchel.config import Config
+from satchel.core.leader import serve_on_leader
 from satchel.core.realtime import get_hub
 from satchel.core.shared import SharedChanges
 from satchel.server import (
@@ -63,8 +67,11 @@ class Runtime:
         self.aux_gate = str(root / "aux.gate")
 
 
-def run_workers(config: Config, count: int, open_app: Any) -> bool:
-    """Serve with ``count`` workers until stopped; True when a restart was asked (restore)."""
+def run_workers(config: Config, count: int, open_app: Any, open_worker_app: Any) -> bool:
+    """Serve with ``count`` workers until stopped; True when a restart was asked (restore).
+
+    ``open_app`` opens the parent's App (hooks run, migrations applied, errors exit 1);
+    ``open_worker_app`` a worker's (hooks run)."""
     read_timeout_from_env(os.environ)  # a bad value is one line before anything starts
     raise_nofile_limit()  # as a single process does; the workers inherit it
     host, port = config.host_port
@@ -76,7 +83,7 @@ def run_workers(config: Config, count: int, open_app: Any) -> bool:
         app.close()  # the parent serves nothing: no database, no thread across fork()
     runtime = Runtime(Path(tempfile.mkdtemp(prefix="satchel-workers-")))
     try:
-        return asyncio.run(Supervisor(config, count, sockets, runtime, text).run())
+        return asyncio.run(Supervisor(config, count, sockets, runtime, text, open_worker_app).run())
     finally:
         for sock in sockets:
             sock.close()
@@ -84,8 +91,10 @@ def run_workers(config: Config, count: int, open_app: Any) -> bool:
 
 
 class Supervisor:
-    def __init__(self, config: Config, count: int, sockets: list[socket.socket], runtime: Runtime, text: str) -> None:
+    def __init__(self, config: Config, count: int, sockets: list[socket.socket], runtime: Runtime, text: str,
+                 open_app: Any) -> None:  # fmt: skip
         self.config = config
+        self.open_app = open_app
         self.count = count
         self.sockets = sockets
         self.runtime = runtime
@@ -159,8 +168,9 @@ class Supervisor:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; measured by tests/workers
             code = 1
+            reset_signals()
             try:
-                code = worker_main(self.config, member, self.sockets, self.runtime)
+                code = worker_main(self.open_app(self.config), member, self.sockets, self.runtime)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             except BaseException:
@@ -178,12 +188,15 @@ def log_line(message: str) -> None:
     sys.stderr.flush()
 
 
-def worker_main(config: Config, member: int, sockets: list[socket.socket], runtime: Runtime) -> int:
-    """One serving process (after fork): its own App, joined to the others."""
-    signal.set_wakeup_fd(-1)  # the parent's loop left its wakeup fd and handlers behind
+def reset_signals() -> None:
+    """In a new worker: the parent's loop left its wakeup fd and signal handlers behind."""
+    signal.set_wakeup_fd(-1)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
-    app = App(config)
+
+
+def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Runtime) -> int:
+    """One serving process (after fork): its own App, joined to the others."""
     try:
         app.db.gate = WriteGate(runtime.data_gate)
         app.aux_db.gate = WriteGate(runtime.aux_gate)
@@ -199,6 +212,8 @@ def worker_main(config: Config, member: int, sockets: list[socket.socket], runti
         app.state["shared_changes"] = changes
         if member == 0:
             serve_shared_rate_limits(app)
+            serve_on_leader(app, {OTP_ATTEMPT: otp_attempt_here, RECENTLY_SENT: recently_sent_here,
+                                  SIGNUP: signup_allowed_here})  # fmt: skip
         hub = get_hub(app)
 
         async def started() -> None:

@@ -39,6 +39,7 @@ from satchel.core.auth.rule_check import record_matches_rule
 from satchel.core.collections import Collection
 from satchel.core.fields import PasswordValue
 from satchel.core.hook_events import RecordAuthRequestEvent
+from satchel.core.leader import on_leader
 from satchel.core.logs import real_ip
 from satchel.core.mail import get_mailer, send_template
 from satchel.core.picking import pick_fields
@@ -73,6 +74,12 @@ VALIDATION_FAILED = "An error occurred while validating the submitted data."
 LOAD_FAILED = "An error occurred while loading the submitted data."
 SUPERUSERS = "_superusers"
 OTP_ATTEMPTS, OTP_WINDOW = 5, 180.0
+OTP_ATTEMPT = "otp.attempt"
+
+
+def otp_attempt_here(app: App, payload: Mapping[str, Any]) -> bool:
+    """One OTP attempt counted (by worker 0 among workers); False past the limit."""
+    return get_limiter(app, "otp", OTP_ATTEMPTS, OTP_WINDOW).allow(str(payload.get("key", "")))
 
 
 def auth_collection(app: App, id_or_name: str) -> Collection:
@@ -527,7 +534,7 @@ async def auth_with_otp(request: Request) -> Response:
     record = await app.records.find_auth_record(c, str(row.get("recordRef") or ""))
     if record is None:
         raise invalid
-    if not get_limiter(app, "otp", OTP_ATTEMPTS, OTP_WINDOW).allow(f"{c.id}:{record['id']}"):
+    if not await on_leader(app, OTP_ATTEMPT, otp_attempt_here, {"key": f"{c.id}:{record['id']}"}):
         raise ApiError(429, "Too many attempts, please try again later with a new OTP.")
     import asyncio
 

@@ -95,6 +95,22 @@ def test_rate_limits_count_a_client_once(workers_server: LiveServer, token: str)
               headers={"Authorization": token})  # fmt: skip
 
 
+def test_in_memory_guards_count_once_across_workers(workers_server: LiveServer, token: str) -> None:
+    """What PocketBase keeps in its process's memory (here: the anonymous sign-up limiter,
+    10 per IP a minute) is kept by worker 0 for all."""
+    r = fresh(workers_server, "PATCH", "/api/collections/users", json={"anonymousAuth": {"enabled": True}},
+              headers={"Authorization": token})  # fmt: skip
+    assert r.status_code == 200, r.text
+    statuses: list[int] = []
+    workers: set[int] = set()
+    for _ in range(16):
+        got = fresh(workers_server, "POST", "/api/collections/users/auth-anonymously")
+        statuses.append(got.status_code)
+        workers.add(worker_of(got))
+    assert workers == set(range(WORKERS))
+    assert statuses.count(200) == 10 and statuses.count(429) == 6, statuses
+
+
 class Stream:
     """A raw SSE client on its own connection (thread), collecting (event, data)."""
 
