@@ -58,6 +58,7 @@ class HookFiles:
         self.loaded: list[str] = []  # file names of the running version
         self.reloads = 0  # successful reloads (the tests wait on it)
         self.failed_reloads = 0
+        self.started = False  # load() was called once
         self._good: list[_Compiled] = []
         self._snapshot: Snapshot = frozenset()
         self._task: asyncio.Task[None] | None = None
@@ -91,6 +92,7 @@ class HookFiles:
 
     def load(self) -> None:
         """Run every hook file; on an error, undo what the run registered and raise."""
+        self.started = True
         self._snapshot = self.snapshot()
         compiled = [self._compile(p) for p in self.files()]
         self._run(compiled)
@@ -153,6 +155,8 @@ class HookFiles:
 
     def start_watching(self) -> None:
         """Poll the directory on the running loop (owned here, cancelled by :meth:`stop`)."""
+        if not self.started:
+            return  # the files were never loaded (an App served without `satchel serve`)
         if self.watch and (self._task is None or self._task.done()):
             self._task = asyncio.get_running_loop().create_task(self._poll(), name="hooks-watch")
 
