@@ -768,8 +768,10 @@ def rule_exists_query(
     record_id: str | None = None,
     now: datetime | None = None,
     param_prefix: str = "r",
+    where: Sql | None = None,
 ) -> Sql:
-    """One statement that returns a row iff the rule allows the action.
+    """One statement that returns a row iff the rule allows the action (``where``: the
+    rule already compiled with ``resolver`` and ``param_prefix``, e.g. from a cache).
 
     Create mode (``resolver`` built with ``record=``): ``WITH cte AS (...) SELECT 1
     FROM cte <joins> WHERE <rule> LIMIT 1``.  Otherwise the stored record
@@ -786,7 +788,8 @@ def rule_exists_query(
         conditions.append(f"{d.column(alias, 'id')} = {d.param(pname)}")
         params[pname] = record_id
     if not isinstance(rule, str) or rule.strip():
-        where = build_where(rule, resolver, d, now=now, param_prefix=param_prefix)
+        if where is None:
+            where = build_where(rule, resolver, d, now=now, param_prefix=param_prefix)
         conditions.append(d.enclose(where.text))
         params.update(where.params)
         joins = where.joins

@@ -80,9 +80,11 @@ from satchel.core.record_sql import (
     update_row,
 )
 from satchel.core.records import TOKEN_KEY_ALPHABET, check_password, hash_password
+from satchel.core.rule_cache import rule_shape
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, ValidationError
 from satchel.store.database import Tx
 from satchel.tools.dbutils import parse_index
+from satchel.tools.search import build_where
 from satchel.tools.security import random_string
 from satchel.tools.timeutil import now_text
 
@@ -252,7 +254,16 @@ class _Writer:
             self.env.lookup, self.c, info, self.env.dialect, allow_hidden=True, record=values
         )
         try:
-            sql = rule_exists_query(rule, resolver)
+            where = None
+            cache = self.env.rules
+            if cache is not None and rule.strip() and self.env.lookup(self.c.id) is self.c:
+                # the rule's SQL reads the submitted values through the CTE's params (made
+                # per request by rule_exists_query), so only the request shape is keyed
+                where = cache.get_or_compile(
+                    ("create", self.c.id, rule), rule_shape(rule), info,
+                    lambda: build_where(rule, resolver, self.env.dialect, param_prefix="r"),
+                )
+            sql = rule_exists_query(rule, resolver, where=where)
             return self.tx.conn.execute(sql.text, dict(sql.params)).fetchone() is not None
         except (ValueError, apsw.SQLError):
             return False

@@ -5,9 +5,9 @@ and its joins) is a pure function of the rule text, the collections, the paramet
 prefix and the parts of the request the rule names.  A rule's SQL embeds request
 values (``@request.auth.id`` becomes a parameter whose name derives from its value),
 so the key holds exactly those values: the auth collection, the auth record's id and
-every auth field the rule names, the method and the context.  Rules that read the
-body, query or headers, or a date macro (``@now``...), change per request and are
-compiled every time.
+every auth field the rule names, every body and query field it names (present or not),
+the method and the context.  Rules that read headers, a whole body or query, or a date
+macro (``@now``...) change per request and are compiled every time.
 
 The whole cache is dropped when the collection registry's version changes (any
 collection created, updated or deleted, in this process or announced by another
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 __all__ = ["RuleCache", "RuleShape", "rule_shape"]
 
 MAX_ENTRIES = 2048  # past it the cache starts over (a bound, not an LRU: cheap and rare)
-_PER_REQUEST = ("@request.body", "@request.data", "@request.query", "@request.headers")
+_BODY = ("@request.body.", "@request.data.")  # ``data``: the v0.22 alias of ``body``
+_QUERY = "@request.query."
+_MISSING = ("\0missing",)  # a named body/query key that was not sent (``:isset`` tells)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,13 @@ class RuleShape:
 
     cacheable: bool
     auth_fields: tuple[str, ...] = ()  # first path segment after ``@request.auth.``
+    body_fields: tuple[str, ...] = ()  # ... after ``@request.body.``
+    query_fields: tuple[str, ...] = ()  # ... after ``@request.query.``
+
+
+def _head(name: str, prefix: str) -> str:
+    """``tags`` of ``@request.body.tags:each`` (prefix ``@request.body.``)."""
+    return name[len(prefix):].split(".", 1)[0].split(":", 1)[0]
 
 
 def _identifiers(node: object, out: list[str]) -> None:
@@ -67,34 +76,50 @@ def rule_shape(rule: str) -> RuleShape:
         return RuleShape(False)
     names: list[str] = []
     _identifiers(expr, names)
-    fields: list[str] = []
+    auth: dict[str, None] = {}
+    body: dict[str, None] = {}
+    query: dict[str, None] = {}
     for name in names:
-        if name in MACROS or name.startswith(_PER_REQUEST):
+        if name in MACROS:
             return RuleShape(False)
         if name.startswith("@request.auth."):
-            head = name[len("@request.auth."):].split(".", 1)[0].split(":", 1)[0]
-            if head not in fields:
-                fields.append(head)
-    return RuleShape(True, tuple(fields))
+            auth[_head(name, "@request.auth.")] = None
+        elif name.startswith(_BODY):
+            body[_head(name, _BODY[0] if name.startswith(_BODY[0]) else _BODY[1])] = None
+        elif name.startswith(_QUERY):
+            query[_head(name, _QUERY)] = None
+        elif name.startswith(("@request.body", "@request.data", "@request.query", "@request.headers")):
+            return RuleShape(False)  # headers, or a whole body/query
+    if "" in auth or "" in body or "" in query:
+        return RuleShape(False)
+    return RuleShape(True, tuple(auth), tuple(body), tuple(query))
 
 
 def _hashable(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        return (type(value).__name__, value)  # 1, 1.0 and True are equal keys, not equal SQL
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # a value orjson cannot encode: a key of its own that never repeats
+        return object()
 
 
 def request_key(shape: RuleShape, info: RequestInfo | None) -> tuple[Any, ...]:
     """The values of ``info`` that the rule's SQL depends on."""
     if info is None:
         return ()
+    sent: tuple[Any, ...] = ()
+    if shape.body_fields or shape.query_fields:
+        body, query = info.body, info.query
+        sent = (tuple(_hashable(body[f]) if f in body else _MISSING for f in shape.body_fields),
+                tuple(_hashable(query[f]) if f in query else _MISSING for f in shape.query_fields))
     auth = info.auth
     if auth is None:
-        return (info.method, info.context, None)
+        return (info.method, info.context, None, sent)
     collection = info.auth_collection
     owner = collection.id if collection is not None else auth.get("collectionId") or auth.get("collectionName")
     values = tuple(_hashable(auth.get(f)) for f in shape.auth_fields)
-    return (info.method, info.context, owner, auth.get("id"), values)
+    return (info.method, info.context, owner, auth.get("id"), values, sent)
 
 
 class RuleCache:

@@ -25,10 +25,12 @@ from satchel.core.rule_cache import RuleCache, RuleShape, request_key, rule_shap
         ("@collection.posts.author ?= @request.auth.id", RuleShape(True, ("id",))),
         ("@request.method = 'GET' && @request.context != 'oauth2'", RuleShape(True)),
         ("geoDistance(@request.auth.lon, 0, 1, 2) < 5", RuleShape(True, ("lon",))),
-        ("@request.body.title = 'x'", RuleShape(False)),
-        ("@request.data.title = 'x'", RuleShape(False)),
-        ("@request.query.page = '1'", RuleShape(False)),
+        ("@request.body.title = 'x'", RuleShape(True, body_fields=("title",))),
+        ("@request.data.title = 'x' && @request.body.tags:each ?= 'a'", RuleShape(True, body_fields=("title", "tags"))),
+        ("@request.body.author = @request.auth.id", RuleShape(True, ("id",), ("author",))),
+        ("@request.query.page = '1'", RuleShape(True, query_fields=("page",))),
         ("@request.headers.x_token = 'a'", RuleShape(False)),
+        ("@request.body:isset = true", RuleShape(False)),
         ("created > @now", RuleShape(False)),
         ("created > @todayStart && @request.auth.id != ''", RuleShape(False)),
         ("((", RuleShape(False)),  # a syntax error is compiled (and reported) every time
@@ -48,6 +50,13 @@ def test_request_key_holds_the_named_auth_values_only() -> None:
     assert key != request_key(shape, RequestInfo(auth=None))
     assert key != request_key(shape, RequestInfo(auth=base, method="POST"))
     assert key != request_key(shape, RequestInfo(auth=base, context="realtime"))
+    body = rule_shape("@request.body.title:isset = true && @request.query.q = ''")
+    sent = request_key(body, RequestInfo(body={"title": None}, query={"q": "x"}))
+    assert sent != request_key(body, RequestInfo(body={}, query={"q": "x"}))  # not sent vs null
+    assert sent != request_key(body, RequestInfo(body={"title": None}, query={"q": "y"}))
+    assert sent == request_key(body, RequestInfo(body={"title": None, "other": 1}, query={"q": "x", "p": "2"}))
+    typed = rule_shape("@request.body.n = 1")
+    assert request_key(typed, RequestInfo(body={"n": 1})) != request_key(typed, RequestInfo(body={"n": True}))
     tags = rule_shape("@request.auth.tags ?= 'a'")
     assert request_key(tags, RequestInfo(auth=base)) != request_key(tags, RequestInfo(auth={**base, "tags": ["b"]}))
 
@@ -145,3 +154,24 @@ def test_a_collection_not_in_the_registry_is_compiled_every_time(app: App) -> No
     compile_rule(env, users, "id = @request.auth.id", info, prefix="v")
     compile_rule(env, users, "id = @request.auth.id", info, prefix="v")
     assert (env.rules.hits, env.rules.misses) == (before[0] + 1, before[1] + 1)
+
+
+def test_create_rule_on_the_body_per_request(app: App, su: TestClient, su_token: str) -> None:
+    r = su.post("/api/collections", json={
+        "name": "notes", "createRule": "@request.auth.id != '' && @request.body.owner = @request.auth.id",
+        "fields": [{"name": "title", "type": "text"},
+                   {"name": "owner", "type": "relation", "collectionId": "_pb_users_auth_", "maxSelect": 1}],
+    })
+    assert r.status_code == 200, r.text
+    su.headers.pop("Authorization")
+    a, token_a = _user(app, su, "a@example.com")
+    b, token_b = _user(app, su, "b@example.com")
+    url = "/api/collections/notes/records"
+    for _ in range(2):  # the second round is answered from the cache
+        for token, owner, status in ((token_a, a, 200), (token_a, b, 400), (token_b, b, 200), (token_b, a, 400),
+                                     (token_a, None, 400), (None, a, 400)):
+            headers = {"Authorization": token} if token else {}
+            body = {"title": "t"} if owner is None else {"title": "t", "owner": owner}
+            assert su.post(url, headers=headers, json=body).status_code == status, (token, owner)
+    env = RecordEnv.from_app(app)
+    assert env.rules is not None and env.rules.hits >= 6
