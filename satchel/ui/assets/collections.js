@@ -6,6 +6,7 @@ import { clear, h, summary } from "./dom.js";
 import { openRecordForm } from "./record-form.js";
 import { openCollectionEditor } from "./collection-editor.js";
 import { openApiPreview } from "./api-preview.js";
+import { openImport } from "./import-records.js";
 
 const PER_PAGE = 40;
 
@@ -182,6 +183,7 @@ function collectionView(collection, collections, params, go) {
     h("div", { class: "actions" },
       h("button", { type: "button", class: "btn-plain", id: "api-preview", onclick: () => openApiPreview(collection) }, "API preview"),
       h("button", { type: "button", class: "btn-plain", id: "edit-collection", onclick: () => openCollectionEditor(collection, collections, go) }, "Edit collection"),
+      collection.type === "view" ? null : h("button", { type: "button", class: "btn-plain", id: "import-records", onclick: () => openImport(collection, reload) }, "Import"),
       collection.type === "view" ? null : h("button", { type: "button", class: "btn", id: "new-record", onclick: () => openRecordForm(collection, null, reload) }, "+ New record")),
   );
   reload();
