@@ -57,7 +57,7 @@ def test_csv_import_with_mapping_progress_and_refused_rows(page: Page, server: L
     for i in range(ROWS):
         title = "" if i in (10, 20) else f'item {i}, "quoted"\nsecond line'  # two rows miss the required title
         price = "-5" if i == 30 else "abc" if i == 40 else str(i)  # below min, not a number
-        w.writerow([title, price, "yes" if i % 2 else "no", "a,b", '{"n": %d}' % i, "2.35, 48.85", "x"])
+        w.writerow([title, price, "yes" if i % 2 else "no", "a,b", json.dumps({"n": i}), "2.35, 48.85", "x"])
     page.goto("/_/#/collections?collection=products")
     page.locator("#import-records").click()
     dialog = page.locator("dialog")
@@ -96,7 +96,7 @@ def test_json_and_semicolon_files(page: Page, server: LiveServer, token: str) ->
     record = products(server.base, token, "title = 'from json'")[0]
     assert record["price"] == 7 and record["tags"] == ["c"] and record["meta"] == {"deep": [1]}
 
-    dialog.get_by_label("CSV or JSON file").set_input_files({"name": "p.csv", "mimeType": "text/csv", "buffer": "title;price\r\nsemi;3\r\n".encode()})
+    dialog.get_by_label("CSV or JSON file").set_input_files({"name": "p.csv", "mimeType": "text/csv", "buffer": b"title;price\r\nsemi;3\r\n"})
     dialog.locator("#start-import").click()
     expect(dialog.locator("#import-report")).to_have_text("1 created, 0 refused.")
     assert products(server.base, token, "title = 'semi'")[0]["price"] == 3
