@@ -30,7 +30,7 @@ serve: $(STAMP)
 	$(VENV)/bin/satchel serve --http=127.0.0.1:8090 --dir=pb_data
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check satchel tests
+	$(VENV)/bin/ruff check satchel tests examples
 	$(VENV)/bin/mypy satchel
 	$(VENV)/bin/lint-imports
 

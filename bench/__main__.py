@@ -4,11 +4,13 @@
     python -m bench --quick         # a few seconds per workload, smaller data
     python -m bench --only view,list-count
     python -m bench --smoke --satchel-only --loadgen python   # what the test suite runs
+    python -m bench --whole-machine # nothing pinned: serve --workers at its default vs PocketBase
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import sys
@@ -57,6 +59,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smaller data, 2 rounds of 2 s")
     parser.add_argument("--smoke", action="store_true", help="tiny data, 1 round of 0.3 s (the test suite)")
     parser.add_argument("--only", default="", help="comma-separated workload names")
+    parser.add_argument("--whole-machine", action="store_true",
+                        help="pin nothing: both servers (Satchel with its default --workers) use every core")
     parser.add_argument("--satchel-only", action="store_true", help="do not download or run PocketBase")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
                         help="auto: wrk when present or installable, else the built-in generator")
@@ -374,6 +378,7 @@ class Bench:
             "sizes": vars(self.mode.sizes), "servers": [k.name for k in self.kinds],
             "pocketbase_version": PB_VERSION if len(self.kinds) > 1 else None,
             "load_generator": "wrk" if self.wrk else "python", "pinned": pinned, "logs": self.args.logs,
+            "whole_machine": bool(self.args.whole_machine),
             "seed": {name: vars(r) | {"user_token": bool(r.user_token), "superuser_token": bool(r.superuser_token)}
                      for name, r in self.seeds.items()},
             "elapsed_s": round(time.time() - started, 1), "log": self.log,
@@ -395,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, unit, *_ in SPECIAL_WORKLOADS:
             print(f"{name:24} ({unit})")
         return 0
+    if args.whole_machine:
+        os.environ["BENCH_WHOLE_MACHINE"] = "1"  # read by bench.servers and bench.loadgen
     Bench(args).run()
     return 0
 

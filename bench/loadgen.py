@@ -87,6 +87,8 @@ def plan_to_lua(plan: Plan) -> str:
 
 
 def _taskset(argv: list[str], core: str) -> list[str]:
+    if os.environ.get("BENCH_WHOLE_MACHINE") == "1":  # see bench.servers.whole_machine
+        return argv
     return ["taskset", "-c", core, *argv] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else argv
 
 

@@ -42,13 +42,19 @@ def free_port() -> int:
         return port
 
 
+def whole_machine() -> bool:
+    """``--whole-machine`` (BENCH_WHOLE_MACHINE=1): nothing pinned, each server free to use
+    every core (Satchel with ``serve --workers`` at its default, the usable cores)."""
+    return os.environ.get("BENCH_WHOLE_MACHINE") == "1"
+
+
 def can_pin() -> bool:
-    return bool(shutil.which("taskset")) and (os.cpu_count() or 1) > 1
+    return bool(shutil.which("taskset")) and (os.cpu_count() or 1) > 1 and not whole_machine()
 
 
 def pin_self() -> bool:
     """Pin the bench (the load generator and the realtime client) to the load core."""
-    if (os.cpu_count() or 1) < 2 or not hasattr(os, "sched_setaffinity"):
+    if (os.cpu_count() or 1) < 2 or not hasattr(os, "sched_setaffinity") or whole_machine():
         return False
     os.sched_setaffinity(0, {LOAD_CORE})
     return True

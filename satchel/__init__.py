@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from satchel.errors import ApiError, ValidationError
+
+if TYPE_CHECKING:
+    from satchel.library import Satchel
 
 __version__ = "0.1.0"
 
-__all__ = ["ApiError", "ValidationError", "__version__"]
+__all__ = ["ApiError", "Satchel", "ValidationError", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # imported on first use: `import satchel` stays cheap (start-up time of every command)
+    if name == "Satchel":
+        from satchel.library import Satchel
+
+        return Satchel
+    raise AttributeError(f"module 'satchel' has no attribute {name!r}")

@@ -34,6 +34,7 @@ from satchel.store.database import Database
 from satchel.store.dialect import SqliteDialect
 from satchel.store.postgres import PgDatabase, PgDialect
 from satchel.tools.bus import Bus, InProcessBus
+from satchel.tools.hook_files import HookFiles
 
 if TYPE_CHECKING:
     from satchel.api.user_routes import UserRouter
@@ -80,8 +81,11 @@ class App:
         logging.getLogger("satchel").addHandler(self._log_handler)
         # started by the server's lifespan; hooks add their jobs with app.cron.add(id, expr, fn)
         self.cron = CronScheduler()
+        # pb_hooks/*.py: run by `serve` before it serves (satchel.cli.load_hooks), watched while it serves
+        self.hook_files = HookFiles(config.resolved_hooks_dir, watch=config.hooks_watch)
         register_builtin_jobs(self.cron, self.db, self.aux_db, self.registry, lambda: self.settings.current)
         self.backups = BackupService(config.data_dir, self.db, self.aux_db, lambda: self.settings.current)
+        self.backups.hooks = self.hooks
         self.settings.on_change.append(self._schedule_auto_backups)
         self._schedule_auto_backups(self.settings.current)
         # the public facade: `from satchel.hooks import app` points to the last App made
@@ -131,6 +135,7 @@ class App:
 
     async def aclose(self) -> None:
         """Stop background work owned by services (cron jobs, mail sends in flight)."""
+        await self.hook_files.stop()
         await self.cron.stop()
         mailer = self.state.get("mailer")
         if mailer is not None:

@@ -14,13 +14,13 @@ import errno
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from satchel.config import Config
+from satchel.config import Config, usable_cores
 
-__all__ = ["log_error", "main", "make_config", "open_app", "run_serve", "startup_error_line"]
+__all__ = ["load_hooks", "log_error", "main", "on_app_created", "make_config", "open_app", "run_serve", "startup_error_line"]
 
 # ``serve``'s flags as satchel.commands declares them: flag -> make_config keyword
 _SERVE_VALUES = {
@@ -33,6 +33,8 @@ _SERVE_VALUES = {
     "--workers": "workers",
     "--migrationsDir": "migrations_dir",
     "--db": "db",
+    "--hooksDir": "hooks_dir",
+    "--hooksPool": "hooks_pool",
 }
 _SERVE_SWITCHES = {
     "--dev": ("dev", True),
@@ -61,10 +63,12 @@ def make_config(**kwargs: Any) -> Config:
         query_timeout=float(kwargs.get("query_timeout") or 30),
         encryption_env=str(kwargs.get("encryption_env") or ""),
         index_fallback=bool(kwargs.get("index_fallback", True)),
-        workers=int(kwargs.get("workers") or 1),
+        workers=int(kwargs.get("workers") or usable_cores()),
         migrations_dir=Path(kwargs["migrations_dir"]) if kwargs.get("migrations_dir") else None,
         automigrate=bool(kwargs.get("automigrate", True)),
         db=str(kwargs.get("db") or os.environ.get("SATCHEL_DB", "")),
+        hooks_dir=Path(kwargs["hooks_dir"]) if kwargs.get("hooks_dir") else None,
+        hooks_watch=bool(kwargs.get("hooks_watch", True)),
     )
 
 
@@ -77,37 +81,85 @@ def startup_error_line(exc: BaseException) -> str:
     return str(exc)
 
 
+#: called with every App the commands build (``Satchel(...).start()`` binds its hooks here)
+_app_created: list[Callable[[Any], None]] = []
+
+
+def on_app_created(fn: Callable[[Any], None]) -> None:
+    _app_created.append(fn)
+
+
 def open_app(config: Config) -> Any:
     from satchel.app import App
 
     try:
-        return App(config)
+        app = App(config)
     except Exception as exc:  # a bad data dir or key: PocketBase's one-line error, exit 1
         log_error(startup_error_line(exc))
         sys.exit(1)
+    for fn in _app_created:
+        fn(app)
+    return app
+
+
+def load_hooks(app: Any) -> None:
+    """Run pb_hooks/*.py before anything is served; a failing file: its traceback, exit 1."""
+    from satchel.tools.hook_files import HookLoadError
+
+    try:
+        app.hook_files.load()
+    except HookLoadError as exc:
+        log_error(str(exc))
+        app.close()
+        sys.exit(1)
+
+
+def open_hooked_app(config: Config) -> Any:
+    """The App of one worker of ``serve --workers``: hooks run, migrations already applied."""
+    app = open_app(config)
+    load_hooks(app)
+    return app
+
+
+def open_migrated_app(config: Config) -> Any:
+    """The App with ``pb_migrations/*.py`` not applied yet applied, as PocketBase's serve."""
+    app = open_app(config)
+    load_hooks(app)
+    try:
+        app.migrations.up()
+    except Exception as exc:  # a failing migration was rolled back: its error, exit 1
+        log_error(str(exc))
+        app.close()
+        sys.exit(1)
+    return app
 
 
 def run_serve(config: Config) -> None:
     from satchel.server import StartupError, run_server
 
-    app = open_app(config)
-    try:
-        app.migrations.up()  # pb_migrations/*.py not applied yet, as PocketBase's serve
-    except Exception as exc:  # a failing migration was rolled back: its error, exit 1
-        log_error(str(exc))
-        app.close()
-        sys.exit(1)
-    try:
-        run_server(app)
-    except StartupError as exc:  # a busy port, a bad SATCHEL_READ_TIMEOUT: one line, exit 1
-        log_error(str(exc))
-        sys.exit(1)
-    finally:
-        app.close()
-    if app.state.get("restart_requested"):
+    if config.workers > 1:
+        from satchel.workers import run_workers
+
+        try:
+            restart = run_workers(config, config.workers, open_migrated_app, open_hooked_app)
+        except StartupError as exc:
+            log_error(str(exc))
+            sys.exit(1)
+    else:
+        app = open_migrated_app(config)
+        try:
+            run_server(app)
+        except StartupError as exc:  # a busy port, a bad SATCHEL_READ_TIMEOUT: one line, exit 1
+            log_error(str(exc))
+            sys.exit(1)
+        finally:
+            app.close()
+        restart = bool(app.state.get("restart_requested"))
+    if restart:
         # a backup was restored: start again in place (same PID, as PocketBase); the new
-        # process swaps the restored data in before opening it
-        os.execv(sys.executable, [sys.executable, "-m", "satchel", *sys.argv[1:]])
+        # process swaps the restored data in before opening it; the same command line, so a
+        # library's `python main.py serve` comes back as itself
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
 def plain_serve_kwargs(args: Sequence[str]) -> dict[str, Any] | None:
@@ -125,10 +177,10 @@ def plain_serve_kwargs(args: Sequence[str]) -> dict[str, Any] | None:
         if not arg.startswith("-"):
             continue  # a domain: accepted and unused, as by the click command
         name, eq, value = arg.partition("=")
-        if name == "--automigrate":  # a Go bool flag: bare, or =true/=false
+        if name in ("--automigrate", "--hooksWatch"):  # Go bool flags: bare, or =true/=false
             if eq and value.lower() not in _GO_BOOLS:
                 return None
-            kwargs["automigrate"] = not eq or _GO_BOOLS[value.lower()]
+            kwargs["automigrate" if name == "--automigrate" else "hooks_watch"] = not eq or _GO_BOOLS[value.lower()]
         elif name in _SERVE_SWITCHES and not eq:
             key, on = _SERVE_SWITCHES[name]
             kwargs[key] = on
@@ -140,7 +192,7 @@ def plain_serve_kwargs(args: Sequence[str]) -> dict[str, Any] | None:
             kwargs[_SERVE_VALUES[name]] = value
         else:
             return None
-    for key in ("query_timeout", "workers"):
+    for key in ("query_timeout", "workers", "hooks_pool"):
         if key in kwargs:
             try:
                 kwargs[key] = int(kwargs[key])

@@ -66,6 +66,9 @@ def common_options(fn: F) -> F:
         click.option("--migrationsDir", "migrations_dir", default=None, help="the directory with the user defined migrations (default <dir>/../pb_migrations)"),
         click.option("--db", "db", default=None, help="a PostgreSQL URL (postgresql://user@host:port/dbname) to keep the data in instead of <dir>/data.db (env SATCHEL_DB)"),
         click.option("--automigrate", "automigrate", type=click.BOOL, default=True, is_flag=False, flag_value=True, show_default=True, help="enable/disable auto migrations"),
+        click.option("--hooksDir", "hooks_dir", default=None, help="the directory with the Python app hooks (default <dir>/../pb_hooks)"),
+        click.option("--hooksWatch", "hooks_watch", type=click.BOOL, default=True, is_flag=False, flag_value=True, show_default=True, help="auto reload the app hooks on file change"),
+        click.option("--hooksPool", "hooks_pool", default=15, type=int, show_default=True, help="accepted for PocketBase compatibility (Python hooks need no VM pool)"),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -85,7 +88,7 @@ def main(ctx: click.Context) -> None:
 @click.argument("domains", nargs=-1)
 @click.option("--http", default="127.0.0.1:8090", show_default=True, help="TCP address to listen for the HTTP server")
 @click.option("--origins", default="*", show_default=True, help="CORS allowed domain origins list")
-@click.option("--workers", default=1, type=click.IntRange(min=1), show_default=True, help="serving processes sharing the address and the data directory")
+@click.option("--workers", default=None, type=click.IntRange(min=1), help="serving processes sharing the address and the data directory (default: the number of usable cores; 1 = a single process)")
 @common_options
 def serve(domains: tuple[str, ...], **kwargs: Any) -> None:
     """Starts the web server (default to 127.0.0.1:8090 if no domain is specified)."""

@@ -6,9 +6,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Config", "DEFAULT_BODY_LIMIT"]
+__all__ = ["Config", "DEFAULT_BODY_LIMIT", "usable_cores"]
 
 DEFAULT_BODY_LIMIT = 32 << 20  # 32 MiB, PocketBase's default for every route
+
+
+def usable_cores() -> int:
+    """The default of ``serve --workers``: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,8 @@ class Config:
     automigrate: bool = True  # write a migration file on every collection change through the API
     # a PostgreSQL URL: the data lives there instead of <data_dir>/data.db (logs stay in auxiliary.db)
     db: str = ""
+    hooks_dir: Path | None = None  # --hooksDir; default <dir>/../pb_hooks
+    hooks_watch: bool = True  # --hooksWatch: reload the hook files when they change
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -56,6 +66,13 @@ class Config:
         if self.migrations_dir is not None:
             return self.migrations_dir
         return self.data_dir.resolve().parent / "pb_migrations"
+
+    @property
+    def resolved_hooks_dir(self) -> Path:
+        """As PocketBase: beside ``--dir`` unless ``--hooksDir`` says otherwise."""
+        if self.hooks_dir is not None:
+            return self.hooks_dir
+        return self.data_dir.resolve().parent / "pb_hooks"
 
     @property
     def host_port(self) -> tuple[str, int]:

@@ -17,7 +17,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from types import ModuleType
 from typing import Any
@@ -151,7 +151,7 @@ def _bare_uvicorn() -> ModuleType:
     return package
 
 
-def banner(app: App) -> str:
+def banner(app: App, *, installer: bool = True) -> str:
     host, port = app.config.host_port
     base = f"http://{host}:{port}"
     stamp = time.strftime("%Y/%m/%d %H:%M:%S")
@@ -160,7 +160,7 @@ def banner(app: App) -> str:
         f"├─ REST API:  {base}/api/",
         f"└─ Dashboard: {base}/_/",
     ]
-    if not has_real_superuser(app.db, app.records, app.registry):
+    if installer and not has_real_superuser(app.db, app.records, app.registry):
         token = installer_token(app.db, app.records, app.registry)
         lines += [
             "",
@@ -169,6 +169,15 @@ def banner(app: App) -> str:
             f"(you can also create your first superuser by running: {sys.argv[0]} superuser upsert EMAIL PASS)",
         ]
     return "\n".join(lines)
+
+
+def _print_banner(app: App) -> None:
+    try:
+        text = banner(app)
+    except Exception:  # the installer account could not be made: the server serves on
+        log.warning("Failed to initialize installer", exc_info=True)
+        text = banner(app, installer=False)
+    print(text, flush=True)
 
 
 def _console_log() -> None:
@@ -180,11 +189,27 @@ def _console_log() -> None:
         log.addHandler(handler)
 
 
-def run_server(app: App) -> None:
+Asgi = Any
+Hook = Callable[[], Awaitable[None]]
+
+
+def run_server(
+    app: App,
+    *,
+    sockets: list[socket.socket] | None = None,
+    announce: bool = True,
+    wrap: Callable[[Asgi], Asgi] | None = None,
+    on_started: Hook | None = None,
+) -> None:
+    """Serve ``app`` until stopped.  A worker of ``serve --workers`` passes the parent's
+    ``sockets``, no banner (the parent prints it once), ``wrap`` around the ASGI app and
+    ``on_started`` to join the bus."""
     read_timeout = read_timeout_from_env(os.environ)
     _console_log()
     host, port = app.config.host_port
-    sockets = bind_sockets(host, port)
+    owned = sockets is None
+    if sockets is None:
+        sockets = bind_sockets(host, port)
     fd_limit = raise_nofile_limit()
     _bare_uvicorn()
     from uvicorn.config import Config
@@ -192,8 +217,11 @@ def run_server(app: App) -> None:
 
     from satchel.http_protocol import LeanHttpToolsProtocol, ReadTimeoutSweeper
 
+    asgi = build_asgi(app)
+    if wrap is not None:
+        asgi = wrap(asgi)
     config = Config(
-        answer_cancelled(build_asgi(app)),
+        answer_cancelled(asgi),
         host=host,
         port=port,
         loop="uvloop",
@@ -212,11 +240,19 @@ def run_server(app: App) -> None:
         server.server_state.connections, read_timeout, fd_budget=lambda: (open_fds(), fd_limit), fd_limit=fd_limit
     )
 
+    announcing: list[asyncio.Future[None]] = []
+
     async def startup(sockets: object = None) -> None:
         await original_startup(sockets=sockets)  # type: ignore[arg-type]
         if server.started:
             sweeper.start()
-            print(banner(app), flush=True)
+            if on_started is not None:
+                await on_started()
+            if announce:
+                # on a data dir without superusers the banner creates the installer account,
+                # whose bcrypt hash takes 60-120 ms: requests are served meanwhile, as
+                # PocketBase creates it in the background
+                announcing.append(asyncio.ensure_future(asyncio.to_thread(_print_banner, app)))
 
     original_shutdown = server.shutdown
 
@@ -226,6 +262,9 @@ def run_server(app: App) -> None:
         if hub is not None:
             hub.close()
         sweeper.stop()
+        for task in announcing:
+            with suppress(Exception):
+                await task
         await original_shutdown(sockets=sockets)  # type: ignore[arg-type]
 
     def restart() -> None:
@@ -246,7 +285,8 @@ def run_server(app: App) -> None:
     try:
         server.run(sockets=sockets)
     finally:
-        for sock in sockets:
-            sock.close()
+        if owned:
+            for sock in sockets:
+                sock.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -158,7 +158,7 @@ async def request_password_reset(request: Request) -> Response:
     async def work() -> None:
         record = await app.records.find_by_field(c, "email", email)
         # the v0.40 route's two-minute resend guard, with the same memory
-        if record is not None and email != "__pbinstaller@example.com" and not recently_sent(app, "passwordReset", record["id"]):
+        if record is not None and email != "__pbinstaller@example.com" and not await recently_sent(app, "passwordReset", record["id"]):
             token = password_reset_token(c, record)
             message = send_template(app, c, record, "resetPasswordTemplate", email, {"{TOKEN}": token})
             get_mailer(app).send_background(message)

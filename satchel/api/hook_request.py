@@ -9,20 +9,31 @@ are some: with none, endpoints call the built-in code directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.request import AuthState
+from satchel.api.request import AuthState, get_auth
 from satchel.api.responses import json_response
 from satchel.core.hook_events import RequestData, RequestEvent
 from satchel.core.record_model import Record
 from satchel.tools.hook import Hook
 
-__all__ = ["auth_record", "has_handlers", "request_data", "respond", "run_request_hook"]
+if TYPE_CHECKING:
+    from satchel.app import App
+
+__all__ = [
+    "auth_record",
+    "fill_collection",
+    "has_handlers",
+    "hooked",
+    "request_data",
+    "respond",
+    "run_request_hook",
+]
 
 
 def has_handlers(hook: Hook[Any]) -> bool:
@@ -96,3 +107,52 @@ def respond(event: RequestEvent) -> Response:
 async def run_request_hook(hook: Hook[Any], event: RequestEvent, final: Callable[[Any], Any]) -> Response:
     await hook.trigger(event, final)
     return respond(event)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+Fill = Callable[["App", Request, Any], Awaitable[None]]
+
+
+def hooked(
+    name: str,
+    event_type: type[RequestEvent] = RequestEvent,
+    *,
+    fill: Fill | None = None,
+    guard: Callable[[Request], Awaitable[Any]] | None = None,
+) -> Callable[[Handler], Handler]:
+    """Run endpoint ``handler`` as the final link of request hook ``name``.
+
+    ``guard`` (e.g. the superuser check) runs first, so a hook never sees a request the
+    endpoint refuses anyway (PocketBase's route middlewares); ``fill`` sets the event's own
+    fields (``e.collection``...).  With no handler bound the endpoint runs as it is.
+    ``e.response`` is then the built-in Response; ``e.json(...)`` replaces it.
+    """
+
+    def wrap(handler: Handler) -> Handler:
+        async def wrapped(request: Request) -> Response:
+            app: App = request.app.state.satchel
+            hook = app.hooks.get(name)
+            if not hook.handlers:
+                return await handler(request)
+            if guard is not None:
+                await guard(request)
+            event = event_type(app=app.hooks.app, request=request_data(request), auth=auth_record(await get_auth(request)))
+            if fill is not None:
+                await fill(app, request, event)
+
+            async def final(e: RequestEvent) -> None:
+                e.response = await handler(request)
+
+            return await run_request_hook(hook, event, final)
+
+        wrapped.__name__ = handler.__name__
+        wrapped.__doc__ = handler.__doc__
+        return wrapped
+
+    return wrap
+
+
+async def fill_collection(app: App, request: Request, event: Any) -> None:
+    """``e.collection`` from the ``{collection}`` path parameter (``None`` if unknown)."""
+    name = request.path_params.get("collection")
+    event.collection = app.registry.get(str(name)) if name else None

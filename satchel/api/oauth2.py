@@ -17,7 +17,7 @@ from satchel.api.request import endpoint, get_app, get_auth, parse_form, read_bo
 from satchel.api.responses import ordered_json_response
 from satchel.core.auth import oauth2 as core
 from satchel.core.auth.avatar import avatar_policy, download_avatar
-from satchel.core.auth.oauth2_redirect import deliver_redirect
+from satchel.core.auth.oauth2_redirect import deliver_redirect_anywhere
 from satchel.core.auth.rows import delete_row, find_rows, insert_row, system_collection, update_auth_record
 from satchel.core.collections import Collection
 from satchel.core.fields import FileField
@@ -235,9 +235,11 @@ async def _redirect(request: Request, data: Mapping[str, Any], status: int) -> R
     message: dict[str, Any] = {"state": state, "code": code}
     if error:
         message["error"] = error
-    ok = bool(state) and bool(code) and not error and deliver_redirect(app, state, message, client_ip(request))
+    ok = bool(state) and bool(code) and not error and await deliver_redirect_anywhere(
+        app, state, message, client_ip(request)
+    )
     if not ok and state and error:
-        deliver_redirect(app, state, message, client_ip(request))
+        await deliver_redirect_anywhere(app, state, message, client_ip(request))
     if not has_dashboard():
         return HTMLResponse(_CLOSE_PAGE.format(outcome="succeeded" if ok else "failed"), 200)
     target = "../_/#/auth/oauth2-redirect-success" if ok else "../_/#/auth/oauth2-redirect-failure"

@@ -21,14 +21,16 @@ from satchel.api.record_auth import client_ip, ip_in_list
 from satchel.api.request import get_app, get_auth
 from satchel.core.settings import RateLimitRule, RateLimitsConfig
 from satchel.errors import ApiError
+from satchel.tools.bus import Message
 from satchel.tools.rate_limit import RateLimiters
 
 if TYPE_CHECKING:
     from satchel.app import App
 
-__all__ = ["RateLimitExceeded", "check_rate_limit", "rate_limiters"]
+__all__ = ["RateLimitExceeded", "check_rate_limit", "rate_limiters", "serve_shared_rate_limits"]
 
 STATE_KEY = "rate_limiters"
+RATE_LIMIT_REQUEST = "ratelimit.count"
 AUTH_AUDIENCES = ("", "@auth")
 GUEST_AUDIENCES = ("", "@guest")
 
@@ -79,6 +81,31 @@ async def check_rate_limit(request: Request, pattern: str, tags: tuple[str, ...]
     if rule is None:
         return
     limiter_id = (limiter_id or rule.label) + rule.audience
-    if not rate_limiters(app, config).allow(limiter_id, ip, rule.max_requests, rule.duration):
+    if not await _allow(app, config, limiter_id, ip, rule):
         raise ApiError(429) from RateLimitExceeded(rule)
+
+
+async def _allow(app: App, config: RateLimitsConfig, limiter_id: str, ip: str, rule: RateLimitRule) -> bool:
+    """Counted here, or by member 0 among the workers of ``serve --workers`` (a client is
+    counted once whichever worker it reaches; while member 0 restarts, requests pass)."""
+    bus = app.bus
+    if bus.member == 0 or not app.state.get("workers"):
+        return rate_limiters(app, config).allow(limiter_id, ip, rule.max_requests, rule.duration)
+    message = {"type": RATE_LIMIT_REQUEST, "id": limiter_id, "ip": ip, "max": rule.max_requests,
+               "duration": rule.duration}  # fmt: skip
+    answer = await bus.request(0, message)
+    return True if answer is None else bool(answer.get("allow"))
+
+
+def serve_shared_rate_limits(app: App) -> None:
+    """Member 0 counts the requests of every worker."""
+
+    async def count(message: Message) -> Message:
+        config = app.settings.current.rate_limits
+        limiters = rate_limiters(app, config)
+        allowed = limiters.allow(str(message.get("id", "")), str(message.get("ip", "")),
+                                 int(message.get("max") or 0), int(message.get("duration") or 0))  # fmt: skip
+        return {"allow": allowed}
+
+    app.bus.on_request(RATE_LIMIT_REQUEST, count)
 

@@ -18,11 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from satchel.api.hook_request import request_data
 from satchel.api.record_auth import client_ip
 from satchel.api.request import endpoint, get_app, get_auth, read_body
-from satchel.api.responses import no_content
+from satchel.api.responses import error_response, no_content
+from satchel.core.hook_events import RealtimeConnectRequestEvent
 from satchel.core.realtime import Client, ClientAuth, Outgoing, get_hub, token_secret, validate_form
-from satchel.errors import BadRequestError, ForbiddenError, NotFoundError
+from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError
 from satchel.tools.sse import frame, frames
 
 if TYPE_CHECKING:
@@ -42,6 +44,25 @@ STREAM_HEADERS = [
 async def serve_stream(app: App, scope: Scope, receive: Receive, send: Send,
                        extra_headers: list[tuple[bytes, bytes]]) -> None:  # fmt: skip
     """The SSE response of a new client, until it disconnects or the hub closes it."""
+    hook = app.hooks.on_realtime_connect_request
+    if not hook.handlers:
+        await _serve(app, scope, receive, send, extra_headers)
+        return
+    # a hook sees the client before PB_CONNECT; its e.next() is the whole stream
+    request = Request(scope)
+    event = RealtimeConnectRequestEvent(app=app.hooks.app, request=request_data(request))
+
+    async def final(_: RealtimeConnectRequestEvent) -> None:
+        await _serve(app, scope, receive, send, extra_headers)
+
+    try:
+        await hook.trigger(event, final)
+    except ApiError as exc:  # refused before the stream started
+        response = error_response(exc)
+        await response(scope, receive, send)
+
+
+async def _serve(app: App, scope: Scope, receive: Receive, send: Send, extra_headers: list[tuple[bytes, bytes]]) -> None:
     hub = get_hub(app)
     client = hub.register(client_ip(Request(scope)))
     task = asyncio.current_task()
@@ -81,20 +102,21 @@ async def set_subscriptions(request: Request) -> Response:
     body = await read_body(request, infer=False)
     client_id, names = validate_form(body)
     hub = get_hub(app)
+    ip = client_ip(request)
     client = hub.get(client_id)
-    if client is None:
+    if client is None and hub.owner_of(client_id) == hub.broker.member:
         raise NotFoundError("Missing or invalid client id.")
-    if client.ip and client.ip != client_ip(request):
+    if client is not None and client.ip and client.ip != ip:
         raise BadRequestError("Invalid realtime client.")
     auth = await get_auth(request)
-    bound = hub.current_auth(client)
-    new_key = None if auth.record is None or auth.collection is None else (auth.collection.id, str(auth.record["id"]))
-    if bound is not None and bound.key != new_key:
-        raise ForbiddenError("The current and the previous request authorization don't match.")
-    if client.closed:  # disconnected while we were authenticating
-        raise NotFoundError("Missing or invalid client id.")
     new_auth = None
     if auth.record is not None and auth.collection is not None:
         new_auth = ClientAuth(auth.collection, auth.record, token_secret(auth.collection))
-    hub.bind(client, new_auth, names)
+    outcome = await hub.apply_form_anywhere(client_id, ip, new_auth, names)
+    if outcome == "missing":  # unknown, or disconnected while we were authenticating
+        raise NotFoundError("Missing or invalid client id.")
+    if outcome == "ip":
+        raise BadRequestError("Invalid realtime client.")
+    if outcome == "auth":
+        raise ForbiddenError("The current and the previous request authorization don't match.")
     return no_content()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from satchel.api.hook_request import auth_record, request_data, run_request_hook
 from satchel.api.request import (
     AuthState,
     endpoint,
@@ -36,9 +37,13 @@ from satchel.core.auth.record_tokens import auth_token, file_token
 from satchel.core.auth.rows import system_collection, update_auth_record
 from satchel.core.auth.rule_check import record_matches_rule
 from satchel.core.collections import Collection
+from satchel.core.fields import PasswordValue
+from satchel.core.hook_events import RecordAuthRequestEvent
+from satchel.core.leader import on_leader
 from satchel.core.logs import real_ip
 from satchel.core.mail import get_mailer, send_template
 from satchel.core.picking import pick_fields
+from satchel.core.record_model import Record
 from satchel.core.records import check_password, public_record
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, ValidationError
 from satchel.tools.search import ListParamsError, parse_fields
@@ -69,6 +74,12 @@ VALIDATION_FAILED = "An error occurred while validating the submitted data."
 LOAD_FAILED = "An error occurred while loading the submitted data."
 SUPERUSERS = "_superusers"
 OTP_ATTEMPTS, OTP_WINDOW = 5, 180.0
+OTP_ATTEMPT = "otp.attempt"
+
+
+def otp_attempt_here(app: App, payload: Mapping[str, Any]) -> bool:
+    """One OTP attempt counted (by worker 0 among workers); False past the limit."""
+    return get_limiter(app, "otp", OTP_ATTEMPTS, OTP_WINDOW).allow(str(payload.get("key", "")))
 
 
 def auth_collection(app: App, id_or_name: str) -> Collection:
@@ -162,6 +173,16 @@ async def finish_auth(
         return json_response({"mfaId": new_mfa}, 401)
     if token is None:
         token = auth_token(c, record)
+    hook = app.hooks.on_record_auth_request
+    if hook.handlers:
+        return await _auth_with_hooks(request, c, record, method, meta, token, requester)
+    return await _auth_answer(request, c, record, method, meta, token, ip)
+
+
+async def _auth_answer(
+    request: Request, c: Collection, record: Mapping[str, Any], method: str, meta: Any, token: str, ip: str
+) -> Response:
+    app = get_app(request)
     if method:
         await track_origin(app, c, record, ip, request.headers.get("user-agent", ""))
     body = auth_response(c, record, token, meta)
@@ -169,6 +190,40 @@ async def finish_auth(
     if expand:
         body["record"] = await _expanded(request, c, record, body["record"], expand)
     return json_response(pick_fields(body, _picks(request)))
+
+
+async def _auth_with_hooks(
+    request: Request, c: Collection, record: Mapping[str, Any], method: str, meta: Any, token: str, requester: AuthState
+) -> Response:
+    """``on_record_auth_request``: e.record, e.token, e.meta, e.auth_method; the answer
+    (origin check, body) is the final link."""
+    app = get_app(request)
+    event = RecordAuthRequestEvent(
+        app=app.hooks.app,
+        request=request_data(request),
+        auth=auth_record(requester),
+        collection=c,
+        record=Record.from_stored(c, record),
+        token=token,
+        meta=meta,
+        auth_method=method,
+    )
+
+    async def final(e: RecordAuthRequestEvent) -> None:
+        target = stored_dict(e.record) if e.record is not None else record
+        e.response = await _auth_answer(request, c, target, e.auth_method, e.meta, e.token, client_ip(request))
+
+    return await run_request_hook(app.hooks.on_record_auth_request, event, final)
+
+
+def stored_dict(record: Record) -> dict[str, Any]:
+    """A hook's Record as the auth code's record dict (the password as its stored hash)."""
+    out: dict[str, Any] = {}
+    for name, value in record.values.items():
+        out[name] = value.hash if isinstance(value, PasswordValue) else value
+    out["collectionId"] = record.collection.id
+    out["collectionName"] = record.collection.name
+    return out
 
 
 async def _expanded(
@@ -317,10 +372,40 @@ async def auth_with_password(request: Request) -> Response:
     if errors:
         raise ApiError(400, VALIDATION_FAILED, errors)
     record = await find_by_identity(app, c, str(body["identity"]), identity_field)
+    hook = app.hooks.on_record_auth_with_password_request
+    if hook.handlers:
+        return await _password_with_hooks(request, c, body, record)
     if not await verify_password(app, record, str(body["password"])):
         raise BadRequestError("Failed to authenticate.")
     assert record is not None
     return await finish_auth(request, c, record, "password", mfa_id=await mfa_id_of(request, body))
+
+
+async def _password_with_hooks(
+    request: Request, c: Collection, body: Mapping[str, Any], record: dict[str, Any] | None
+) -> Response:
+    """``on_record_auth_with_password_request``: e.record (None for an unknown identity),
+    e.identity, e.password; the password check and the answer are the final link."""
+    app = get_app(request)
+    event = RecordAuthRequestEvent(
+        app=app.hooks.app,
+        request=request_data(request, body),
+        auth=auth_record(await get_auth(request)),
+        collection=c,
+        record=Record.from_stored(c, record) if record is not None else None,
+        identity=str(body["identity"]),
+        password=str(body["password"]),
+        auth_method="password",
+    )
+
+    async def final(e: RecordAuthRequestEvent) -> None:
+        target = stored_dict(e.record) if e.record is not None else None
+        if not await verify_password(app, target, e.password):
+            raise BadRequestError("Failed to authenticate.")
+        assert target is not None
+        e.response = await finish_auth(request, c, target, "password", mfa_id=await mfa_id_of(request, body))
+
+    return await run_request_hook(app.hooks.on_record_auth_with_password_request, event, final)
 
 
 # -- refresh / impersonate / file token --------------------------------------------------
@@ -449,7 +534,7 @@ async def auth_with_otp(request: Request) -> Response:
     record = await app.records.find_auth_record(c, str(row.get("recordRef") or ""))
     if record is None:
         raise invalid
-    if not get_limiter(app, "otp", OTP_ATTEMPTS, OTP_WINDOW).allow(f"{c.id}:{record['id']}"):
+    if not await on_leader(app, OTP_ATTEMPT, otp_attempt_here, {"key": f"{c.id}:{record['id']}"}):
         raise ApiError(429, "Too many attempts, please try again later with a new OTP.")
     import asyncio
 

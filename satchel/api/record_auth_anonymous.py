@@ -10,6 +10,8 @@ collection option ``anonymousAuth.enabled``; the rules live in
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,11 +20,23 @@ from satchel.api.record_auth import LOAD_FAILED, VALIDATION_FAILED, auth_collect
 from satchel.api.request import endpoint, get_app, read_body, require_auth
 from satchel.core.auth import anonymous
 from satchel.core.auth.rows import delete_row
+from satchel.core.leader import on_leader
 from satchel.errors import ApiError, ForbiddenError, ValidationError
+
+if TYPE_CHECKING:
+    from satchel.app import App
 
 __all__ = ["anonymous_upgrade", "auth_anonymously"]
 
 SIGNUP_FAILED = "Failed to create the anonymous record: the collection has required fields it can't fill."
+
+
+SIGNUP = "anonymous.signup"
+
+
+def signup_allowed_here(app: App, payload: Mapping[str, Any]) -> bool:
+    """The sign-up limiter's count (kept by worker 0 among workers)."""
+    return anonymous.signup_limiter(app).allow(str(payload.get("ip", "")))
 
 
 @endpoint
@@ -31,7 +45,7 @@ async def auth_anonymously(request: Request) -> Response:
     c = auth_collection(app, request.path_params["collection"])
     if not anonymous.anonymous_enabled(c):
         raise ForbiddenError(anonymous.NOT_ENABLED)
-    if not anonymous.signup_limiter(app).allow(client_ip(request)):
+    if not await on_leader(app, SIGNUP, signup_allowed_here, {"ip": client_ip(request)}):
         raise ApiError(429, "Too Many Requests.")
     errors = anonymous.required_field_errors(c, {})
     if errors:

@@ -29,6 +29,7 @@ from satchel.core.auth.record_tokens import (
 from satchel.core.auth.rows import update_auth_record
 from satchel.core.auth.tokens import TokenError, unverified_claims
 from satchel.core.collections import Collection
+from satchel.core.leader import on_leader
 from satchel.core.mail import MailError, get_mailer, send_template
 from satchel.core.records import check_password
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, ValidationError
@@ -42,18 +43,26 @@ __all__ = [
     "confirm_password_reset",
     "confirm_verification",
     "recently_sent",
+    "recently_sent_here",
     "request_email_change",
     "request_password_reset",
     "request_verification",
 ]
 
 RESEND_INTERVAL = 120.0
+RECENTLY_SENT = "mail.recently_sent"
 INSTALLER_EMAIL = "__pbinstaller@example.com"
 
 
-def recently_sent(app: App, kind: str, record_id: str) -> bool:
-    """At most one mail of a kind per record every 2 minutes (kept in memory; the legacy
-    ``/api/admins`` reset shares it, so alternating routes sends no more)."""
+async def recently_sent(app: App, kind: str, record_id: str) -> bool:
+    """At most one mail of a kind per record every 2 minutes (kept in memory, by worker 0
+    among workers; the legacy ``/api/admins`` reset shares it, so alternating routes sends
+    no more)."""
+    return bool(await on_leader(app, RECENTLY_SENT, recently_sent_here, {"kind": kind, "id": record_id}))
+
+
+def recently_sent_here(app: App, payload: Mapping[str, Any]) -> bool:
+    kind, record_id = str(payload.get("kind", "")), str(payload.get("id", ""))
     sent: dict[str, float] = app.state.setdefault("auth_mail_sent", {})
     key = f"{kind}:{record_id}"
     now = time.monotonic()
@@ -103,7 +112,7 @@ async def request_verification(request: Request) -> Response:
 
     async def work() -> None:
         record = await app.records.find_by_field(c, "email", email)
-        if record is not None and not record.get("verified") and not recently_sent(app, "verification", record["id"]):
+        if record is not None and not record.get("verified") and not await recently_sent(app, "verification", record["id"]):
             token = verification_token(c, record)
             message = send_template(app, c, record, "verificationTemplate", str(record["email"]), {"{TOKEN}": token})
             get_mailer(app).send_background(message)
@@ -165,7 +174,7 @@ async def request_password_reset(request: Request) -> Response:
         if (
             record is not None
             and not (c.name == SUPERUSERS and email == INSTALLER_EMAIL)
-            and not recently_sent(app, "passwordReset", record["id"])
+            and not await recently_sent(app, "passwordReset", record["id"])
         ):
             token = password_reset_token(c, record)
             message = send_template(app, c, record, "resetPasswordTemplate", email, {"{TOKEN}": token})

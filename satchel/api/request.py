@@ -22,7 +22,7 @@ from starlette.types import Message, Receive
 from satchel.api.middleware import BodyTooLarge
 from satchel.api.responses import error_response
 from satchel.core.auth.legacy_admin import admin_claims, admin_key
-from satchel.core.auth.tokens import TokenError, unverified_claims, verify
+from satchel.core.auth.tokens import TokenError, read_unverified, verify
 from satchel.core.collections import Collection
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
 from satchel.store.errors import WriteFailed
@@ -135,9 +135,10 @@ async def authenticate_token(app: App, token: str, types: tuple[str, ...]) -> Au
     if not token:
         return GUEST
     try:
-        claims = unverified_claims(token)
+        parsed = read_unverified(token)
     except TokenError:
         return _legacy_admin(app, token, types)
+    claims = parsed.claims
     token_type = claims["type"]
     if token_type not in types:
         return GUEST
@@ -148,11 +149,7 @@ async def authenticate_token(app: App, token: str, types: tuple[str, ...]) -> Au
     secret = str((collection.options.get(option) or {}).get("secret") or "")
     # a primary-key lookup: cheaper on the loop thread than a hop to a reader thread
     record = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, collection, "id", claims["id"]))
-    if record is None or not secret:
-        return GUEST
-    try:
-        verify(token, str(record.get("tokenKey", "")) + secret)
-    except TokenError:
+    if record is None or not secret or not parsed.signed_with(str(record.get("tokenKey", "")) + secret):
         return GUEST
     return AuthState(record=record, collection=collection, token_claims=claims)
 

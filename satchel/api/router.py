@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import State
 from starlette.requests import Request
@@ -36,6 +36,7 @@ from satchel.api import (
     sql,
     static,
 )
+from satchel.api.hook_routes import with_hook
 from satchel.api.middleware import SatchelMiddleware
 from satchel.api.rate_limit import check_rate_limit
 from satchel.api.request import ERROR_KEY, get_app
@@ -43,7 +44,10 @@ from satchel.api.request_log import RequestLogMiddleware
 from satchel.api.responses import error_response
 from satchel.api.user_routes import UserRoutesFirst
 from satchel.core.body_limits import batch_body_limit, record_body_limit
+from satchel.core.hook_events import BootstrapEvent, ServeEvent, TerminateEvent
 from satchel.errors import ApiError, NotFoundError
+from satchel.tools.hook import Hook
+from satchel.tools.registrations import Owned
 from satchel.tools.route_pattern import Pattern, parse_pattern
 
 if TYPE_CHECKING:
@@ -57,7 +61,7 @@ BACKUP_UPLOAD_LIMIT = 1 << 40
 def route(path: str, handler: Callable[[Request], Awaitable[Response]], methods: list[str],
           tags: tuple[str, ...] = ()) -> Route:
     """``tags``: the rate-limit tags of a ``{collection}`` route (``list``, ``auth``…)."""
-    return ApiRoute(path, Endpoint(handler, path, tags), methods=methods)
+    return ApiRoute(path, Endpoint(with_hook(handler), path, tags), methods=methods)
 
 
 def admin_routes() -> list[Route]:
@@ -243,9 +247,39 @@ class Endpoint:
         await response(scope, receive, send)
 
 
+def start_crons(app: App) -> None:
+    """Only on one worker of ``serve --workers`` (the one ``cron_leader`` names)."""
+    if app.state.get("cron_leader", True):
+        app.cron.start()
+
+
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] == "http":
         await error_response(NotFoundError())(scope, receive, send)
+
+
+def watch_hook_files(app: App, server: object) -> None:
+    """Reload the hook files on change; around a reload their own ``on_terminate``
+    (``is_restart``) runs for the old version, ``on_bootstrap`` and ``on_serve`` for the new
+    one, as a PocketBase restart would run them (the other handlers are not run again)."""
+    files, hooks = app.hook_files, app.hooks
+
+    def of_files(hook: Hook[Any]) -> Hook[Any]:
+        mine: Hook[Any] = Hook(hook.name)
+        for h in hook.handlers:
+            if isinstance(h.func, Owned) and h.func.registrations is files.registrations:
+                mine.bind(h.func, id=h.id, priority=h.priority)
+        return mine
+
+    async def before() -> None:
+        await of_files(hooks.on_terminate).trigger(TerminateEvent(app=hooks.app, is_restart=True))
+
+    async def after() -> None:
+        await of_files(hooks.on_bootstrap).trigger(BootstrapEvent(app=hooks.app))
+        await of_files(hooks.on_serve).trigger(ServeEvent(app=hooks.app, server=server, router=app.user_router))
+
+    files.before_reload, files.after_reload = before, after
+    files.start_watching()
 
 
 class SatchelASGI:
@@ -266,8 +300,16 @@ class SatchelASGI:
 
         @asynccontextmanager
         async def lifespan(_: object) -> AsyncIterator[None]:
-            app.cron.start()
+            hooks = app.hooks
+            facade = hooks.app
+            await hooks.on_bootstrap.trigger(BootstrapEvent(app=facade))
+            await hooks.on_serve.trigger(
+                ServeEvent(app=facade, server=self, router=getattr(facade, "router", None)), lambda _: start_crons(app)
+            )
+            watch_hook_files(app, self)
             yield
+            restart = bool(app.state.get("restart_requested"))
+            await hooks.on_terminate.trigger(TerminateEvent(app=facade, is_restart=restart))
             await app.aclose()
 
         router = Router(routes=routes(), default=_not_found, lifespan=lifespan)

@@ -360,6 +360,9 @@ class UserRouter:
         self._builtin: list[Pattern] | None = None
         self._lock = threading.Lock()
         self.routes: tuple[UserRoute, ...] = ()
+        # method -> the routes that may serve it (GET's serve HEAD, method-less ones every method)
+        self._by_method: dict[str, tuple[UserRoute, ...]] = {}
+        self._any_method: tuple[UserRoute, ...] = ()
 
     def _builtin_patterns(self) -> list[Pattern]:
         if self._builtin is None:
@@ -383,13 +386,22 @@ class UserRouter:
             for existing in self.routes:
                 if relation(pattern, existing.pattern) in (Relation.EQUAL, Relation.OVERLAP):
                     raise PatternConflict(f'pattern "{pattern.text}" conflicts with pattern "{existing.pattern.text}"')
-            self.routes = (*self.routes, route)
+            self._set_routes((*self.routes, route))
         note_undo(lambda: self.remove(route))
         return route
 
     def remove(self, route: UserRoute) -> None:
         with self._lock:
-            self.routes = tuple(r for r in self.routes if r is not route)
+            self._set_routes(tuple(r for r in self.routes if r is not route))
+
+    def _set_routes(self, routes: tuple[UserRoute, ...]) -> None:
+        by_method: dict[str, list[UserRoute]] = {}
+        for r in routes:
+            for method in (r.pattern.method, "HEAD") if r.pattern.method == "GET" else (r.pattern.method,):
+                by_method.setdefault(method, []).append(r)
+        self._any_method = tuple(by_method.pop("", ()))
+        self._by_method = {m: (*rs, *self._any_method) for m, rs in by_method.items()}
+        self.routes = routes
 
     def _decorator(self, method: str, path: str, middlewares: tuple[RouteFn, ...]) -> Callable[[F], F]:
         def register(handler: F) -> F:
@@ -415,9 +427,13 @@ class UserRouter:
 
     def match(self, method: str, path: str) -> tuple[UserRoute, dict[str, str]] | None:
         """The custom route serving ``method path``, unless a built-in one is more specific."""
+        candidates = self._by_method.get(method, self._any_method)
+        if not candidates or not path.startswith("/"):
+            return None
+        parts = path[1:].split("/")
         best: tuple[UserRoute, dict[str, str]] | None = None
-        for route in self.routes:
-            params = route.pattern.match(method, path)
+        for route in candidates:
+            params = route.pattern.match_parts(parts)
             if params is None:
                 continue
             if best is None or relation(route.pattern, best[0].pattern) is Relation.MORE:

@@ -54,6 +54,8 @@ class CollectionService:
         # called after a collection's deletion committed (the App removes its stored files)
         self.on_deleted: Callable[[Collection], None] = lambda _c: None
         self.hooks: AppHooks | None = None  # the model hooks (set by the App)
+        #: called after this process committed a collection change and reloaded its registry
+        self.on_saved: list[Callable[[], None]] = []
 
     # -- facts about the database --------------------------------------------
 
@@ -223,6 +225,8 @@ class CollectionService:
 
         def reload() -> None:
             self.registry.replace_all(collections)
+            for listener in self.on_saved:
+                listener()
 
         return reload
 

@@ -31,6 +31,7 @@ __all__ = [
     "MailerEvent",
     "MailerRecordEvent",
     "RealtimeConnectRequestEvent",
+    "RealtimeMessage",
     "RealtimeMessageEvent",
     "RecordAuthRequestEvent",
     "RecordEnrichEvent",
@@ -198,9 +199,17 @@ class RealtimeConnectRequestEvent(RequestEvent):
 
 
 @dataclass(eq=False, kw_only=True)
+class RealtimeMessage:
+    """One SSE message: the topic (``posts/*``, ``@oauth2``...) and its JSON data."""
+
+    name: str
+    data: Any = None
+
+
+@dataclass(eq=False, kw_only=True)
 class RealtimeMessageEvent(AppEvent):
     client: Any = None
-    message: Any = None
+    message: RealtimeMessage = field(default_factory=lambda: RealtimeMessage(name=""))
 
 
 # -- app, mail, backups -------------------------------------------------------------------
@@ -213,7 +222,10 @@ class BootstrapEvent(AppEvent):
 
 @dataclass(eq=False, kw_only=True)
 class ServeEvent(AppEvent):
+    """``e.next()`` starts serving (the cron jobs start); ``e.router`` is ``app.router``."""
+
     server: Any = None
+    router: Any = None
 
 
 @dataclass(eq=False, kw_only=True)

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from satchel.core.collections import Collection
+from satchel.core.hook_events import AppHooks, MailerEvent, MailerRecordEvent
 from satchel.core.mail_format import Envelope, html_to_text, sendmail_message, smtp_message
+from satchel.core.record_model import Record
 from satchel.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,13 +56,31 @@ class MailError(Exception):
     """Delivery failed (connection, auth, refused recipient, no sendmail)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MailMessage:
+    """A mail to send; mutable so a mail hook can change it (``e.message.subject = ...``).
+
+    ``hook``/``record``/``meta`` say which ``on_mailer_record_*_send`` hook wraps the send
+    (a template mail of an auth collection); they are not part of the mail."""
+
     to: Sequence[str]
     subject: str
     html: str
     text: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
+    hook: str = ""
+    record: Any = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+# the record hook of each template mail of an auth collection
+TEMPLATE_HOOKS = {
+    "verificationTemplate": "on_mailer_record_verification_send",
+    "resetPasswordTemplate": "on_mailer_record_password_reset_send",
+    "confirmEmailChangeTemplate": "on_mailer_record_email_change_send",
+    "otp": "on_mailer_record_otp_send",
+    "authAlert": "on_mailer_record_auth_alert_send",
+}
 
 
 # -- templates -------------------------------------------------------------------
@@ -162,13 +182,36 @@ class DefaultTransport:
 class Mailer:
     """Sends mail for one App; owns the background sends."""
 
-    def __init__(self, settings: Callable[[], Settings], transport: Transport | None = None) -> None:
+    def __init__(
+        self, settings: Callable[[], Settings], transport: Transport | None = None, hooks: AppHooks | None = None
+    ) -> None:
         self._settings = settings
         self.transport: Transport = transport or DefaultTransport()
+        self.hooks = hooks
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def send(self, message: MailMessage) -> None:
-        """Deliver now; raises :class:`MailError`."""
+        """Deliver now, through the mail hooks (a record template's ``on_mailer_record_*_send``
+        around ``on_mailer_send``; a hook that doesn't call ``e.next()`` stops the mail);
+        raises :class:`MailError`."""
+        hooks = self.hooks
+        if hooks is None:
+            await self._deliver(message)
+            return
+
+        async def deliver(e: MailerEvent) -> None:
+            await self._deliver(e.message)
+
+        async def generic(e: MailerEvent) -> None:
+            await hooks.on_mailer_send.trigger(MailerEvent(app=hooks.app, message=e.message), deliver)
+
+        if message.hook:
+            event = MailerRecordEvent(app=hooks.app, message=message, record=message.record, meta=dict(message.meta))
+            await hooks.get(message.hook).trigger(event, generic)
+        else:
+            await generic(MailerEvent(app=hooks.app, message=message))
+
+    async def _deliver(self, message: MailMessage) -> None:
         settings = self._settings()
         await self.transport.deliver(settings, build_message(settings, message))
 
@@ -250,7 +293,7 @@ def get_mailer(app: App) -> Mailer:
     """The App's mailer (created on first use, kept in ``app.state["mailer"]``)."""
     mailer = app.state.get("mailer")
     if not isinstance(mailer, Mailer):
-        mailer = Mailer(lambda: app.settings.current)
+        mailer = Mailer(lambda: app.settings.current, hooks=app.hooks)
         app.state["mailer"] = mailer
     return mailer
 
@@ -288,4 +331,9 @@ def send_template(
     ``otp`` or ``authAlert``, whose template is under ``emailTemplate``)."""
     config: Mapping[str, Any] = c.options.get(option) or {}
     template = config.get("emailTemplate", config) if option in ("otp", "authAlert") else config
-    return template_message(app, c, record, template, to, extra)
+    message = template_message(app, c, record, template, to, extra)
+    message.hook = TEMPLATE_HOOKS.get(option, "")
+    if message.hook:
+        message.record = Record.from_stored(c, record)
+        message.meta = {key.strip("{}").lower(): value for key, value in (extra or {}).items()}
+    return message

@@ -118,6 +118,21 @@ class RecordCodec:
         out["collectionName"] = self.collection.name
         return out
 
+    def decode_in_field_order(self, names: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+        """:meth:`decode` with the keys in the collection's field order (what
+        ``records.row_to_record`` gives), for single records read by ``SELECT *``."""
+        key = ("\0ordered", *names)
+        plan = self._plans.get(key)
+        if plan is None:
+            order = {f.name: i for i, f in enumerate(self.collection.fields)}
+            plan = tuple(sorted(self.plan(names), key=lambda step: order[step[1]]))
+            with self._lock:
+                self._plans[key] = plan
+        out = {name: conv(row[i]) for i, name, conv in plan}
+        out["collectionId"] = self.collection.id
+        out["collectionName"] = self.collection.name
+        return out
+
     def decode_many(self, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         plan = self.plan(names)
         cid, cname = self.collection.id, self.collection.name

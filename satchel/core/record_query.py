@@ -30,6 +30,7 @@ from satchel.core.record_codec import codec_for
 from satchel.core.record_hooks import enrich
 from satchel.core.record_resolver import RecordFieldResolver, RequestInfo, superuser_only_filter_error
 from satchel.core.record_sql import merge_joins, select_by_ids, select_count, select_page
+from satchel.core.rule_cache import RuleCache, rule_shape
 from satchel.errors import BadRequestError, ForbiddenError
 from satchel.store.dialect import SqliteDialect
 from satchel.tools.search import ListParams, Sql, build_order_by, build_where
@@ -76,15 +77,25 @@ class RecordEnv:
     publish: Publisher = _no_publish
     files: FileService | None = None
     hooks: AppHooks | None = None
+    rules: RuleCache | None = None  # compiled rules of ``lookup``'s collections
 
     @classmethod
     def from_app(cls, app: App) -> RecordEnv:
+        """The App's env, made once: it holds only App-wide services (and the App's
+        rule cache), so every request shares it."""
+        env: RecordEnv | None = app.state.get("record_env")
+        if env is not None and env.files is app.files and env.hooks is app.hooks:
+            return env
         from satchel.core import record_events
 
         def publish(action: str, c: Collection, record: Mapping[str, Any]) -> None:
             record_events.publish(app, action, c, record)
 
-        return cls(app.registry.get, app.dialect, app.registry.all, publish, app.files, app.hooks)
+        registry = app.registry
+        env = cls(registry.get, app.dialect, registry.all, publish, app.files, app.hooks,
+                  RuleCache(lambda: registry.version))
+        app.state["record_env"] = env
+        return env
 
 
 def is_superuser(info: RequestInfo | None) -> bool:
@@ -115,12 +126,22 @@ def compile_rule(
     now: datetime | None = None,
     table_alias: str | None = None,
 ) -> Sql:
-    """A rule (rule mode: hidden fields allowed) as a WHERE fragment; bad rules -> 400."""
-    resolver = RecordFieldResolver(env.lookup, c, info, env.dialect, allow_hidden=True, table_alias=table_alias)
-    try:
-        return build_where(rule, resolver, env.dialect, now=now or _now(), param_prefix=prefix)
-    except ValueError as exc:
-        raise BadRequestError() from exc
+    """A rule (rule mode: hidden fields allowed) as a WHERE fragment; bad rules -> 400.
+
+    Kept in the env's rule cache when ``c`` is the registry's current collection and the
+    rule reads nothing that changes per request (see :mod:`satchel.core.rule_cache`)."""
+
+    def compile_() -> Sql:
+        resolver = RecordFieldResolver(env.lookup, c, info, env.dialect, allow_hidden=True, table_alias=table_alias)
+        try:
+            return build_where(rule, resolver, env.dialect, now=now or _now(), param_prefix=prefix)
+        except ValueError as exc:
+            raise BadRequestError() from exc
+
+    cache = env.rules
+    if cache is None or env.lookup(c.id) is not c:
+        return compile_()
+    return cache.get_or_compile((c.id, rule, prefix, table_alias), rule_shape(rule), info, compile_)
 
 
 # -- list ---------------------------------------------------------------------------

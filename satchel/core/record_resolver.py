@@ -272,7 +272,7 @@ class RecordFieldResolver:
         self.source_table = self.table_alias if self.is_create else base.name
         self.alias_suffix = _alias_suffix
         self._rule_joins: dict[str, Collection] = {}
-        self._static = self._static_request_info()
+        self._static_info: dict[str, Any] | None = None  # made on the first static @request.* path
 
     # -- public API -------------------------------------------------------------------
 
@@ -390,7 +390,9 @@ class RecordFieldResolver:
         """A literal from the request (``resolveStaticRequestField``)."""
         last, modifier = _split_modifier(path[-1])
         keys = [*path[:-1], last]
-        value = _extract(self._static, keys)
+        if self._static_info is None:
+            self._static_info = self._static_request_info()
+        value = _extract(self._static_info, keys)
         if modifier == "isset":
             return ResolverResult(self.d.bool_literal(value is not _MISSING))
         if value is _MISSING:
@@ -766,8 +768,10 @@ def rule_exists_query(
     record_id: str | None = None,
     now: datetime | None = None,
     param_prefix: str = "r",
+    where: Sql | None = None,
 ) -> Sql:
-    """One statement that returns a row iff the rule allows the action.
+    """One statement that returns a row iff the rule allows the action (``where``: the
+    rule already compiled with ``resolver`` and ``param_prefix``, e.g. from a cache).
 
     Create mode (``resolver`` built with ``record=``): ``WITH cte AS (...) SELECT 1
     FROM cte <joins> WHERE <rule> LIMIT 1``.  Otherwise the stored record
@@ -784,7 +788,8 @@ def rule_exists_query(
         conditions.append(f"{d.column(alias, 'id')} = {d.param(pname)}")
         params[pname] = record_id
     if not isinstance(rule, str) or rule.strip():
-        where = build_where(rule, resolver, d, now=now, param_prefix=param_prefix)
+        if where is None:
+            where = build_where(rule, resolver, d, now=now, param_prefix=param_prefix)
         conditions.append(d.enclose(where.text))
         params.update(where.params)
         joins = where.joins

@@ -80,9 +80,11 @@ from satchel.core.record_sql import (
     update_row,
 )
 from satchel.core.records import TOKEN_KEY_ALPHABET, check_password, hash_password
+from satchel.core.rule_cache import rule_shape
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, ValidationError
 from satchel.store.database import Tx
 from satchel.tools.dbutils import parse_index
+from satchel.tools.search import build_where
 from satchel.tools.security import random_string
 from satchel.tools.timeutil import now_text
 
@@ -135,7 +137,7 @@ class Changes:
             for action, c, record in self.items:
                 env_publish(action, c, record)
 
-        tx.after_commit(flush)
+        tx.in_commit_order(flush)  # realtime gets the events in commit order, across workers too
 
     def add(self, action: str, c: Collection, record: dict[str, Any]) -> None:
         self.items.append((action, c, record))
@@ -252,7 +254,16 @@ class _Writer:
             self.env.lookup, self.c, info, self.env.dialect, allow_hidden=True, record=values
         )
         try:
-            sql = rule_exists_query(rule, resolver)
+            where = None
+            cache = self.env.rules
+            if cache is not None and rule.strip() and self.env.lookup(self.c.id) is self.c:
+                # the rule's SQL reads the submitted values through the CTE's params (made
+                # per request by rule_exists_query), so only the request shape is keyed
+                where = cache.get_or_compile(
+                    ("create", self.c.id, rule), rule_shape(rule), info,
+                    lambda: build_where(rule, resolver, self.env.dialect, param_prefix="r"),
+                )
+            sql = rule_exists_query(rule, resolver, where=where)
             return self.tx.conn.execute(sql.text, dict(sql.params)).fetchone() is not None
         except (ValueError, apsw.SQLError):
             return False
@@ -584,14 +595,24 @@ def _unlink(
             continue
         if not ids and f.required:
             raise BadRequestError(DELETE_REQUIRED_REF)
-        changed: dict[str, Any] = {f.name: f.to_db(f.prepare_value(ids))}
-        for af in rc.fields:
-            if isinstance(af, AutodateField) and af.onUpdate:
-                changed[af.name] = now
-        sql_u, names = update_row(env.dialect, rc.name, changed.keys())
-        params = dict(zip(names, changed.values(), strict=True))
-        params["__id"] = ref["id"]
-        tx.execute(sql_u, params)
+        keys = [f.name, *(af.name for af in rc.fields if isinstance(af, AutodateField) and af.onUpdate)]
+        model = Record.from_stored(rc, ref)
+        model.values[f.name] = f.prepare_value(ids)
+        for name in keys[1:]:
+            model.values[name] = now
+
+        def execute(ref: dict[str, Any] = ref, model: Record = model, keys: list[str] = keys) -> None:
+            # the update hooks of the referencing record wrap it (a hook may change more keys)
+            fields = {x.name: x for x in rc.fields}
+            changed = {k: fields[k].to_db(v) for k, v in model.values.items() if k in keys or v != ref.get(k)}
+            changed.pop("id", None)
+            changed = {k: v for k, v in changed.items() if fields[k].type != "password"}
+            sql_u, names = update_row(env.dialect, rc.name, changed.keys())
+            params = dict(zip(names, changed.values(), strict=True))
+            params["__id"] = ref["id"]
+            tx.execute(sql_u, params)
+
+        run_model_hooks(env.hooks, tx, "update", model, None, execute)
         updated = _fetch(tx, env, rc, str(ref["id"]))
         if updated is not None:
             changes.add("update", rc, updated)

@@ -14,6 +14,7 @@ import apsw
 import bcrypt
 
 from satchel.core.collections import Collection
+from satchel.core.record_codec import codec_for
 from satchel.core.registry import CollectionRegistry
 from satchel.errors import ApiError, ValidationError
 from satchel.store.database import Database, Tx
@@ -83,16 +84,6 @@ def public_record(
     return out
 
 
-def _fetch_one(conn: apsw.Connection, sql: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
-    cursor = conn.cursor()
-    cursor.execute(sql, params)
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    names = [d[0] for d in cursor.getdescription()]
-    return dict(zip(names, row, strict=True))
-
-
 class RecordStore:
     def __init__(self, db: Database, dialect: SqliteDialect, registry: CollectionRegistry) -> None:
         self.db = db
@@ -103,8 +94,14 @@ class RecordStore:
 
     def find_by_field_sync(self, conn: apsw.Connection, c: Collection, field: str, value: Any) -> dict[str, Any] | None:
         q = self.dialect.q
-        row = _fetch_one(conn, f"SELECT * FROM {q(c.name)} WHERE {q(field)} = :v LIMIT 1", {"v": value})
-        return None if row is None else row_to_record(c, row)
+        cursor = conn.cursor()
+        cursor.execute(f"SELECT * FROM {q(c.name)} WHERE {q(field)} = :v LIMIT 1", {"v": value})
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        # the collection's compiled codec (what lists use), not row_to_record's generic
+        # per-field conversion: this runs for the auth record of every request
+        return codec_for(c).decode_in_field_order([d[0] for d in cursor.getdescription()], row)
 
     async def find_auth_record(self, c: Collection, record_id: str) -> dict[str, Any] | None:
         return await self.db.read(lambda conn: self.find_by_field_sync(conn, c, "id", record_id))

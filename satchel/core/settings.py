@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from satchel.errors import ErrorTree, ValidationError, sentenize
+from satchel.tools.lazy_re import LazyPattern
 from satchel.tools.security.crypto import decrypt, encrypt
 
 __all__ = [
@@ -551,19 +552,6 @@ def load_settings_param(raw: str | bytes | memoryview, key: str | None, *, env_n
 # Value checks (approximations of the Go validators PocketBase uses).
 
 
-class _LazyPattern:
-    """A regex compiled on first use: the Unicode classes below cost ~35 ms at start-up."""
-
-    def __init__(self, pattern: str, flags: int = 0) -> None:
-        self._args = (pattern, flags)
-        self._compiled: re.Pattern[str] | None = None
-
-    def fullmatch(self, text: str) -> re.Match[str] | None:
-        if self._compiled is None:
-            self._compiled = re.compile(*self._args)
-        return self._compiled.fullmatch(text)
-
-
 _DNS_NAME_RE = re.compile(
     r"([a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})(\.[a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})*[._]?", re.ASCII)
 _HEX_COLOR_RE = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
@@ -571,19 +559,19 @@ _RATE_LIMIT_LABEL_RE = re.compile(r"(\w+ /[\w/-]*|/[\w/-]*|\w+:\w+|\*:\w+|\w+)",
 _URL_SCHEME_RE = re.compile(r"(ftp|tcp|udp|wss?|https?)://")
 _URL_TAIL_RE = re.compile(r"(:\d{1,5})?([/?#]\S*)?")
 _U = "a-zA-Z0-9\u00a1-\uffff"
-_URL_HOST_RE = _LazyPattern(rf"[{_U}](?:[{_U}_-]*[{_U}])?(?:\.[{_U}](?:[{_U}_-]*[{_U}])?)*")
+_URL_HOST_RE = LazyPattern(rf"[{_U}](?:[{_U}_-]*[{_U}])?(?:\.[{_U}](?:[{_U}_-]*[{_U}])?)*")
 _URL_IPV4_RE = re.compile(
     r"([1-9]\d?|1\d\d|2[01]\d|22[0-3]|24\d|25[0-5])(\.(\d{1,2}|1\d\d|2[0-4]\d|25[0-5])){2}"
     r"\.([0-9]\d?|1\d\d|2[0-4]\d|25[0-5])")
 _EMAIL_ATEXT = r"a-zA-Z0-9!#$%&'*+\-/=?^_`{|}~\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
-_EMAIL_LOCAL_RE = _LazyPattern(
+_EMAIL_LOCAL_RE = LazyPattern(
     rf"[{_EMAIL_ATEXT}]+(?:\.[{_EMAIL_ATEXT}]+)*"
     r'|"(?:[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\x21\x23-\x5b\x5d-\x7e\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef ]'
     r'|\\[\x01-\x09\x0b\x0c\x0d-\x7f\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef])*"')
 _EU = "a-zA-Z0-9\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
 _EL = "a-zA-Z\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
-_EMAIL_PRE_TLD_RE = _LazyPattern(rf"[{_EU}]|[{_EU}][{_EU}\-._~]*[{_EU}]")
-_EMAIL_TLD_RE = _LazyPattern(rf"[{_EL}]|[{_EL}][{_EU}\-_~]*[{_EL}]")
+_EMAIL_PRE_TLD_RE = LazyPattern(rf"[{_EU}]|[{_EU}][{_EU}\-._~]*[{_EU}]")
+_EMAIL_TLD_RE = LazyPattern(rf"[{_EL}]|[{_EL}][{_EU}\-_~]*[{_EL}]")
 
 
 def _is_ip(value: str) -> bool:

@@ -34,6 +34,8 @@ class SettingsService:
         self.current: Settings = self.db.read_sync(self._load)
         #: called with the new settings after each save (e.g. to reschedule auto backups)
         self.on_change: list[Callable[[Settings], None]] = []
+        #: called after a save made by this process (not after :meth:`reload`)
+        self.on_saved: list[Callable[[], None]] = []
 
     def _load(self, conn: Any) -> Settings:
         row = conn.execute("SELECT `value` FROM `_params` WHERE `id` = 'settings'").fetchone()
@@ -64,10 +66,19 @@ class SettingsService:
                 self.current = settings
                 for listener in self.on_change:
                     listener(settings)
+                for saved in self.on_saved:
+                    saved()
 
             tx.after_commit(swap)
 
         self.db.write_sync(run)
+        return settings
+
+    def reload(self) -> Settings:
+        """Read the settings again (another worker saved them) and tell the listeners."""
+        self.current = settings = self.db.read_sync(self._load)
+        for listener in self.on_change:
+            listener(settings)
         return settings
 
     def patch_sync(self, patch: Mapping[str, Any]) -> Settings:

@@ -9,6 +9,8 @@ logs, the cron scheduler and the custom routes (``app.router``).
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -24,7 +26,7 @@ from satchel.core.record_model import Record
 from satchel.core.record_query import RecordEnv
 from satchel.core.registry import load_collections
 from satchel.core.settings import Settings
-from satchel.errors import NotFoundError
+from satchel.errors import ApiError, BadRequestError, NotFoundError
 from satchel.store.database import Tx
 from satchel.tools.hook import Hook
 
@@ -57,6 +59,38 @@ def set_current_app(app: HookApp | None) -> None:
         _current = app
 
 
+_log = logging.getLogger("satchel.hooks")
+
+
+def _as_api_errors(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A user handler whose plain exceptions become PocketBase's 400 (its ``ToApiError``):
+    a bug in a hook answers ``{"status":400,"message":"Something went wrong..."}`` and is
+    logged with its traceback, never a 500."""
+    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(type(handler).__call__):
+
+        async def run_async(e: Any) -> Any:
+            try:
+                return await handler(e)
+            except ApiError:
+                raise
+            except Exception as exc:
+                _log.exception("hook handler %s failed", getattr(handler, "__qualname__", handler))
+                raise BadRequestError() from exc
+
+        return functools.update_wrapper(run_async, handler)
+
+    def run(e: Any) -> Any:
+        try:
+            return handler(e)
+        except ApiError:
+            raise
+        except Exception as exc:
+            _log.exception("hook handler %s failed", getattr(handler, "__qualname__", handler))
+            raise BadRequestError() from exc
+
+    return functools.update_wrapper(run, handler)
+
+
 class HookRegistrar:
     """``app.on_<event>``: a decorator (optionally limited to collections), or ``.bind``.
 
@@ -70,12 +104,12 @@ class HookRegistrar:
 
     def __call__(self, *tags: Any, id: str | None = None, priority: int = 0) -> Any:  # noqa: A002
         if len(tags) == 1 and callable(tags[0]) and not isinstance(tags[0], str):
-            self.hook.bind(tags[0], id=id, priority=priority)
+            self.hook.bind(_as_api_errors(tags[0]), id=id, priority=priority)
             return tags[0]
         names = [t if isinstance(t, str) else getattr(t, "id", str(t)) for t in tags]
 
         def decorator(handler: F) -> F:
-            self.hook.bind(handler, id=id, priority=priority, tags=names)
+            self.hook.bind(_as_api_errors(handler), id=id, priority=priority, tags=names)
             return handler
 
         return decorator
@@ -87,7 +121,7 @@ class HookRegistrar:
         priority: int = 0,
         tags: Sequence[str] = (),
     ) -> str:  # noqa: A002
-        return self.hook.bind(handler, id=id, priority=priority, tags=tags)
+        return self.hook.bind(_as_api_errors(handler), id=id, priority=priority, tags=tags)
 
     def unbind(self, *ids: str) -> None:
         self.hook.unbind(*ids)
@@ -107,6 +141,9 @@ class HookApp:
         self.hooks: AppHooks = core.hooks
         self.hooks.app = self
         self.logger = logging.getLogger("satchel.hooks")
+        # every level reaches the app's log handler, which keeps what settings.logs.minLevel allows
+        # (left unset, Python's root WARNING level would drop app.logger.info before it)
+        self.logger.setLevel(logging.DEBUG)
 
     # -- hooks ------------------------------------------------------------------------
 
@@ -247,6 +284,46 @@ class HookApp:
         """Run ``fn(app)`` in one write transaction: every save/delete it makes commits
         together or not at all (an exception rolls them all back)."""
         return self._write(lambda tx: fn(self))
+
+    # -- the same, for coroutine handlers (never blocking the event loop) ---------------------
+
+    async def afind_record_by_id(self, collection: Collection | str, record_id: str) -> Record:
+        c, env = self._collection(collection), self._env()
+        return await self._core.db.read(lambda conn: find_record(conn, env, c, record_id))
+
+    async def afind_records_by_filter(
+        self,
+        collection: Collection | str,
+        filter: str = "",  # noqa: A002
+        sort: str = "",
+        limit: int = 0,
+        offset: int = 0,
+        params: Mapping[str, Any] | None = None,
+    ) -> list[Record]:
+        c, env = self._collection(collection), self._env()
+        return await self._core.db.read(lambda conn: find_records(conn, env, c, filter, sort, limit, offset, params))
+
+    async def afind_first_record_by_filter(
+        self,
+        collection: Collection | str,
+        filter: str,  # noqa: A002
+        params: Mapping[str, Any] | None = None,
+    ) -> Record:
+        found = await self.afind_records_by_filter(collection, filter, "", 1, 0, params)
+        if not found:
+            raise NotFoundError()
+        return found[0]
+
+    async def asave(self, model: Record | Collection | Mapping[str, Any]) -> Any:
+        """:meth:`save` on the writer thread (its model hooks run there)."""
+        return await self._core.db.on_writer(self.save, model)
+
+    async def adelete(self, model: Record | Collection | str) -> None:
+        await self._core.db.on_writer(self.delete, model)
+
+    async def arun_in_transaction(self, fn: Callable[[HookApp], T]) -> T:
+        """:meth:`run_in_transaction` on the writer thread (``fn`` is a plain function)."""
+        return await self._core.db.on_writer(self.run_in_transaction, fn)
 
     # -- mail ---------------------------------------------------------------------------------
 

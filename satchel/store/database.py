@@ -15,13 +15,14 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from typing import Any, TypeVar
 
 import apsw
 
 from satchel.store.connection import QueryTimeout, open_connection, set_deadline
 from satchel.store.errors import STORAGE_ERRORS, WriteFailed
+from satchel.store.write_gate import WriteGate
 
 __all__ = ["Database", "Tx", "WriteFailed"]
 
@@ -33,12 +34,18 @@ T = TypeVar("T")
 class Tx:
     """A write transaction: the connection plus callbacks to run after COMMIT."""
 
-    __slots__ = ("_after_commit", "_after_rollback", "conn")
+    __slots__ = ("_after_commit", "_after_rollback", "_in_order", "conn")
 
     def __init__(self, conn: apsw.Connection) -> None:
         self.conn = conn
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []
+        self._in_order: list[Callable[[], None]] = []
+
+    def in_commit_order(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` right after COMMIT, before the next write of any process may
+        commit (announcing record events in commit order); keep it short."""
+        self._in_order.append(callback)
 
     def execute(self, sql: str, params: Any = None) -> apsw.Cursor:
         return self.conn.execute(sql, params)
@@ -72,6 +79,8 @@ class Database:
         self._readers: list[apsw.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
+        #: the cross-process write gate of ``serve --workers`` (None: this process is alone)
+        self.gate: WriteGate | None = None
 
     # -- connections -------------------------------------------------------
 
@@ -115,7 +124,7 @@ class Database:
         outer: Tx | None = getattr(self._local, "tx", None)
         if outer is not None:
             return self._write_nested(outer, fn)
-        with self._write_lock:
+        with self._write_lock, self.gate or nullcontext():
             tx = Tx(self._writer)
             self._local.tx = tx
             try:
@@ -129,6 +138,14 @@ class Database:
                 raise
             finally:
                 self._local.tx = None
+            if tx._in_order:
+                if self.gate is not None:
+                    self.gate.advance()
+                for callback in tx._in_order:
+                    try:
+                        callback()
+                    except Exception:  # noqa: BLE001 - the write is durable; its answer must say so
+                        log.exception("after-commit callback failed")
         for callback in tx._after_commit:
             try:
                 callback()
@@ -164,6 +181,7 @@ class Database:
             self._local.depth = depth - 1
         outer._after_commit.extend(tx._after_commit)
         outer._after_rollback.extend(tx._after_rollback)
+        outer._in_order.extend(tx._in_order)
         return result
 
     def _roll_back(self, tx: Tx) -> None:
@@ -193,7 +211,7 @@ class Database:
     @contextmanager
     def writer(self) -> Iterator[apsw.Connection]:
         """The writer connection outside a transaction (DDL that can't run in one)."""
-        with self._write_lock:
+        with self._write_lock, self.gate or nullcontext():
             yield self._writer
 
     # -- async API ---------------------------------------------------------
@@ -239,9 +257,13 @@ class Database:
 
     def optimize(self) -> None:
         """Truncate the WAL and let SQLite refresh its planner statistics (the daily cron)."""
-        with self._write_lock:
+        with self._write_lock, self.gate or nullcontext():
             self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             self._writer.execute("PRAGMA optimize")
+
+    def commit_seq(self) -> int:
+        """The commit number of the transaction whose in-order callbacks run now (0 alone)."""
+        return self.gate.seq if self.gate is not None else 0
 
     def close(self) -> None:
         if self._closed:

@@ -60,7 +60,10 @@ class Pattern:
     def match_path(self, path: str) -> dict[str, str] | None:
         if not path.startswith("/"):
             return None
-        parts = path[1:].split("/")
+        return self.match_parts(path[1:].split("/"))
+
+    def match_parts(self, parts: list[str]) -> dict[str, str] | None:
+        """:meth:`match_path` of a path already split on ``/`` (without its leading one)."""
         params: dict[str, str] = {}
         for i, seg in enumerate(self.segments):
             if seg.kind == _REST:

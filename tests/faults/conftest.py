@@ -57,6 +57,7 @@ def spawn(
     port: int | None = None,
     env: dict[str, str] | None = None,
     nofile: tuple[int, int] | None = None,
+    flags: tuple[str, ...] = (),
 ) -> Serve:
     """Start ``satchel serve`` (stdout and stderr to one log file) without waiting for it."""
     port = port or free_port()
@@ -69,7 +70,7 @@ def spawn(
 
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "satchel", "serve", f"--http=127.0.0.1:{port}", f"--dir={data_dir}"],
+            [sys.executable, "-m", "satchel", "serve", f"--http=127.0.0.1:{port}", f"--dir={data_dir}", *flags],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "SATCHEL_READ_TIMEOUT": str(READ_TIMEOUT), **(env or {})},

@@ -115,7 +115,8 @@ def test_keep_alive_and_slow_progressing_bodies_are_left_alone(serve_factory: Ca
 
 def test_half_open_sockets_do_not_lock_out_a_new_client(serve_factory: Callable[..., Serve], tmp_path: Path) -> None:
     soft, hard = 64, 128
-    server = serve_factory(nofile=(soft, hard))
+    # one process: the open-file budget and its warning are per process (workers split the sockets)
+    server = serve_factory(nofile=(soft, hard), flags=("--workers=1",))
     limits = Path(f"/proc/{server.proc.pid}/limits").read_text()
     row = next(line for line in limits.splitlines() if line.startswith("Max open files"))
     assert row.split()[3:5] == [str(hard), str(hard)], row  # the soft limit was raised to the hard one

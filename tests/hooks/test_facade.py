@@ -152,3 +152,26 @@ def test_collections_save_and_delete(app: App) -> None:
     h.delete("posts")
     with pytest.raises(NotFoundError):
         h.find_collection_by_name_or_id("posts")
+
+
+def test_awaitable_twins_for_coroutine_handlers(app: App) -> None:
+    import asyncio
+
+    _posts(app)
+    h = app.hook_app
+    posts = h.find_collection_by_name_or_id("posts")
+
+    async def main() -> list[str]:
+        record = await h.asave(Record(posts, {"title": "async", "views": 3}))
+        assert (await h.afind_record_by_id("posts", record.id)).get("views") == 3
+        assert (await h.afind_first_record_by_filter("posts", "views = {:v}", {"v": 3})).id == record.id
+
+        def two(tx_app: object) -> None:
+            h.save(Record(posts, {"title": "t1"}))
+            h.save(Record(posts, {"title": "t2"}))
+
+        await h.arun_in_transaction(two)
+        await h.adelete(record)
+        return [r.get("title") for r in await h.afind_records_by_filter("posts", "", "title")]
+
+    assert asyncio.run(main()) == ["t1", "t2"]

@@ -246,3 +246,26 @@ def test_collection_hooks_order_and_rollback(app: App, su: TestClient) -> None:
         )
         == []
     )
+
+
+def test_a_delete_that_empties_a_relation_fires_the_update_hooks_of_the_referrer(app: App, posts: TestClient) -> None:
+    c = app.registry.get("posts")
+    assert c is not None
+    body = {"name": "notes", "type": "base", "listRule": "", "viewRule": "", "createRule": "",
+            "fields": [{"name": "post", "type": "relation", "collectionId": c.id, "maxSelect": 1},
+                       {"name": "orphaned", "type": "bool"}]}  # fmt: skip
+    assert posts.post("/api/collections", json=body).status_code == 200
+    pid = posts.post("/api/collections/posts/records", json={"title": "p"}).json()["id"]
+    nid = posts.post("/api/collections/notes/records", json={"post": pid}).json()["id"]
+    seen: list[str] = []
+
+    @app.hook_app.on_record_update("notes")
+    def mark(e: RecordEvent) -> None:
+        seen.append(f"{e.record.original().get('post')}->{e.record.get('post')!r}")
+        e.record.set("orphaned", True)
+        e.next()
+
+    assert posts.delete(f"/api/collections/posts/records/{pid}").status_code == 204
+    assert seen == [f"{pid}->''"]
+    note = posts.get(f"/api/collections/notes/records/{nid}").json()
+    assert note["post"] == "" and note["orphaned"] is True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from satchel.core.ops import CronScheduler
-from satchel.tools.registrations import Registrations, note_undo, recording
+from satchel.tools.registrations import Owned, Registrations, note_undo, recording
 
 
 def _job() -> None:
@@ -73,6 +73,36 @@ def test_undo_hook_bindings() -> None:
     with recording(loaded):
         hook.bind(b, id="kept", priority=1)  # replaces a
         hook.bind(c)
-    assert [h.func for h in hook.handlers] == [c, b]
+    assert [h.func.func for h in hook.handlers] == [c, b]  # type: ignore[attr-defined]
+    assert isinstance(hook.handlers[0].func, Owned)  # bound by a "hook file"
     loaded.undo_all()
     assert [(h.id, h.func) for h in hook.handlers] == [("kept", a)]
+
+
+def test_what_an_owned_handler_registers_later_is_the_files() -> None:
+    import asyncio
+
+    from satchel.tools.hook import Event, Hook
+
+    cron = CronScheduler()
+    hook: Hook[Event] = Hook("on_serve")
+    loaded = Registrations()
+
+    def on_serve(e: Event) -> None:
+        cron.add("from-serve", "@daily", _job)
+        e.next()
+
+    async def on_serve_async(e: Event) -> None:
+        cron.add("from-serve-async", "@daily", _job)
+        await e.next()
+
+    with recording(loaded):
+        hook.bind(on_serve)
+        hook.bind(on_serve_async)
+    hook.bind(lambda e: cron.add("outside", "@daily", _job))  # not a file's: stays
+    assert len(loaded) == 2
+    asyncio.run(hook.trigger(Event()))  # later, outside any loading
+    assert {j.id for j in cron.jobs()} == {"from-serve", "from-serve-async", "outside"}
+    assert len(loaded) == 4
+    loaded.undo_all()
+    assert [j.id for j in cron.jobs()] == ["outside"]

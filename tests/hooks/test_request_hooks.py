@@ -135,3 +135,22 @@ def test_not_calling_next_skips_the_builtin_behaviour(app: App, posts: TestClien
     r = posts.post("/api/collections/posts/records", json={"title": "x"})
     assert (r.status_code, r.json()) == (202, {"queued": True})
     assert posts.get("/api/collections/posts/records").json()["totalItems"] == 0
+
+
+def test_a_bug_in_a_hook_is_a_400_as_in_pocketbase(app: App, posts: TestClient) -> None:
+    rid = posts.post("/api/collections/posts/records", json={"title": "before"}).json()["id"]
+
+    @app.hook_app.on_record_create("posts")
+    def buggy(e: RecordRequestEvent) -> None:
+        e.next()
+        {}["missing"]  # noqa: B018 - a KeyError after the write: it is rolled back
+
+    @app.hook_app.on_record_view_request
+    async def buggy_view(e: RecordRequestEvent) -> None:
+        raise ValueError("oops")
+
+    r = posts.post("/api/collections/posts/records", json={"title": "x"})
+    assert r.status_code == 400
+    assert r.json() == {"status": 400, "message": "Something went wrong while processing your request.", "data": {}}
+    assert posts.get("/api/collections/posts/records").json()["totalItems"] == 1
+    assert posts.get(f"/api/collections/posts/records/{rid}").status_code == 400

@@ -273,3 +273,8 @@ def test_auth_is_a_record_exported_as_pocketbase(app: App, client: TestClient, u
     assert body["name"] == "Test User"
     assert body["me"]["id"] == "testuser0000001" and body["me"]["collectionName"] == "users"
     assert not {"password", "tokenKey", "email"} & set(body["me"])
+
+
+def test_get_routes_answer_head(routes: App, client: TestClient) -> None:
+    r = client.head("/api/hello/bob")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"

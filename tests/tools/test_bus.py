@@ -55,9 +55,9 @@ def test_in_process_bus_delivers_in_order_and_answers_itself() -> None:
         async def answer(m: Message) -> Message:
             return {"echo": m["q"]}
 
-        bus.on_request(answer)
-        assert await bus.request(1, {"q": 1}) is None  # no member 1 in one process
-        return await bus.request(0, {"q": 2})
+        bus.on_request("q", answer)
+        assert await bus.request(1, {"type": "q", "q": 1}) is None  # no member 1 in one process
+        return await bus.request(0, {"type": "q", "q": 2})
 
     assert asyncio.run(main()) == {"echo": 2}
     assert got == list(range(100))
@@ -128,6 +128,8 @@ def test_publish_reaches_every_member_once_in_order(relay: tuple[RelayThread, st
         wait_for(lambda: all(len(m.got) == 200 for m in members))
         for m in members:
             assert sorted(int(x["n"]) for x in m.got) == list(range(200))
+        # one order for every member, the publishers included
+        assert members[0].got == members[1].got == members[2].got
         # per publisher, order is kept everywhere
         evens = [int(x["n"]) for x in members[2].got if int(x["n"]) % 2 == 0]
         assert evens == sorted(evens)
@@ -204,16 +206,16 @@ def test_a_dead_member_stops_counting_and_answers_null(relay: tuple[RelayThread,
         await asyncio.sleep(60)
         return {}
 
-    b.bus.on_request(never)
+    b.bus.on_request("q", never)
     try:
         r.wait_members(2)
         broadcast = asyncio.run_coroutine_threadsafe(a.bus.broadcast_acked({"type": "stuck"}), a.loop)
-        request = asyncio.run_coroutine_threadsafe(a.bus.request(1, {"q": 1}, timeout=10), a.loop)
+        request = asyncio.run_coroutine_threadsafe(a.bus.request(1, {"type": "q", "q": 1}, timeout=10), a.loop)
         wait_for(lambda: r.relay.relayed >= 2)
         b.bus.close()  # the worker dies
         broadcast.result(5)
         assert request.result(5) is None
-        assert a.run(a.bus.request(7, {"q": 1})) is None  # nobody there
+        assert a.run(a.bus.request(7, {"type": "q", "q": 1})) is None  # nobody there
     finally:
         stuck.set()
         a.close()
@@ -227,18 +229,18 @@ def test_requests_are_answered_by_their_member(relay: tuple[RelayThread, str]) -
     async def answer(m: Message) -> Message:
         return {"by": 1, "q": m["q"]}
 
-    b.bus.on_request(answer)
+    b.bus.on_request("q", answer)
     try:
         r.wait_members(2)
-        assert a.run(a.bus.request(1, {"q": "x"})) == {"by": 1, "q": "x"}
+        assert a.run(a.bus.request(1, {"type": "q", "q": "x"})) == {"by": 1, "q": "x"}
         with pytest.raises(BusTimeout):
 
             async def slow(m: Message) -> Message:
                 await asyncio.sleep(2)
                 return {}
 
-            b.bus.on_request(slow)
-            a.run(a.bus.request(1, {"q": "y"}, timeout=0.2))
+            b.bus.on_request("q", slow)
+            a.run(a.bus.request(1, {"type": "q", "q": "y"}, timeout=0.2))
     finally:
         a.close()
         b.close()

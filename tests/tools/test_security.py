@@ -76,6 +76,19 @@ def test_decrypt_tolerates_newlines_like_go() -> None:
     assert decrypt(token[:10] + "\r\n" + token[10:], KEY) == b"abc"
 
 
+def test_random_string_is_uniform_over_the_alphabet() -> None:
+    """One urandom read per string, bytes past the largest multiple of the alphabet size
+    skipped: 36 letters (256 % 36 = 4, a modulo bias of 1/63 if not skipped) stay even."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    text = "".join(random_string_with_alphabet(15, alphabet) for _ in range(4000))
+    assert len(text) == 60000 and set(text) == set(alphabet)
+    counts = [text.count(ch) for ch in alphabet]
+    expected = len(text) / len(alphabet)  # 1666.7, standard deviation ~40
+    assert max(abs(c - expected) for c in counts) < 200, counts
+    assert set(random_string_with_alphabet(40, "".join(map(chr, range(0x100, 0x100 + 300))))) <= set(
+        map(chr, range(0x100, 0x100 + 300)))  # more than 256 letters: secrets.choice
+
+
 def test_random_string() -> None:
     s = random_string(30)
     assert len(s) == 30

@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from satchel.errors import ValidationError
 
 __all__ = ["AppleSecretForm", "AppleSecretLoadError", "MAX_DURATION", "generate", "load_form", "validate"]
@@ -74,6 +72,7 @@ def validate(form: AppleSecretForm) -> dict[str, ValidationError]:
 
 def generate(form: AppleSecretForm, now: float | None = None) -> str:
     """The signed secret; raises ValueError when the key cannot be used."""
+    import jwt  # PyJWT with cryptography: ~70 ms of imports, only for this endpoint
     issued = int(now if now is not None else time.time())
     claims = {"aud": "https://appleid.apple.com", "exp": issued + form.duration, "iat": issued,
               "iss": form.teamId, "sub": form.clientId}

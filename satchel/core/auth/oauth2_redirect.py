@@ -10,21 +10,24 @@ from the topic and returns True.  Without a sink every redirect fails.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from satchel.app import App
 
-__all__ = ["OAUTH2_TOPIC", "RedirectSink", "deliver_redirect", "set_redirect_sink"]
+__all__ = ["OAUTH2_TOPIC", "RedirectSink", "deliver_redirect", "deliver_redirect_anywhere", "set_redirect_sink"]
 
 OAUTH2_TOPIC = "@oauth2"
 # (client id, message data, client ip) -> delivered?
 RedirectSink = Callable[[str, Mapping[str, Any], str], bool]
+# the same, for a client whose stream another worker holds
+RemoteRedirectSink = Callable[[str, Mapping[str, Any], str], Awaitable[bool]]
 
 
-def set_redirect_sink(app: App, sink: RedirectSink) -> None:
+def set_redirect_sink(app: App, sink: RedirectSink, anywhere: RemoteRedirectSink | None = None) -> None:
     app.state["oauth2_redirect_sink"] = sink
+    app.state["oauth2_redirect_sink_anywhere"] = anywhere
 
 
 def deliver_redirect(app: App, state: str, data: Mapping[str, Any], client_ip: str) -> bool:
@@ -32,3 +35,13 @@ def deliver_redirect(app: App, state: str, data: Mapping[str, Any], client_ip: s
     if sink is None or not state:
         return False
     return bool(sink(state, data, client_ip))
+
+
+async def deliver_redirect_anywhere(app: App, state: str, data: Mapping[str, Any], client_ip: str) -> bool:
+    """:func:`deliver_redirect`, to a client held by any worker of ``serve --workers``."""
+    sink = app.state.get("oauth2_redirect_sink_anywhere")
+    if sink is None:
+        return deliver_redirect(app, state, data, client_ip)
+    if not state:
+        return False
+    return bool(await sink(state, data, client_ip))

@@ -46,7 +46,7 @@ def system_collection(app: App, name: str) -> Collection:
 
 def _announce(app: App, tx: Tx, action: str, c: Collection, record: Mapping[str, Any]) -> None:
     snapshot = dict(record)
-    tx.after_commit(lambda: publish(app, action, c, snapshot))
+    tx.in_commit_order(lambda: publish(app, action, c, snapshot))
 
 
 def insert_row(app: App, tx: Tx, c: Collection, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,9 +18,11 @@ import orjson
 __all__ = [
     "TOKEN_TYPES",
     "TokenError",
+    "UnverifiedToken",
     "create_token",
     "secret_key_for",
     "signing_key",
+    "read_unverified",
     "unverified_claims",
     "unverified_payload",
     "verify",
@@ -120,6 +122,33 @@ def unverified_claims(token: str) -> dict[str, Any]:
         if not isinstance(claims.get(required), str) or not claims[required]:
             raise TokenError(f"missing {required} claim")
     return claims
+
+
+class UnverifiedToken:
+    """A token decoded once: its claims (times and required claims checked) and what
+    :meth:`signed_with` needs, so a request's auth decodes its token one time."""
+
+    __slots__ = ("claims", "_signature", "_signing_input")
+
+    def __init__(self, claims: dict[str, Any], signing_input: bytes, signature: bytes) -> None:
+        self.claims = claims
+        self._signing_input = signing_input
+        self._signature = signature
+
+    def signed_with(self, key: str) -> bool:
+        """HS256 with ``key`` (timing-safe comparison)."""
+        expected = hmac.new(key.encode(), self._signing_input, hashlib.sha256).digest()
+        return hmac.compare_digest(expected, self._signature)
+
+
+def read_unverified(token: str) -> UnverifiedToken:
+    """:func:`unverified_claims` keeping the parts for a later signature check."""
+    _, claims, signing_input, signature = _split(token)
+    _check_times(claims)
+    for required in ("id", "collectionId", "type"):
+        if not isinstance(claims.get(required), str) or not claims[required]:
+            raise TokenError(f"missing {required} claim")
+    return UnverifiedToken(claims, signing_input, signature)
 
 
 def verify(token: str, key: str) -> dict[str, Any]:

@@ -36,31 +36,36 @@ _NUM_COLON = r"(?P<z>[+-]\d{2}:\d{2})"
 _NUM_PLAIN = r"(?P<z>[+-]\d{4})"
 
 # (regex, keep_zone) in cast.ToTime order; keep_zone False = zone-less or named zone.
-_LAYOUTS: list[tuple[re.Pattern[str], bool]] = [
-    (re.compile(p, re.ASCII), keep)
-    for p, keep in (
-        (rf"{_Y}-{_MM}-{_DD}", False),  # 2006-01-02
-        (rf"{_Y}-{_MM}-{_DD}T{_HMS}{_Z_COLON}", True),  # RFC3339
-        (rf"{_Y}-{_MM}-{_DD}T{_HMS}", False),  # 2006-01-02T15:04:05
-        (rf"{_WD}, {_DD} {_MON} {_Y} {_HMS} {_NUM_PLAIN}", True),  # RFC1123Z
-        (rf"{_WD}, {_DD} {_MON} {_Y} {_HMS} {_TZNAME}", False),  # RFC1123
-        (rf"{_DD} {_MON} {_YY} {_HM} {_NUM_PLAIN}", True),  # RFC822Z
-        (rf"{_DD} {_MON} {_YY} {_HM} {_TZNAME}", False),  # RFC822
-        (rf"{_LWD}, {_DD}-{_MON}-{_YY} {_HMS} {_TZNAME}", False),  # RFC850
-        (rf"{_Y}-{_MM}-{_DD} {_HMS} {_NUM_PLAIN} {_TZNAME}", True),  # Time.String()
-        (rf"{_Y}-{_MM}-{_DD}T{_HMS}{_NUM_PLAIN}", True),  # 2006-01-02T15:04:05-0700
-        (rf"{_Y}-{_MM}-{_DD} {_HMS}{_Z_PLAIN}", True),  # 2006-01-02 15:04:05Z0700
-        (rf"{_Y}-{_MM}-{_DD} {_HMS}", False),  # 2006-01-02 15:04:05
-        (rf"{_WD} {_MON} {_UD} {_HMS} {_Y}", False),  # ANSIC
-        (rf"{_WD} {_MON} {_UD} {_HMS} {_TZNAME} {_Y}", False),  # UnixDate
-        (rf"{_WD} {_MON} {_DD} {_HMS} {_NUM_PLAIN} {_Y}", True),  # RubyDate
-        (rf"{_Y}-{_MM}-{_DD} {_HMS}{_Z_COLON}", True),  # 2006-01-02 15:04:05Z07:00
-        (rf"{_DD} {_MON} {_Y}", False),  # 02 Jan 2006
-        (rf"{_Y}-{_MM}-{_DD} {_HMS} {_NUM_COLON}", True),  # 2006-01-02 15:04:05 -07:00
-        (rf"{_Y}-{_MM}-{_DD} {_HMS} {_NUM_PLAIN}", True),  # 2006-01-02 15:04:05 -0700
-        # The time-only stamps (Kitchen, Stamp*) give year 0, which Python can't hold.
-    )
-]
+# Compiled on the first parse (~6 ms of start-up otherwise).
+_LAYOUT_SOURCES: tuple[tuple[str, bool], ...] = (
+    (rf"{_Y}-{_MM}-{_DD}", False),  # 2006-01-02
+    (rf"{_Y}-{_MM}-{_DD}T{_HMS}{_Z_COLON}", True),  # RFC3339
+    (rf"{_Y}-{_MM}-{_DD}T{_HMS}", False),  # 2006-01-02T15:04:05
+    (rf"{_WD}, {_DD} {_MON} {_Y} {_HMS} {_NUM_PLAIN}", True),  # RFC1123Z
+    (rf"{_WD}, {_DD} {_MON} {_Y} {_HMS} {_TZNAME}", False),  # RFC1123
+    (rf"{_DD} {_MON} {_YY} {_HM} {_NUM_PLAIN}", True),  # RFC822Z
+    (rf"{_DD} {_MON} {_YY} {_HM} {_TZNAME}", False),  # RFC822
+    (rf"{_LWD}, {_DD}-{_MON}-{_YY} {_HMS} {_TZNAME}", False),  # RFC850
+    (rf"{_Y}-{_MM}-{_DD} {_HMS} {_NUM_PLAIN} {_TZNAME}", True),  # Time.String()
+    (rf"{_Y}-{_MM}-{_DD}T{_HMS}{_NUM_PLAIN}", True),  # 2006-01-02T15:04:05-0700
+    (rf"{_Y}-{_MM}-{_DD} {_HMS}{_Z_PLAIN}", True),  # 2006-01-02 15:04:05Z0700
+    (rf"{_Y}-{_MM}-{_DD} {_HMS}", False),  # 2006-01-02 15:04:05
+    (rf"{_WD} {_MON} {_UD} {_HMS} {_Y}", False),  # ANSIC
+    (rf"{_WD} {_MON} {_UD} {_HMS} {_TZNAME} {_Y}", False),  # UnixDate
+    (rf"{_WD} {_MON} {_DD} {_HMS} {_NUM_PLAIN} {_Y}", True),  # RubyDate
+    (rf"{_Y}-{_MM}-{_DD} {_HMS}{_Z_COLON}", True),  # 2006-01-02 15:04:05Z07:00
+    (rf"{_DD} {_MON} {_Y}", False),  # 02 Jan 2006
+    (rf"{_Y}-{_MM}-{_DD} {_HMS} {_NUM_COLON}", True),  # 2006-01-02 15:04:05 -07:00
+    (rf"{_Y}-{_MM}-{_DD} {_HMS} {_NUM_PLAIN}", True),  # 2006-01-02 15:04:05 -0700
+    # The time-only stamps (Kitchen, Stamp*) give year 0, which Python can't hold.
+)
+_LAYOUTS: list[tuple[re.Pattern[str], bool]] = []
+
+
+def _layouts() -> list[tuple[re.Pattern[str], bool]]:
+    if not _LAYOUTS:  # one slice assignment: threads racing here store the same list
+        _LAYOUTS[:] = [(re.compile(p, re.ASCII), keep) for p, keep in _LAYOUT_SOURCES]
+    return _LAYOUTS
 
 
 def _build(m: re.Match[str], keep_zone: bool) -> datetime | None:
@@ -110,7 +115,7 @@ def parse_date(value: Any) -> datetime | None:
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     if not isinstance(value, str) or not value:
         return None
-    for pattern, keep_zone in _LAYOUTS:
+    for pattern, keep_zone in _LAYOUTS or _layouts():
         m = pattern.fullmatch(value)
         if m is not None:
             parsed = _build(m, keep_zone)

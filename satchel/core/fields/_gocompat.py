@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from satchel.tools import goregex
+from satchel.tools.security.random import random_string_with_alphabet
 
 __all__ = [
     "RegexError",
@@ -425,7 +426,7 @@ def random_string_by_regex(pattern: str) -> str:
     simple = _simple_alphabet(pattern)
     if simple is not None:  # the common case, without walking a parsed regex (~6% of a create)
         alphabet, length = simple
-        return "".join(secrets.choice(alphabet) for _ in range(length))
+        return random_string_with_alphabet(length, alphabet)
     parsed = _parsed_generator(pattern)
     out: list[str] = []
     _emit(parsed, out, bool(parsed.state.flags & re.IGNORECASE))

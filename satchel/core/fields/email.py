@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -10,6 +9,7 @@ from satchel.core.fields._domains import domain_settings_errors
 from satchel.core.fields._gocompat import to_string
 from satchel.core.fields.base import Field, FieldContext, required_error
 from satchel.errors import ValidationError
+from satchel.tools.lazy_re import LazyPattern
 
 __all__ = ["EmailField", "is_email"]
 
@@ -24,7 +24,7 @@ _LDH = rf"[a-zA-Z0-9{_U}]"
 _LABEL = rf"(?:{_LDH}|{_LDH}[a-zA-Z0-9\-._~{_U}]*{_LDH})"
 _TLD_CH = rf"[a-zA-Z{_U}]"
 _TLD = rf"(?:{_TLD_CH}|{_TLD_CH}[a-zA-Z0-9\-._~{_U}]*{_TLD_CH})"
-_EMAIL_RE = re.compile(rf"{_LOCAL}@(?:{_LABEL}\.)+{_TLD}\.?")
+_EMAIL_RE = LazyPattern(rf"{_LOCAL}@(?:{_LABEL}\.)+{_TLD}\.?")
 
 
 def is_email(value: str) -> bool:

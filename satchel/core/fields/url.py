@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -11,13 +10,14 @@ from satchel.core.fields._domains import domain_settings_errors
 from satchel.core.fields._gocompat import to_string
 from satchel.core.fields.base import Field, FieldContext, required_error
 from satchel.errors import ValidationError
+from satchel.tools.lazy_re import LazyPattern
 
 __all__ = ["URLField", "is_url", "url_host"]
 
 # govalidator ``IsURL`` (used by ozzo ``is.URL``).
 _IP6 = r"\[[0-9A-Fa-f:.%]+\]"
 _U = "\u00a1-\uffff"
-_URL_RE = re.compile(
+_URL_RE = LazyPattern(
     r"((ftp|tcp|udp|wss?|https?)://)?"
     r"(\S+(:\S*)?@)?"
     r"(("

@@ -111,16 +111,20 @@ class LogService:
 
 
 class AppLogHandler(logging.Handler):
-    """Python log records of ``satchel.*`` (warnings and up) as application entries."""
+    """Python log records of ``satchel.*`` (warnings and up) as application entries; every
+    level of ``satchel.hooks`` (``app.logger`` of hooks, as PocketBase's ``app.Logger()``),
+    the settings' ``minLevel`` deciding what is kept."""
 
     LEVELS = ((logging.ERROR, ERROR), (logging.WARNING, WARN), (logging.INFO, INFO))
 
     def __init__(self, service: LogService) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.DEBUG)
         self.service = service
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.name == "satchel.logs":  # the writer's own trouble: never loop back into it
+            return
+        if record.levelno < logging.WARNING and not record.name.startswith("satchel.hooks"):
             return
         level = next((ours for py, ours in self.LEVELS if record.levelno >= py), DEBUG)
         data: dict[str, Any] = {"logger": record.name}

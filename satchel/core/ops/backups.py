@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from satchel.core.files import storage_for_s3
+from satchel.core.hook_events import AppHooks, BackupEvent
 from satchel.errors import ApiError, BadRequestError
 from satchel.tools.filesystem import FileInfo, LocalStorage, Storage, StorageError, snakecase
 from satchel.tools.security import random_string_with_alphabet
@@ -118,6 +119,7 @@ class BackupService:
         self._s3_lock = threading.Lock()
         #: bytes a restore may unpack; by default what the disk can hold (tests lower it)
         self.max_restore_bytes: int | None = None
+        self.hooks: AppHooks | None = None  # on_backup_create/_restore (set by the App)
 
     @property
     def storage(self) -> Storage:
@@ -164,7 +166,15 @@ class BackupService:
     # -- create -------------------------------------------------------------------------
 
     def create(self, name: str) -> None:
-        """Snapshot and zip ``pb_data`` into the backup ``name`` (blocking)."""
+        """Snapshot and zip ``pb_data`` into the backup ``name`` (blocking), through the
+        ``on_backup_create`` hook (``e.name`` may be changed; not calling ``e.next()`` skips it)."""
+        hooks = self.hooks
+        if hooks is None or not hooks.on_backup_create.handlers:
+            self._create(name)
+            return
+        hooks.on_backup_create.trigger_sync(BackupEvent(app=hooks.app, name=name), lambda e: self._create(e.name))
+
+    def _create(self, name: str) -> None:
         with self._exclusive(name):
             tmp_root = self.data_dir / TEMP_DIR
             tmp_root.mkdir(parents=True, exist_ok=True)
@@ -209,6 +219,15 @@ class BackupService:
     # -- restore ------------------------------------------------------------------------
 
     def prepare_restore(self, key: str) -> None:
+        """:meth:`_prepare_restore` through the ``on_backup_restore`` hook."""
+        hooks = self.hooks
+        if hooks is None or not hooks.on_backup_restore.handlers:
+            self._prepare_restore(key)
+            return
+        event = BackupEvent(app=hooks.app, name=key)
+        hooks.on_backup_restore.trigger_sync(event, lambda e: self._prepare_restore(e.name))
+
+    def _prepare_restore(self, key: str) -> None:
         """Check and unpack the backup ``key`` as the pending restore (blocking).
 
         Raises a 400 with the reason for a missing, corrupt or hostile zip; nothing of the

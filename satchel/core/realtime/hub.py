@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import apsw
 import orjson
 
+from satchel.core.hook_events import RealtimeMessage, RealtimeMessageEvent
 from satchel.core.realtime.access import (
     AuthView,
     Expander,
@@ -37,6 +38,9 @@ from satchel.core.realtime.broker import Broker, InProcessBroker, Message
 from satchel.core.realtime.client import AuthKey, Client, ClientAuth
 from satchel.core.realtime.subscriptions import SubscriptionOptions, parse_subscriptions
 from satchel.core.record_events import RecordEvent
+from satchel.core.record_hooks import enrich
+from satchel.tools.security import random_string
+from satchel.tools.security.random import DEFAULT_RANDOM_ALPHABET
 from satchel.tools.sse import sanitize_line
 
 if TYPE_CHECKING:
@@ -93,6 +97,9 @@ class RealtimeHub:
     ) -> None:
         self.app = app
         self.broker: Broker = broker or InProcessBroker()
+        # several serving processes share the bus: events go out even with no client here,
+        # and a client id names the member holding its stream (its first character)
+        self.shared = not isinstance(self.broker, InProcessBroker)
         self.idle_timeout = idle_timeout
         self.max_lifetime = max_lifetime
         self.max_queue = max_queue
@@ -112,13 +119,25 @@ class RealtimeHub:
     def register(self, ip: str = "") -> Client:
         """A new client (call from the event loop serving its stream)."""
         self._attach_loop()
-        client = Client(ip)
+        client = Client(ip, self._new_id())
         while client.id in self.clients:  # pragma: no cover - 40 random chars
-            client = Client(ip)
+            client = Client(ip, self._new_id())
         self.clients[client.id] = client
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
         return client
+
+    def _new_id(self) -> str | None:
+        if not self.shared:
+            return None  # Client's own: 40 random characters
+        return DEFAULT_RANDOM_ALPHABET[self.broker.member] + random_string(39)
+
+    def owner_of(self, client_id: str) -> int:
+        """The member holding the stream of ``client_id`` (this one when alone)."""
+        if not self.shared or not client_id:
+            return self.broker.member
+        member = DEFAULT_RANDOM_ALPHABET.find(client_id[0])
+        return member if member >= 0 else self.broker.member
 
     def get(self, client_id: str) -> Client | None:
         client = self.clients.get(client_id)
@@ -146,6 +165,43 @@ class RealtimeHub:
         client.auth = auth
         client.subscriptions = parse_subscriptions(names)
         self._join_groups(client)
+
+    def apply_form(self, client_id: str, ip: str, auth: ClientAuth | None, names: list[str]) -> str:
+        """POST /api/realtime on the member holding the client: ``ok``, ``missing`` (404),
+        ``ip`` (400, another IP) or ``auth`` (403, another auth than the bound one)."""
+        client = self.get(client_id)
+        if client is None:
+            return "missing"
+        if client.ip and client.ip != ip:
+            return "ip"
+        bound = self.current_auth(client)
+        if bound is not None and bound.key != (None if auth is None else auth.key):
+            return "auth"
+        self.bind(client, auth, names)
+        return "ok"
+
+    async def apply_form_anywhere(self, client_id: str, ip: str, auth: ClientAuth | None, names: list[str]) -> str:
+        """:meth:`apply_form` on the member holding the client (PocketBase's clients may
+        send the POST on a connection that another worker accepted)."""
+        owner = self.owner_of(client_id)
+        if owner == self.broker.member:
+            return self.apply_form(client_id, ip, auth, names)
+        shown = None if auth is None else {"collectionId": auth.collection.id, "record": dict(auth.record),
+                                           "secret": auth.secret}  # fmt: skip
+        message = {"type": "realtime.bind", "clientId": client_id, "ip": ip, "auth": shown, "names": names}
+        answer = await self.broker.request(owner, message)
+        return "missing" if answer is None else str(answer.get("outcome", "missing"))
+
+    async def _on_bind_request(self, message: Message) -> Message:
+        shown = message.get("auth")
+        auth = None
+        if isinstance(shown, Mapping):
+            c = self.app.registry.by_id(str(shown.get("collectionId", "")))
+            if c is None:
+                return {"outcome": "auth"}
+            auth = ClientAuth(c, dict(shown.get("record") or {}), str(shown.get("secret", "")))
+        names = [str(n) for n in message.get("names") or []]
+        return {"outcome": self.apply_form(str(message.get("clientId", "")), str(message.get("ip", "")), auth, names)}
 
     def unsubscribe(self, client: Client, name: str) -> None:
         if name in client.subscriptions:
@@ -237,6 +293,20 @@ class RealtimeHub:
         self.unsubscribe(client, OAUTH2_TOPIC)
         return True
 
+    async def oauth2_redirect_anywhere(self, client_id: str, data: Mapping[str, Any], ip: str) -> bool:
+        owner = self.owner_of(client_id)
+        if owner == self.broker.member:
+            return self.oauth2_redirect(client_id, data, ip)
+        message = {"type": "realtime.oauth2", "clientId": client_id, "data": dict(data), "ip": ip}
+        answer = await self.broker.request(owner, message)
+        return bool(answer and answer.get("delivered"))
+
+    async def _on_oauth2_request(self, message: Message) -> Message:
+        data = message.get("data")
+        delivered = self.oauth2_redirect(str(message.get("clientId", "")), data if isinstance(data, Mapping) else {},
+                                         str(message.get("ip", "")))  # fmt: skip
+        return {"delivered": delivered}
+
     def _push(self, client: Client, name: bytes, data: bytes) -> None:
         if client.push(name, data) > self.max_queue:
             self.stats["dropped_slow"] += 1
@@ -246,8 +316,9 @@ class RealtimeHub:
     # -- events in --------------------------------------------------------------------------
 
     def on_record_event(self, event: RecordEvent) -> None:
-        """The ``record_events`` subscriber: called after COMMIT, from any thread."""
-        if not self.clients:
+        """The ``record_events`` subscriber: called after COMMIT (under the write gate
+        among workers, so ``seq`` follows the commit order), from any thread."""
+        if not self.clients and not self.shared:
             return
         self.broker.publish(
             {
@@ -256,14 +327,22 @@ class RealtimeHub:
                 "collectionId": event.collection_id,
                 "collectionName": event.collection_name,
                 "record": event.record,
-            }
+            },
+            seq=self.app.db.commit_seq(),
         )
+
+    def attach(self) -> None:
+        """Start receiving from the bus on the running loop (a worker does it at start-up,
+        before any client, so requests directed at it are answered)."""
+        self._attach_loop()
 
     def _attach_loop(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self._loop = loop
             self.broker.subscribe(self._on_message, loop)
+            self.broker.on_request("realtime.bind", self._on_bind_request)
+            self.broker.on_request("realtime.oauth2", self._on_oauth2_request)
 
     def _on_message(self, message: Message) -> None:
         kind = message.get("type")
@@ -314,18 +393,41 @@ class RealtimeHub:
                 auth = group.auth()
                 view = AuthView(auth.record, auth.collection) if auth is not None else None
                 viewers[(kind, group.key)] = (Viewer(view, group.options), c.rule(kind))
-        use_db = any(needs_db(c, record, viewer, rule) for viewer, rule in viewers.values())
+        hooks = self.app.hooks
+        # an enrich hook may block or be a coroutine: evaluate on a reader thread then
+        use_db = bool(hooks.on_record_enrich.handlers) or any(
+            needs_db(c, record, viewer, rule) for viewer, rule in viewers.values()
+        )
         if use_db:
             payloads = await self.app.db.read(lambda conn: self._evaluate(conn, c, record, action, viewers))
         else:
             payloads = self._evaluate(None, c, record, action, viewers)
+        send_hook = hooks.on_realtime_message_send
         for group, kind in work:
             payload = payloads.get((kind, group.key))
             if payload is None:
                 continue
             for client, names in list(group.members.items()):
                 for name in names:
-                    self._push(client, name, payload)
+                    if send_hook.handlers:
+                        await self._push_through_hook(client, name, payload)
+                    else:
+                        self._push(client, name, payload)
+
+    async def _push_through_hook(self, client: Client, name: bytes, payload: bytes) -> None:
+        """``on_realtime_message_send``: e.client, e.message (name, data) may be changed;
+        not calling ``e.next()`` drops the message."""
+        hooks = self.app.hooks
+        message = RealtimeMessage(name=name.decode(), data=orjson.loads(payload))
+        event = RealtimeMessageEvent(app=hooks.app, client=client, message=message)
+
+        def send(e: RealtimeMessageEvent) -> None:
+            self._push(client, sanitize_line(e.message.name.encode()), orjson.dumps(e.message.data))
+
+        try:
+            await hooks.on_realtime_message_send.trigger(event, send)
+        except Exception:  # noqa: BLE001 - a failing hook drops its message, not the fan-out
+            log.exception("on_realtime_message_send failed")
 
     def _collect(self, c: Collection, record_id: str) -> list[tuple[Group, str]]:
         """Groups subscribed to this record's topics, with the rule deciding each."""
@@ -354,6 +456,7 @@ class RealtimeHub:
         """One payload (or None) per (rule, group key); the JSON is encoded once per viewer."""
         lookup = self.app.registry.get
         d = self.app.dialect
+        hooks = self.app.hooks
         encoded: dict[GroupKey, bytes] = {}
         out: dict[tuple[str, GroupKey], bytes | None] = {}
         for (kind, key), (viewer, rule) in viewers.items():
@@ -368,6 +471,8 @@ class RealtimeHub:
             payload = encoded.get(key)
             if payload is None:
                 data = serialize(conn, lookup, d, c, record, viewer, self.expander)
+                if hooks.on_record_enrich.handlers:
+                    data = enrich(hooks, c, record, data, None)
                 payload = encoded[key] = encode_event(data, action)
             out[(kind, key)] = payload
         return out
@@ -447,6 +552,6 @@ def get_hub(app: App) -> RealtimeHub:
         hub = RealtimeHub(app, app.bus)
         hub.expander = make_expander(RecordEnv.from_app(app))
         record_events.subscribe(app, hub.on_record_event)
-        set_redirect_sink(app, hub.oauth2_redirect)
+        set_redirect_sink(app, hub.oauth2_redirect, hub.oauth2_redirect_anywhere)
         app.state["realtime_hub"] = hub
         return hub

@@ -8,7 +8,7 @@ import threading
 
 from satchel.tools.bus.protocol import Message, MessageHandler, RequestHandler
 
-__all__ = ["InProcessBus", "safe_call"]
+__all__ = ["InProcessBus", "answer_request", "safe_call"]
 
 log = logging.getLogger("satchel.bus")
 
@@ -22,7 +22,7 @@ class InProcessBus:
     def __init__(self) -> None:
         self._handlers: list[tuple[MessageHandler, asyncio.AbstractEventLoop]] = []
         self._lock = threading.Lock()
-        self._request_handler: RequestHandler | None = None
+        self.request_handlers: dict[str, RequestHandler] = {}
 
     def subscribe(self, handler: MessageHandler, loop: asyncio.AbstractEventLoop) -> None:
         with self._lock:
@@ -42,17 +42,22 @@ class InProcessBus:
     async def broadcast_acked(self, message: Message, timeout: float = 5.0) -> None:
         return None  # no other member
 
-    def on_request(self, handler: RequestHandler) -> None:
-        self._request_handler = handler
+    def on_request(self, kind: str, handler: RequestHandler) -> None:
+        self.request_handlers[kind] = handler
 
     async def request(self, member: int, message: Message, timeout: float = 5.0) -> Message | None:
-        if member != self.member or self._request_handler is None:
+        if member != self.member:
             return None
-        return await self._request_handler(message)
+        return await answer_request(self.request_handlers, message)
 
     def close(self) -> None:
         with self._lock:
             self._handlers.clear()
+
+
+async def answer_request(handlers: dict[str, RequestHandler], message: Message) -> Message | None:
+    handler = handlers.get(str(message.get("type", "")))
+    return None if handler is None else await handler(message)
 
 
 def safe_call(handler: MessageHandler, message: Message) -> None:

@@ -37,8 +37,8 @@ class Bus(Protocol):
         each has handled it (cache invalidation before a response is sent); a member
         that dies meanwhile no longer counts.  :class:`BusTimeout` past ``timeout``."""
 
-    def on_request(self, handler: RequestHandler) -> None:
-        """Answer the requests directed at this member with ``handler``."""
+    def on_request(self, kind: str, handler: RequestHandler) -> None:
+        """Answer the requests of type ``kind`` directed at this member with ``handler``."""
 
     async def request(self, member: int, message: Message, timeout: float = 5.0) -> Message | None:
         """Ask ``member`` (possibly this one) and return its answer; ``None`` when it is gone."""

@@ -3,11 +3,13 @@
 Workers connect to the relay's Unix socket and say ``hello`` with their member number.
 Frames (``k`` names the kind):
 
-* ``pub`` {m, seq}: forwarded to every other member.  Frames read in one turn of the
-  relay's loop are forwarded sorted by ``seq``: a worker sends its record events while
-  it still holds the write gate, so a later commit's frame can only reach the relay after
-  an earlier one's is in its socket buffer, and the sort restores the commit order the
-  two sockets may be read in.
+* ``pub`` {m, seq}: forwarded to every member, the sender included, so that all of them
+  get one order (a sender delivering its own events at once could pass an earlier
+  commit of another worker still on its way through the relay).  Frames read in one
+  turn of the relay's loop are forwarded sorted by ``seq``: a worker sends its record
+  events while it still holds the write gate, so a later commit's frame can only reach
+  the relay after an earlier one's is in its socket buffer, and the sort restores the
+  commit order the two sockets may be read in.
 * ``bc`` {id, m} -> ``bc`` {id, from, m} to the others, who answer ``bcack`` once
   their subscribers handled it; the sender gets ``bcdone`` when every member alive at
   the time has acknowledged (a member that disconnects stops counting).
@@ -24,9 +26,10 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from satchel.tools.bus.inprocess import safe_call
+from satchel.tools.bus.inprocess import answer_request, safe_call
 from satchel.tools.bus.protocol import BusTimeout, Message, MessageHandler, RequestHandler
 from satchel.tools.bus.wire import FrameDecoder, FrameError, encode
 
@@ -141,9 +144,8 @@ class Relay:
         self.relayed += 1
         if kind == "pub":
             out = {"k": "pub", "m": frame.get("m")}
-            for member, other in list(self.members.items()):
-                if member != sender:
-                    other.send(out)
+            for other in list(self.members.values()):
+                other.send(out)
         elif kind == "bc":
             others = {m for m in self.members if m != sender}
             key = (sender, frame.get("id"))
@@ -216,10 +218,13 @@ class LinkBus:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._early: list[dict[str, Any]] = []  # frames read before a loop subscribed
-        self._request_handler: RequestHandler | None = None
+        self.request_handlers: dict[str, RequestHandler] = {}
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[Any]] = {}
         self._closed = False
+        self._answering: set[asyncio.Task[None]] = set()
+        #: called (from the reader thread) when the relay goes away: the parent died
+        self.on_lost: Callable[[], None] | None = None
         self._send({"k": "hello", "member": member})
         self._reader = threading.Thread(target=self._read, name="satchel-bus", daemon=True)
         self._reader.start()
@@ -237,7 +242,7 @@ class LinkBus:
                 loop.call_soon_threadsafe(self._dispatch, frame)
 
     def publish(self, message: Message, *, seq: int = 0) -> None:
-        self._deliver_here(message)
+        # delivered here too by the relay, in the one order every member sees
         self._send({"k": "pub", "m": message, "seq": seq})
 
     async def broadcast_acked(self, message: Message, timeout: float = 5.0) -> None:
@@ -250,12 +255,12 @@ class LinkBus:
         finally:
             self._waiting.pop(request_id, None)
 
-    def on_request(self, handler: RequestHandler) -> None:
-        self._request_handler = handler
+    def on_request(self, kind: str, handler: RequestHandler) -> None:
+        self.request_handlers[kind] = handler
 
     async def request(self, member: int, message: Message, timeout: float = 5.0) -> Message | None:
         if member == self.member:
-            return None if self._request_handler is None else await self._request_handler(message)
+            return await answer_request(self.request_handlers, message)
         request_id, future = self._expect()
         try:
             self._send({"k": "req", "id": request_id, "to": member, "m": message})
@@ -275,6 +280,9 @@ class LinkBus:
         self._sock.close()
         with self._lock:
             self._handlers.clear()
+        for task in list(self._answering):
+            with contextlib.suppress(RuntimeError):  # its loop is gone
+                task.get_loop().call_soon_threadsafe(task.cancel)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -293,13 +301,6 @@ class LinkBus:
                 self._sock.sendall(data)
             except OSError as exc:  # the relay is gone: the parent is stopping us
                 log.warning("bus: send failed: %s", exc)
-
-    def _deliver_here(self, message: Message) -> None:
-        with self._lock:
-            handlers = list(self._handlers)
-        for handler, loop in handlers:
-            with contextlib.suppress(RuntimeError):  # the loop closed in between
-                loop.call_soon_threadsafe(safe_call, handler, message)
 
     def _read(self) -> None:
         decoder = FrameDecoder()
@@ -325,6 +326,8 @@ class LinkBus:
                     loop.call_soon_threadsafe(self._dispatch, frame)
         if not self._closed:
             log.error("bus: the relay closed the link")
+            if self.on_lost is not None:
+                self.on_lost()
 
     def _dispatch(self, frame: dict[str, Any]) -> None:
         """On the loop, in arrival order."""
@@ -339,7 +342,9 @@ class LinkBus:
             if future is not None and not future.done():
                 future.set_result(frame.get("m"))
         elif kind == "req":
-            asyncio.get_running_loop().create_task(self._answer(frame))
+            task = asyncio.get_running_loop().create_task(self._answer(frame))
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
 
     def _run_handlers(self, message: Message) -> None:
         with self._lock:
@@ -350,8 +355,7 @@ class LinkBus:
     async def _answer(self, frame: dict[str, Any]) -> None:
         answer: Message | None = None
         try:
-            if self._request_handler is not None:
-                answer = await self._request_handler(frame.get("m") or {})
+            answer = await answer_request(self.request_handlers, frame.get("m") or {})
         except Exception:  # noqa: BLE001 - the asker gets null rather than a timeout
             log.exception("bus request handler failed")
         self._send({"k": "rep", "id": frame.get("id"), "to": frame.get("from"), "m": answer})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from satchel.tools.hook._event import Event
-from satchel.tools.registrations import note_undo
+from satchel.tools.registrations import current, note_undo, owned
 from satchel.tools.security import random_string
 
 __all__ = ["Handler", "Hook"]
@@ -58,6 +58,9 @@ class Hook(Generic[E]):
         ``tags`` limits it to events tagged so (collections by name or id).
         """
         hid = id or random_string(10, _ID_ALPHABET)
+        loading = current()
+        if loading is not None:  # bound by a hook file: what it registers later is the file's too
+            handler = owned(handler, loading)
         entry = Handler(handler, hid, priority, frozenset(tags), _is_async(handler))
         with self._lock:
             previous = next((h for h in self._handlers if h.id == hid), None)

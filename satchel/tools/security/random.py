@@ -8,6 +8,7 @@ the non-cryptographic :mod:`random` generator, for cases where PocketBase uses
 
 from __future__ import annotations
 
+import os
 import random as _random
 import secrets
 
@@ -33,9 +34,26 @@ def _check(length: int, alphabet: str) -> None:
 
 
 def random_string_with_alphabet(length: int, alphabet: str) -> str:
-    """A cryptographically random string of ``length`` characters from ``alphabet``."""
+    """A cryptographically random string of ``length`` characters from ``alphabet``.
+
+    One ``os.urandom`` read for the whole string, not one per character as
+    ``secrets.choice`` does (each a syscall: ~15 per record id, ~14% of a create's
+    writer-thread time under cProfile).  Bytes at or above the largest multiple of the
+    alphabet size are skipped, so every character stays equally likely.
+    """
     _check(length, alphabet)
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    size = len(alphabet)
+    if size > 256:
+        return "".join(secrets.choice(alphabet) for _ in range(length))
+    limit = 256 - 256 % size
+    out: list[str] = []
+    while len(out) < length:
+        for byte in os.urandom(length - len(out) + 8):
+            if byte < limit:
+                out.append(alphabet[byte % size])
+                if len(out) == length:
+                    break
+    return "".join(out)
 
 
 def random_string(length: int, alphabet: str = DEFAULT_RANDOM_ALPHABET) -> str:

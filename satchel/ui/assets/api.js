@@ -26,6 +26,7 @@ export class ApiError extends Error {
     super(message);
     this.status = status;
     this.data = (body && body.data) || {};
+    this.body = body || {};
   }
 }
 
@@ -75,17 +76,63 @@ export async function api(method, path, { body, query, token } = {}) {
   return data;
 }
 
-export function fileUrl(collectionId, recordId, name) {
-  return url(`/api/files/${encodeURIComponent(collectionId)}/${encodeURIComponent(recordId)}/${encodeURIComponent(name)}`);
+export function fileUrl(collectionId, recordId, name, query) {
+  return url(`/api/files/${encodeURIComponent(collectionId)}/${encodeURIComponent(recordId)}/${encodeURIComponent(name)}`, query);
 }
 
-export async function login(email, password) {
+// A superuser file token for protected files, reused for a minute (they last a few).
+let fileTokenCache = null;
+export async function fileToken() {
+  if (!fileTokenCache || Date.now() - fileTokenCache.at > 60_000) {
+    const pending = api("POST", "/api/files/token").then((r) => r.token);
+    fileTokenCache = { at: Date.now(), pending };
+    pending.catch(() => (fileTokenCache = null));
+  }
+  return fileTokenCache.pending;
+}
+
+const IMAGE = /\.(jpe?g|png|gif|webp)$/i;
+export function isImage(name) {
+  return IMAGE.test(name);
+}
+
+// The address of a stored file (a thumbnail when `thumb` is given), with a file token
+// when the field is protected.
+export async function fileHref(collection, record, field, name, thumb) {
+  const query = {};
+  if (thumb && isImage(name)) query.thumb = thumb;
+  if (field.protected) query.token = await fileToken();
+  return fileUrl(collection.id, record.id, name, query);
+}
+
+// Logs in as a superuser; with MFA on, the first step answers 401 with an `mfaId` that
+// the second step (auth-with-otp) must carry: the ApiError keeps it in `body.mfaId`.
+export async function login(email, password, mfaId) {
   const result = await api("POST", "/api/collections/_superusers/auth-with-password", {
-    body: { identity: email, password },
+    body: { identity: email, password, ...(mfaId ? { mfaId } : {}) },
     token: null,
   });
   auth.save(result.token, result.record);
   return result;
+}
+
+export async function loginWithOtp(otpId, code, mfaId) {
+  const result = await api("POST", "/api/collections/_superusers/auth-with-otp", {
+    body: { otpId, password: code, ...(mfaId ? { mfaId } : {}) },
+    token: null,
+  });
+  auth.save(result.token, result.record);
+  return result;
+}
+
+// The claims of a JWT (no check: the server checks it when the token is used).
+export function tokenClaims(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(decodeURIComponent(escape(atob(part + "=".repeat((4 - (part.length % 4)) % 4)))));
+  } catch {
+    return {};
+  }
 }
 
 // Every collection, cached until a collection is saved or deleted.

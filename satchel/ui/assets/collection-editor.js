@@ -1,15 +1,20 @@
-// The collection editor: name, type, fields, view query and the five API rules.
+// The collection editor, in tabs: fields (every option, order), indexes (with their
+// SQL), the API rules (and for auth collections the auth and manage rules), the auth
+// options, and for a view its query with a preview of its first rows. "Duplicate",
+// "Truncate" and "Delete" act on a saved collection.
 
 import { api, forgetCollections } from "./api.js";
 import { clear, errorSlot, h, labelled, openDialog, submitting } from "./dom.js";
+import { DEFAULTS, FIELD_TYPES, fieldOptions } from "./field-options.js";
+import { indexesSection } from "./indexes.js";
+import { authOptionsSection } from "./auth-options.js";
+import { resultTable } from "./sql.js";
 
 const RULES = ["listRule", "viewRule", "createRule", "updateRule", "deleteRule"];
-const FIELD_TYPES = ["text", "editor", "number", "bool", "email", "url", "date", "autodate", "select", "file", "relation", "json", "geoPoint"];
-const DEFAULTS = {
-  select: { values: [], maxSelect: 1 },
-  relation: { collectionId: "", maxSelect: 1, cascadeDelete: false },
-  file: { maxSelect: 1, maxSize: 0, mimeTypes: [] },
-  autodate: { onCreate: true, onUpdate: false },
+const AUTH_RULES = ["authRule", "manageRule"];
+const RULE_HELP = {
+  authRule: "Who may authenticate, on top of the password/OAuth2/OTP check; empty = every account (e.g. verified = true).",
+  manageRule: "Who may manage other accounts of this collection (change their email, password…) without their old password.",
 };
 const TIMESTAMPS = [
   { name: "created", type: "autodate", onCreate: true, onUpdate: false },
@@ -24,41 +29,32 @@ async function scaffold(type) {
   return copy;
 }
 
-const numberInput = (value, onchange, label) =>
-  h("input", { type: "number", min: 0, step: 1, class: "narrow", value: value ?? 1, "aria-label": label, onchange: (e) => onchange(Number(e.target.value)) });
-
-// The options a new or user field of a few types cannot do without.
-function optionsCell(field, index, collections) {
-  if (field.system) return h("td", { class: "muted small" }, "system");
-  const max = numberInput(field.maxSelect, (v) => (field.maxSelect = v), "Max select");
-  if (field.type === "select") {
-    const values = h("input", { type: "text", value: (field.values || []).join(", "), placeholder: "values, comma-separated", "aria-label": "Values",
-      onchange: (e) => (field.values = e.target.value.split(",").map((s) => s.trim()).filter(Boolean)) });
-    return h("td", null, values, " max ", max, errorSlot(`fields.${index}.values`));
-  }
-  if (field.type === "relation") {
-    const target = h("select", { "aria-label": "Related collection", onchange: (e) => (field.collectionId = e.target.value) },
-      h("option", { value: "" }, "— collection —"),
-      collections.map((c) => h("option", { value: c.id, selected: c.id === field.collectionId }, c.name)));
-    return h("td", null, target, " max ", max, errorSlot(`fields.${index}.collectionId`));
-  }
-  if (field.type === "file") return h("td", null, "max files ", max, errorSlot(`fields.${index}.maxSelect`));
-  return h("td");
-}
-
-function fieldRow(draft, field, index, collections, redraw) {
+function fieldRows(draft, field, index, collections, redraw) {
   const name = h("input", { type: "text", value: field.name, disabled: field.system, "aria-label": "Field name", "data-field-name": field.name,
     oninput: (e) => (field.name = e.target.value) });
-  const required = field.type === "autodate" ? h("span") : h("input", { type: "checkbox", checked: Boolean(field.required), disabled: field.system,
-    "aria-label": "Required", onchange: (e) => (field.required = e.target.checked) });
+  const required = field.type === "autodate" ? h("span") : h("input", { type: "checkbox", checked: Boolean(field.required), disabled: field.system && field.name === "id",
+    "aria-label": `${field.name} required`, onchange: (e) => (field.required = e.target.checked) });
+  const move = (delta) => () => {
+    const to = index + delta;
+    if (to < 0 || to >= draft.fields.length) return;
+    [draft.fields[index], draft.fields[to]] = [draft.fields[to], draft.fields[index]];
+    redraw();
+  };
+  const options = h("tr", { class: "options-row", hidden: true }, h("td", { colspan: 5 }, fieldOptions(field, index, collections)));
+  const toggle = h("button", { type: "button", class: "btn-plain small", "data-options-toggle": field.name, "aria-expanded": "false", onclick: () => {
+    options.hidden = !options.hidden;
+    toggle.setAttribute("aria-expanded", String(!options.hidden));
+  } }, "Options");
   const remove = field.system ? null : h("button", { type: "button", class: "btn-plain small", "data-remove-field": field.name,
     onclick: () => { draft.fields.splice(index, 1); redraw(); } }, "Remove");
-  return h("tr", { class: field.system ? "system" : null },
+  return [h("tr", { class: field.system ? "system" : null, "data-field-row": field.name },
     h("td", null, name, errorSlot(`fields.${index}.name`)),
-    h("td", { class: "mono" }, field.type, field.hidden ? " (hidden)" : ""),
+    h("td", { class: "mono" }, field.type, field.hidden ? " (hidden)" : "", field.system ? h("span", { class: "muted small" }, " system") : null),
     h("td", { class: "center" }, required),
-    optionsCell(field, index, collections),
-    h("td", null, remove));
+    h("td", { class: "row-actions" }, toggle,
+      h("button", { type: "button", class: "btn-plain small", "aria-label": `Move ${field.name} up`, disabled: index === 0, onclick: move(-1) }, "↑"),
+      h("button", { type: "button", class: "btn-plain small", "aria-label": `Move ${field.name} down`, disabled: index === draft.fields.length - 1, onclick: move(1) }, "↓")),
+    h("td", null, remove)), options];
 }
 
 function addFieldRow(draft, redraw) {
@@ -76,34 +72,71 @@ function addFieldRow(draft, redraw) {
     h("td"), h("td", null, h("button", { type: "button", class: "btn-plain small", id: "add-field", onclick: add }, "Add field")));
 }
 
-function fieldsSection(draft, collections) {
+function fieldsSection(draft, collections, onChange) {
   const body = h("tbody");
-  const redraw = () => clear(body, draft.fields.map((f, i) => fieldRow(draft, f, i, collections, redraw)), addFieldRow(draft, redraw));
+  const redraw = () => {
+    clear(body, draft.fields.map((f, i) => fieldRows(draft, f, i, collections, redraw)), addFieldRow(draft, redraw));
+    onChange();
+  };
   redraw();
   return h("fieldset", { class: "fields-editor" }, h("legend", null, "Fields"),
-    h("table", null, h("thead", null, h("tr", null, ["Name", "Type", "Required", "Options", ""].map((t) => h("th", null, t)))), body));
+    h("div", { class: "table-wrap plain" }, h("table", null, h("thead", null, h("tr", null, ["Name", "Type", "Required", "", ""].map((t) => h("th", null, t)))), body)));
+}
+
+function ruleEditor(draft, rule) {
+  const text = h("textarea", { name: rule, rows: 1, class: "mono", value: draft[rule] ?? "", disabled: draft[rule] === null, "aria-label": rule,
+    placeholder: "empty = everyone; e.g. @request.auth.id != ''", oninput: (e) => (draft[rule] = e.target.value) });
+  const locked = h("input", { type: "checkbox", name: `${rule}-locked`, checked: draft[rule] === null, onchange: (e) => {
+    text.disabled = e.target.checked;
+    draft[rule] = e.target.checked ? null : text.value;
+  } });
+  return h("div", { class: "rule" }, h("div", { class: "rule-head" }, h("span", { class: "field-label" }, rule),
+    h("label", { class: "inline small" }, locked, "Superusers only")), text, RULE_HELP[rule] ? h("small", { class: "muted" }, RULE_HELP[rule]) : null, errorSlot(rule));
 }
 
 function rulesSection(draft) {
-  const rows = RULES.map((rule) => {
-    const text = h("textarea", { name: rule, rows: 1, class: "mono", value: draft[rule] ?? "", disabled: draft[rule] === null,
-      placeholder: "empty = everyone; e.g. @request.auth.id != ''", oninput: (e) => (draft[rule] = e.target.value) });
-    const locked = h("input", { type: "checkbox", name: `${rule}-locked`, checked: draft[rule] === null, onchange: (e) => {
-      text.disabled = e.target.checked;
-      draft[rule] = e.target.checked ? null : text.value;
-    } });
-    return h("div", { class: "rule" }, h("div", { class: "rule-head" }, h("span", { class: "field-label" }, rule),
-      h("label", { class: "inline small" }, locked, "Superusers only")), text, errorSlot(rule));
-  });
-  return h("fieldset", null, h("legend", null, "API rules"), rows);
+  return h("fieldset", null, h("legend", null, "API rules"),
+    h("p", { class: "muted small" }, "A rule is a filter over the record and @request.auth / @request.body / @request.query / @collection.*; the server checks it when you save."),
+    RULES.map((rule) => ruleEditor(draft, rule)),
+    draft.type === "auth" ? AUTH_RULES.map((rule) => ruleEditor(draft, rule)) : null);
+}
+
+// The first rows of the view query, read through the SQL console's API (a read only).
+function viewSection(draft) {
+  const query = h("textarea", { name: "viewQuery", rows: 5, class: "mono", value: draft.viewQuery || "", placeholder: "SELECT id, title FROM posts",
+    "aria-label": "View query", oninput: (e) => (draft.viewQuery = e.target.value) });
+  const out = h("div", { id: "view-preview" });
+  const preview = h("button", { type: "button", class: "btn-plain small", id: "preview-view", onclick: async () => {
+    clear(out, h("p", { class: "muted small" }, "Running…"));
+    try {
+      const sql = `SELECT * FROM (${draft.viewQuery.replace(/;\s*$/, "")}) LIMIT 10`;
+      clear(out, resultTable(await api("POST", "/api/sql", { body: { query: sql } })));
+    } catch (err) {
+      clear(out, h("p", { class: "notice error", role: "alert" }, err.message));
+    }
+  } }, "Preview the first rows");
+  return h("fieldset", null, h("legend", null, "View query"), query, errorSlot("viewQuery"), h("div", null, preview), out);
 }
 
 function body(draft) {
-  const out = { name: draft.name, type: draft.type };
-  for (const rule of RULES) out[rule] = draft[rule] ?? null;
-  if (draft.type === "view") out.viewQuery = draft.viewQuery || "";
-  else out.fields = draft.fields;
+  const out = structuredClone(draft);
+  for (const key of ["created", "updated", "system"]) delete out[key];
+  if (!out.id) delete out.id;
+  for (const rule of [...RULES, ...(draft.type === "auth" ? AUTH_RULES : [])]) out[rule] = draft[rule] ?? null;
+  if (draft.type === "view") delete out.fields;
   return out;
+}
+
+function tabs(panels) {
+  const bar = h("div", { class: "tabs", role: "tablist" });
+  const buttons = panels.map(([name, label], i) => h("button", { type: "button", role: "tab", class: "tab", "data-tab": name, "aria-selected": String(i === 0),
+    onclick: () => {
+      for (const [n, , node] of panels) node.hidden = n !== name;
+      for (const b of buttons) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+    } }, label));
+  bar.append(...buttons);
+  panels.forEach(([, , node], i) => { node.hidden = i !== 0; });
+  return [bar, panels.map(([, , node]) => node)];
 }
 
 function editorForm(draft, existing, collections, go, dialog) {
@@ -111,20 +144,32 @@ function editorForm(draft, existing, collections, go, dialog) {
   const typeSelect = h("select", { name: "type", disabled: Boolean(existing), onchange: async (e) => {
     const fresh = await scaffold(e.target.value);
     const own = draft.fields.filter((f) => !f.system && !TIMESTAMPS.some((t) => t.name === f.name));
-    Object.assign(draft, { type: fresh.type, fields: fresh.type === "view" ? [] : [...fresh.fields, ...own], viewQuery: fresh.viewQuery ?? "" });
+    const keep = { id: draft.id, name: draft.name };
+    for (const key of Object.keys(draft)) delete draft[key];
+    Object.assign(draft, fresh, keep, { fields: fresh.type === "view" ? [] : [...fresh.fields, ...own] });
+    if (!keep.id) delete draft.id;
     draw();
   } }, ["base", "auth", "view"].map((t) => h("option", { value: t, selected: draft.type === t }, t)));
+  const act = (label, id, run, cls = "btn-plain") => h("button", { type: "button", class: cls, id, onclick: run }, label);
   const draw = () => {
     const name = h("input", { type: "text", name: "name", value: draft.name, disabled: Boolean(existing?.system), oninput: (e) => (draft.name = e.target.value) });
-    const query = h("textarea", { name: "viewQuery", rows: 4, class: "mono", value: draft.viewQuery || "", placeholder: "SELECT id, title FROM posts",
-      oninput: (e) => (draft.viewQuery = e.target.value) });
+    const indexesBox = h("div");
+    const drawIndexes = () => clear(indexesBox, indexesSection(draft));
+    const panels = [];
+    if (draft.type === "view") panels.push(["query", "Query", h("div", { class: "stack" }, viewSection(draft))]);
+    else panels.push(["fields", "Fields", h("div", { class: "stack" }, fieldsSection(draft, collections, drawIndexes))]);
+    if (draft.type !== "view") panels.push(["indexes", "Indexes", indexesBox]);
+    panels.push(["rules", "API rules", h("div", { class: "stack" }, rulesSection(draft))]);
+    if (draft.type === "auth") panels.push(["auth", "Auth options", authOptionsSection(draft, collections)]);
+    const [bar, nodes] = tabs(panels);
     clear(form,
       h("div", { class: "row" }, labelled("Name", name, "name"), labelled("Type", typeSelect, "type")),
-      draft.type === "view" ? labelled("View query", query, "viewQuery") : fieldsSection(draft, collections),
-      rulesSection(draft),
+      bar, nodes,
       h("div", { class: "form-error", role: "alert" }),
       h("div", { class: "form-actions" },
-        existing && !existing.system ? h("button", { type: "button", class: "btn-danger", id: "delete-collection", onclick: remove }, "Delete collection") : null,
+        existing && !existing.system ? act("Delete collection", "delete-collection", remove, "btn-danger") : null,
+        existing && existing.type !== "view" ? act("Truncate", "truncate-collection", truncate, "btn-danger") : null,
+        existing && !existing.system ? act("Duplicate", "duplicate-collection", duplicate) : null,
         h("span", { class: "spacer" }),
         h("button", { type: "button", class: "btn-plain", onclick: () => dialog().close() }, "Cancel"),
         h("button", { type: "submit", class: "btn", id: "save-collection" }, existing ? "Save changes" : "Create collection")));
@@ -137,6 +182,26 @@ function editorForm(draft, existing, collections, go, dialog) {
       dialog().close();
       go("collections");
     });
+  };
+  const truncate = () => {
+    if (!window.confirm(`Delete every record of "${existing.name}"? The collection stays. This cannot be undone.`)) return;
+    submitting(form, async () => {
+      await api("DELETE", `/api/collections/${encodeURIComponent(existing.id)}/truncate`);
+      dialog().close();
+      go("collections", { collection: existing.name });
+    });
+  };
+  const duplicate = () => {
+    const copy = structuredClone(existing);
+    for (const key of ["id", "created", "updated"]) delete copy[key];
+    copy.name = `${existing.name}_copy`;
+    copy.system = false;
+    for (const f of copy.fields || []) delete f.id;
+    // the copy's indexes need names of their own
+    copy.indexes = (copy.indexes || []).map((sql) => sql.replace(/INDEX\s+(IF NOT EXISTS\s+)?[`"']?(\w+)[`"']?/i, (m, ine, n) => `INDEX ${ine || ""}\`${n}_copy\``)
+      .replace(new RegExp(`ON\\s+[\`"']?${existing.name}[\`"']?`, "i"), `ON \`${copy.name}\``));
+    dialog().close();
+    openEditorWith(copy, null, collections, go);
   };
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -153,6 +218,14 @@ function editorForm(draft, existing, collections, go, dialog) {
   return form;
 }
 
+function openEditorWith(draft, existing, collections, go) {
+  let dialog = null;
+  const form = editorForm(draft, existing, collections, go, () => dialog);
+  dialog = openDialog(existing ? `Edit collection ${existing.name}` : draft.name ? `New collection (copy of ${draft.name.replace(/_copy$/, "")})` : "New collection", form);
+  dialog.classList.add("wide-panel");
+  return dialog;
+}
+
 export async function openCollectionEditor(existing, collections, go) {
   let draft;
   try {
@@ -161,7 +234,5 @@ export async function openCollectionEditor(existing, collections, go) {
     window.alert(err.message);
     return;
   }
-  let dialog = null;
-  const form = editorForm(draft, existing, collections, go, () => dialog);
-  dialog = openDialog(existing ? `Edit collection ${existing.name}` : "New collection", form);
+  return openEditorWith(draft, existing, collections, go);
 }

@@ -1,9 +1,12 @@
 // #/collections: the collections sidebar and the records table of the selected one.
 
-import { api, listCollections } from "./api.js";
+import { api, fileHref, isImage, listCollections } from "./api.js";
+import { searchFilter } from "./search.js";
 import { clear, h, summary } from "./dom.js";
 import { openRecordForm } from "./record-form.js";
 import { openCollectionEditor } from "./collection-editor.js";
+import { openApiPreview } from "./api-preview.js";
+import { openImport } from "./import-records.js";
 
 const PER_PAGE = 40;
 
@@ -36,26 +39,103 @@ function sortHeader(field, sort, params, go) {
     onclick: () => go("collections", { ...params, sort: next, page: 1 }) }, field + arrow));
 }
 
-function cell(collection, field, record) {
-  const value = record[field.name];
-  if (field.type === "bool") return h("td", { class: "bool" }, value ? "✓" : "–");
-  return h("td", { title: summary(value, 2000) }, summary(value));
+export function thumbnails(collection, field, record, size = "100x100", limit = 3) {
+  const names = (Array.isArray(record[field.name]) ? record[field.name] : [record[field.name]]).filter(Boolean);
+  return names.slice(0, limit).map((name) => {
+    if (!isImage(name)) return h("span", { class: "file-chip", title: name }, name);
+    const img = h("img", { class: "thumb", alt: name, title: name, loading: "lazy", width: 32, height: 32 });
+    fileHref(collection, record, field, name, size).then((href) => (img.src = href)).catch(() => img.remove());
+    return img;
+  });
 }
 
-function recordsTable(collection, result, params, go, reload) {
+function cell(collection, field, record) {
+  const value = record[field.name];
+  const label = field.name;
+  if (field.type === "bool") return h("td", { class: "bool", "data-label": label }, value ? "✓" : "–");
+  if (field.type === "file") return h("td", { class: "files-cell", title: summary(value, 2000), "data-label": label }, thumbnails(collection, field, record));
+  return h("td", { title: summary(value, 2000), "data-label": label }, summary(value));
+}
+
+// Bulk selection lives for the shown page: a checkbox per row, one for the page, and a
+// bar with "Delete selected".
+function recordsTable(collection, result, params, go, reload, selection) {
   const fields = visibleFields(collection);
   const sort = params.sort || "";
   const readOnly = collection.type === "view";
-  const rows = result.items.map((record) =>
-    h("tr", { "data-id": record.id, class: readOnly ? null : "clickable", onclick: readOnly ? null : () => openRecordForm(collection, record, reload) },
-      h("td", { class: "mono" }, record.id), fields.map((f) => cell(collection, f, record))));
+  const boxes = [];
+  const all = readOnly ? null : h("input", { type: "checkbox", "aria-label": "Select all records on this page", id: "select-all" });
+  const refresh = () => {
+    if (all) {
+      all.checked = boxes.length > 0 && boxes.every((b) => b.checked);
+      all.indeterminate = !all.checked && boxes.some((b) => b.checked);
+    }
+    selection.changed();
+  };
+  const rows = result.items.map((record) => {
+    const box = readOnly ? null : h("input", { type: "checkbox", "aria-label": `Select record ${record.id}`, "data-select": record.id, checked: selection.ids.has(record.id),
+      onclick: (event) => event.stopPropagation(),
+      onchange: (event) => {
+        if (event.target.checked) selection.ids.add(record.id);
+        else selection.ids.delete(record.id);
+        refresh();
+      } });
+    if (box) boxes.push(box);
+    return h("tr", { "data-id": record.id, class: readOnly ? null : "clickable", onclick: readOnly ? null : () => openRecordForm(collection, record, reload) },
+      readOnly ? null : h("td", { class: "select", onclick: (event) => event.stopPropagation() }, box),
+      h("td", { class: "mono", "data-label": "id" }, record.id), fields.map((f) => cell(collection, f, record)));
+  });
+  all?.addEventListener("change", () => {
+    for (const b of boxes) {
+      b.checked = all.checked;
+      if (all.checked) selection.ids.add(b.dataset.select);
+      else selection.ids.delete(b.dataset.select);
+    }
+    refresh();
+  });
+  queueMicrotask(refresh);
+  const span = fields.length + (readOnly ? 1 : 2);
   return h(
     "div",
     { class: "table-wrap" },
     h("table", { class: "records" },
-      h("thead", null, h("tr", null, sortHeader("id", sort, params, go), fields.map((f) => sortHeader(f.name, sort, params, go)))),
-      h("tbody", null, rows.length ? rows : h("tr", null, h("td", { colspan: fields.length + 1, class: "muted empty" }, "No records found.")))),
+      h("thead", null, h("tr", null, readOnly ? null : h("th", { class: "select" }, all), sortHeader("id", sort, params, go), fields.map((f) => sortHeader(f.name, sort, params, go)))),
+      h("tbody", null, rows.length ? rows : h("tr", null, h("td", { colspan: span, class: "muted empty" }, "No records found.")))),
   );
+}
+
+function bulkBar(collection, selection, reload) {
+  const count = h("span", { id: "selected-count" });
+  const note = h("span", { class: "error-text small", role: "alert" });
+  const bar = h("div", { class: "bulk-bar", id: "bulk-bar", hidden: true },
+    count,
+    h("button", { type: "button", class: "btn-plain small", onclick: () => {
+      selection.ids.clear();
+      reload();
+    } }, "Clear selection"),
+    h("button", { type: "button", class: "btn-danger small", id: "delete-selected", onclick: async (event) => {
+      const ids = [...selection.ids];
+      if (!ids.length || !confirm(`Delete ${ids.length} record${ids.length === 1 ? "" : "s"}? This cannot be undone.`)) return;
+      event.currentTarget.disabled = true;
+      const failed = [];
+      for (const id of ids) {
+        try {
+          await api("DELETE", `/api/collections/${encodeURIComponent(collection.name)}/records/${encodeURIComponent(id)}`);
+          selection.ids.delete(id);
+        } catch (err) {
+          failed.push(`${id}: ${err.message}`);
+        }
+      }
+      await reload();
+      note.textContent = failed.length ? `${failed.length} not deleted — ${failed.join("; ")}` : "";
+    } }, "Delete selected"),
+    note);
+  selection.changed = () => {
+    const n = selection.ids.size;
+    bar.hidden = n === 0 && !note.textContent;
+    count.textContent = `${n} selected`;
+  };
+  return bar;
 }
 
 function pager(result, params, go) {
@@ -71,7 +151,7 @@ function pager(result, params, go) {
 }
 
 function searchBar(params, go) {
-  const input = h("input", { type: "search", name: "filter", value: params.filter || "", placeholder: "Filter, e.g. title ~ 'abc' && created > '2024-01-01'", "aria-label": "Filter" });
+  const input = h("input", { type: "search", name: "filter", value: params.filter || "", placeholder: "Search words, or a filter such as title ~ 'abc' && created > '2024-01-01'", "aria-label": "Filter" });
   return h("form", { class: "search", onsubmit: (event) => {
     event.preventDefault();
     go("collections", { ...params, filter: input.value.trim(), page: 1 });
@@ -79,12 +159,13 @@ function searchBar(params, go) {
   params.filter ? h("button", { type: "button", class: "btn-plain", onclick: () => go("collections", { ...params, filter: "", page: 1 }) }, "Clear") : null);
 }
 
-async function loadRecords(area, collection, params, go) {
-  const reload = () => loadRecords(area, collection, params, go);
-  const query = { page: params.page || 1, perPage: PER_PAGE, sort: params.sort, filter: params.filter };
+async function loadRecords(area, collection, params, go, selection) {
+  const reload = () => loadRecords(area, collection, params, go, selection);
+  const query = { page: params.page || 1, perPage: PER_PAGE, sort: params.sort, filter: searchFilter(params.filter, collection) };
   try {
     const result = await api("GET", `/api/collections/${encodeURIComponent(collection.name)}/records`, { query });
-    clear(area, recordsTable(collection, result, params, go, reload), pager(result, params, go));
+    for (const id of [...selection.ids]) if (!result.items.some((r) => r.id === id)) selection.ids.delete(id);
+    clear(area, recordsTable(collection, result, params, go, reload, selection), pager(result, params, go));
   } catch (err) {
     clear(area, h("p", { class: "notice error", role: "alert" }, err.message));
   }
@@ -92,17 +173,21 @@ async function loadRecords(area, collection, params, go) {
 
 function collectionView(collection, collections, params, go) {
   const area = h("div", { class: "records-area" }, h("p", { class: "muted" }, "Loading records…"));
-  const reload = () => loadRecords(area, collection, params, go);
+  const selection = { ids: new Set(), changed: () => {} };
+  const reload = () => loadRecords(area, collection, params, go, selection);
+  const bar = collection.type === "view" ? null : bulkBar(collection, selection, reload);
   const header = h(
     "div",
     { class: "page-head" },
     h("h1", null, collection.name, " ", h("span", { class: "badge" }, collection.type)),
     h("div", { class: "actions" },
+      h("button", { type: "button", class: "btn-plain", id: "api-preview", onclick: () => openApiPreview(collection) }, "API preview"),
       h("button", { type: "button", class: "btn-plain", id: "edit-collection", onclick: () => openCollectionEditor(collection, collections, go) }, "Edit collection"),
+      collection.type === "view" ? null : h("button", { type: "button", class: "btn-plain", id: "import-records", onclick: () => openImport(collection, reload) }, "Import"),
       collection.type === "view" ? null : h("button", { type: "button", class: "btn", id: "new-record", onclick: () => openRecordForm(collection, null, reload) }, "+ New record")),
   );
   reload();
-  return [header, searchBar(params, go), area];
+  return [header, searchBar(params, go), bar, area];
 }
 
 export function collectionsPage(searchParams, go) {

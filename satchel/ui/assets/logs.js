@@ -35,14 +35,35 @@ function svg(tag, attrs, ...children) {
   return el;
 }
 
-// A bar per hour over the span the stats cover; drawn as SVG attributes (the CSP forbids inline styles).
-export function chart(stats) {
+const HOUR = 3_600_000;
+const hourKey = (ms) => new Date(ms).toISOString().slice(0, 13);
+
+// Hourly buckets from the first entry (at most 24 h before the last, at least a day shown)
+// to the last, the empty hours as zeros, so the bars keep a time scale.
+export function hourlySeries(stats, now = Date.now()) {
+  if (!stats.length) return [];
+  const totals = new Map(stats.map((s) => [s.date.slice(0, 13).replace(" ", "T"), s.total]));
+  const times = stats.map((s) => Date.parse(s.date.replace(" ", "T")));
+  const last = Math.max(Math.max(...times), Math.floor(now / HOUR) * HOUR);
+  const first = Math.min(Math.min(...times), last - 23 * HOUR);
+  const series = [];
+  for (let t = first; t <= last && series.length < 24 * 31; t += HOUR) {
+    const key = hourKey(t);
+    series.push({ date: key.replace("T", " ") + ":00:00.000Z", total: totals.get(key) || 0 });
+  }
+  return series;
+}
+
+// A bar per hour; drawn as SVG attributes (the CSP forbids inline styles).
+export function chart(points) {
+  const stats = hourlySeries(points);
   if (!stats.length) return h("p", { class: "muted small", id: "logs-chart" }, "No logs in this period.");
   const width = 800;
   const height = 120;
   const max = Math.max(...stats.map((s) => s.total), 1);
   const step = width / stats.length;
-  const bars = stats.map((s, i) => {
+  const bars = stats.filter((s) => s.total > 0).map((s) => {
+    const i = stats.indexOf(s);
     const barHeight = Math.max(1, Math.round((s.total / max) * (height - 16)));
     return svg("rect", { x: (i * step + 1).toFixed(1), y: height - barHeight, width: Math.max(1, step - 2).toFixed(1), height: barHeight, class: "bar", "data-date": s.date },
       svg("title", {}, `${s.date.slice(0, 16)} UTC: ${s.total}`));
@@ -50,8 +71,9 @@ export function chart(stats) {
   const total = stats.reduce((n, s) => n + s.total, 0);
   return h("figure", { class: "chart", id: "logs-chart" },
     svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img", "aria-label": `Logs per hour: ${total} in ${stats.length} hours` },
+      svg("line", { x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5, class: "axis" }),
       svg("text", { x: 4, y: 12, class: "chart-label" }, `max ${max}/h`), ...bars),
-    h("figcaption", { class: "muted small" }, `${total} entries from ${stats[0].date.slice(0, 16)} to ${stats[stats.length - 1].date.slice(0, 16)} UTC, per hour`));
+    h("figcaption", { class: "muted small" }, `${total} entries from ${stats[0].date.slice(0, 16)} to ${stats[stats.length - 1].date.slice(0, 13)}:59 UTC, per hour`));
 }
 
 function statusOf(log) {

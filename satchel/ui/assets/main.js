@@ -2,11 +2,13 @@
 
 import { auth, setUnauthorizedHandler } from "./api.js";
 import { clear, h } from "./dom.js";
-import { installPage, loginPage, oauth2Page } from "./auth-pages.js";
+import { CONFIRM_PAGES, installPage, loginPage, oauth2Page } from "./auth-pages.js";
 import { collectionsPage } from "./collections.js";
 import { settingsPage } from "./settings.js";
 import { logsPage } from "./logs.js";
 import { sqlPage } from "./sql.js";
+import { erdPage } from "./erd.js";
+import { installShortcuts, showShortcuts } from "./shortcuts.js";
 
 const root = document.getElementById("app");
 
@@ -44,25 +46,31 @@ function shell(active, content) {
     h(
       "header",
       { class: "topbar" },
+      h("a", { class: "skip", href: "#main" , onclick: (event) => {
+        event.preventDefault();
+        document.getElementById("main")?.focus();
+      } }, "Skip to content"),
       h("a", { class: "brand", href: "#/collections" }, h("img", { src: "./favicon.svg", alt: "" }), "Satchel"),
-      h("nav", null, link("collections", "Collections"), link("logs", "Logs"), link("sql", "SQL"), link("settings", "Settings")),
+      h("nav", null, link("collections", "Collections"), link("logs", "Logs"), link("erd", "Diagram"), link("sql", "SQL"), link("settings", "Settings")),
       h("span", { class: "who" }, record.email || ""),
+      h("button", { type: "button", class: "btn-plain small", id: "show-shortcuts", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", onclick: showShortcuts }, "?"),
       h("button", { type: "button", class: "btn-plain", id: "logout", onclick: logout }, "Log out"),
     ),
-    content,
+    h("main", { id: "main", tabindex: -1 }, content),
   );
 }
 
 const PUBLIC = {
   pbinstall: (parts) => installPage(parts[1] || "", go),
   login: () => loginPage(go),
-  auth: (parts) => oauth2Page(parts[1] || ""),
+  auth: (parts) => (CONFIRM_PAGES[parts[1]] ? CONFIRM_PAGES[parts[1]](parts.slice(2).join("/")) : oauth2Page(parts[1] || "")),
 };
 const PRIVATE = {
   collections: (parts, params) => collectionsPage(params, go),
   settings: (parts) => settingsPage(parts[1] || "application", go),
   logs: (parts, params) => logsPage(params, go),
   sql: () => sqlPage(),
+  erd: (parts, params) => erdPage(params),
 };
 
 // Pages build their node at once and fill it in when their requests answer.
@@ -85,4 +93,5 @@ export function render() {
 }
 
 window.addEventListener("hashchange", render);
+installShortcuts(go);
 render();

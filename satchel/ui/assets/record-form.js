@@ -1,8 +1,12 @@
 // The record form: one editor per field of the collection, saved as JSON, or as
 // multipart (@jsonPayload + file parts) when files are uploaded.
 
-import { ApiError, api, fileUrl } from "./api.js";
-import { h, labelled, openDialog, submitting } from "./dom.js";
+import { ApiError, api, fileHref, isImage } from "./api.js";
+import { errorSlot, h, labelled, openDialog, submitting } from "./dom.js";
+import { relationEditor } from "./relation-picker.js";
+
+// editors made of several controls get a group, not a <label> around them all
+const GROUPED = new Set(["relation", "geoPoint", "date", "json", "file"]);
 
 const pad = (n) => String(n).padStart(2, "0");
 
@@ -45,20 +49,10 @@ const EDITORS = {
   editor: (f, v) => simple(f, "textarea", { rows: 6, value: v ?? "" }, (c) => c.value),
   number: (f, v) => simple(f, "input", { type: "number", step: "any", value: v ?? "" }, (c) => (c.value === "" ? null : Number(c.value))),
   bool: (f, v) => simple(f, "input", { type: "checkbox", checked: Boolean(v) }, (c) => c.checked),
-  date: (f, v) => simple(f, "input", { type: "datetime-local", step: 1, value: toLocalInput(v) }, (c) => fromLocalInput(c.value)),
+  date: dateEditor,
   autodate: (f, v) => simple(f, "input", { type: "text", readonly: true, value: v || "(set on save)" }, () => undefined),
-  relation: (f, v) => simple(f, "input", { type: "text", value: list(v).join(", "), placeholder: "Record ids, comma-separated" }, (c) => {
-    const ids = c.value.split(",").map((s) => s.trim()).filter(Boolean);
-    return many(f) ? ids : ids[0] || "";
-  }),
-  json: (f, v) => simple(f, "textarea", { rows: 5, class: "mono", value: v === null || v === undefined ? "" : JSON.stringify(v, null, 2) }, (c) => {
-    if (!c.value.trim()) return null;
-    try {
-      return JSON.parse(c.value);
-    } catch (exc) {
-      throw new FieldError(f.name, `Invalid JSON: ${exc.message}`);
-    }
-  }),
+  relation: (f, v) => relationEditor(f, v),
+  json: jsonEditor,
   select: (f, v) => {
     const chosen = new Set(list(v));
     const options = (f.values || []).map((opt) => h("option", { value: opt, selected: chosen.has(opt) }, opt));
@@ -66,18 +60,93 @@ const EDITORS = {
     return { node: control, value: () => (many(f) ? [...control.selectedOptions].map((o) => o.value) : control.value) };
   },
   geoPoint: (f, v) => {
-    const lon = h("input", { type: "number", step: "any", name: `${f.name}.lon`, value: v?.lon ?? 0, "aria-label": "Longitude" });
-    const lat = h("input", { type: "number", step: "any", name: `${f.name}.lat`, value: v?.lat ?? 0, "aria-label": "Latitude" });
-    return { node: h("div", { class: "row" }, "lon", lon, "lat", lat), value: () => ({ lon: Number(lon.value), lat: Number(lat.value) }) };
+    const lon = h("input", { type: "number", step: "any", min: -180, max: 180, name: `${f.name}.lon`, value: v?.lon ?? 0, "aria-label": "Longitude" });
+    const lat = h("input", { type: "number", step: "any", min: -90, max: 90, name: `${f.name}.lat`, value: v?.lat ?? 0, "aria-label": "Latitude" });
+    // a link, not an embedded map: the dashboard loads nothing from other sites
+    const map = h("a", { target: "_blank", rel: "noopener noreferrer", class: "small", "data-map": f.name }, "Show on OpenStreetMap");
+    const update = () => (map.href = `https://www.openstreetmap.org/?mlat=${Number(lat.value)}&mlon=${Number(lon.value)}#map=12/${Number(lat.value)}/${Number(lon.value)}`);
+    lon.addEventListener("input", update);
+    lat.addEventListener("input", update);
+    update();
+    return {
+      node: h("div", { class: "geo" }, h("label", { class: "inline" }, "Longitude", lon), h("label", { class: "inline" }, "Latitude", lat), map),
+      value: () => {
+        const point = { lon: Number(lon.value), lat: Number(lat.value) };
+        if (!(Math.abs(point.lon) <= 180 && Math.abs(point.lat) <= 90)) throw new FieldError(f.name, "Longitude must be within ±180 and latitude within ±90.");
+        return point;
+      },
+    };
   },
   file: fileEditor,
 };
+
+// A date-time picker in the browser's time zone, with "Now" and "Clear", and the UTC value shown.
+function dateEditor(f, v) {
+  const input = h("input", { type: "datetime-local", step: 1, name: f.name, "aria-label": f.name, value: toLocalInput(v) });
+  const utc = h("small", { class: "muted", "data-utc": f.name });
+  const show = () => (utc.textContent = input.value ? `UTC: ${fromLocalInput(input.value)}` : "");
+  input.addEventListener("input", show);
+  show();
+  const set = (value) => () => {
+    input.value = value;
+    show();
+  };
+  return {
+    node: h("div", { class: "date-editor" }, h("div", { class: "inline" }, input,
+      h("button", { type: "button", class: "btn-plain small", onclick: () => set(toLocalInput(new Date().toISOString()))() }, "Now"),
+      h("button", { type: "button", class: "btn-plain small", onclick: set("") }, "Clear")), utc),
+    value: () => fromLocalInput(input.value),
+  };
+}
+
+// A JSON text area checked as you type, with "Format".
+function jsonEditor(f, v) {
+  const area = h("textarea", { rows: 6, class: "mono", name: f.name, "aria-label": f.name, spellcheck: false, value: v === null || v === undefined ? "" : JSON.stringify(v, null, 2) });
+  const state = h("small", { class: "muted", "data-json-state": f.name });
+  const parse = () => (area.value.trim() ? JSON.parse(area.value) : null);
+  const check = () => {
+    try {
+      parse();
+      state.textContent = area.value.trim() ? "Valid JSON" : "Empty (null)";
+      state.className = "muted";
+    } catch (exc) {
+      state.textContent = `Invalid JSON: ${exc.message}`;
+      state.className = "error-text";
+    }
+  };
+  area.addEventListener("input", check);
+  check();
+  const format = h("button", { type: "button", class: "btn-plain small", onclick: () => {
+    try {
+      const value = parse();
+      area.value = value === null ? "" : JSON.stringify(value, null, 2);
+    } catch {
+      /* the message under the box says why */
+    }
+    check();
+  } }, "Format");
+  return {
+    node: h("div", { class: "json-editor" }, area, h("div", { class: "inline" }, format, state)),
+    value: () => {
+      try {
+        return parse();
+      } catch (exc) {
+        throw new FieldError(f.name, `Invalid JSON: ${exc.message}`);
+      }
+    },
+  };
+}
 
 function fileEditor(f, v, record, collection) {
   const removed = new Set();
   const existing = list(v).map((name) => {
     const toggle = h("button", { type: "button", class: "btn-plain small", "data-remove-file": name }, "Remove");
-    const item = h("li", null, h("a", { href: fileUrl(collection.id, record.id, name), target: "_blank", rel: "noopener" }, name), " ", toggle);
+    const link = h("a", { target: "_blank", rel: "noopener" }, name);
+    const preview = isImage(name) ? h("img", { class: "thumb big", alt: name, width: 64, height: 64 }) : null;
+    // protected files need a file token in the address
+    fileHref(collection, record, f, name).then((href) => (link.href = href)).catch(() => {});
+    if (preview) fileHref(collection, record, f, name, "100x100").then((href) => (preview.src = href)).catch(() => preview.remove());
+    const item = h("li", null, preview, link, " ", toggle);
     toggle.addEventListener("click", () => {
       const gone = !removed.has(name);
       if (gone) removed.add(name);
@@ -87,7 +156,7 @@ function fileEditor(f, v, record, collection) {
     });
     return item;
   });
-  const input = h("input", { type: "file", name: f.name, multiple: many(f) });
+  const input = h("input", { type: "file", name: f.name, multiple: many(f), "aria-label": `Upload ${f.name}` });
   return {
     node: h("div", { class: "files" }, existing.length ? h("ul", { class: "file-list" }, existing) : null, input),
     value: () => {
@@ -146,7 +215,9 @@ export function openRecordForm(collection, record, onSaved) {
   const form = h(
     "form",
     { class: "stack record-form", novalidate: true },
-    editors.map((e) => labelled(e.label, e.node, e.name)),
+    editors.map((e) => (GROUPED.has(e.type)
+      ? h("div", { class: "field", role: "group", "aria-label": e.name }, h("span", { class: "field-label" }, e.label), e.node, errorSlot(e.name))
+      : labelled(e.label, e.node, e.name))),
     h("div", { class: "form-error", role: "alert" }),
     h("div", { class: "form-actions" },
       record ? h("button", { type: "button", class: "btn-danger", id: "delete-record" }, "Delete") : null,

@@ -1,0 +1,80 @@
+"""Which built-in endpoints run as the final link of which request hook.
+
+The records CRUD and password auth endpoints fire their hooks themselves (their
+events carry the record being written); every other endpoint with a PocketBase
+request hook is wrapped here, by :func:`satchel.api.router.route`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from satchel.api import batch, collections, files, oauth2, realtime, record_auth, record_auth_email, settings
+from satchel.api.hook_request import fill_collection, hooked
+from satchel.api.request import endpoint, require_superuser
+from satchel.core.hook_events import (
+    BatchRequestEvent,
+    CollectionRequestEvent,
+    FileDownloadRequestEvent,
+    RecordAuthRequestEvent,
+    RecordRequestEvent,
+    RequestEvent,
+    SettingsUpdateRequestEvent,
+)
+
+__all__ = ["with_hook"]
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+async def _fill_settings(app: Any, request: Request, event: Any) -> None:
+    event.old_settings = app.settings.current
+
+
+async def _fill_file(app: Any, request: Request, event: Any) -> None:
+    await fill_collection(app, request, event)
+    event.served_name = str(request.path_params.get("filename", ""))
+
+
+_SU = require_superuser
+_em = record_auth_email
+
+# handler -> (hook name, event type, fill, guard)
+_TABLE: dict[Any, tuple[str, type[RequestEvent], Any, Any]] = {
+    collections.list_collections_endpoint: ("on_collections_list_request", CollectionRequestEvent, None, _SU),
+    collections.get_collection: ("on_collection_view_request", CollectionRequestEvent, fill_collection, _SU),
+    collections.create_collection: ("on_collection_create_request", CollectionRequestEvent, None, _SU),
+    collections.update_collection: ("on_collection_update_request", CollectionRequestEvent, fill_collection, _SU),
+    collections.delete_collection: ("on_collection_delete_request", CollectionRequestEvent, fill_collection, _SU),
+    collections.import_collections: ("on_collections_import_request", CollectionRequestEvent, None, _SU),
+    settings.get_settings: ("on_settings_list_request", SettingsUpdateRequestEvent, _fill_settings, _SU),
+    settings.patch_settings: ("on_settings_update_request", SettingsUpdateRequestEvent, _fill_settings, _SU),
+    batch.batch: ("on_batch_request", BatchRequestEvent, None, None),
+    realtime.set_subscriptions: ("on_realtime_subscribe_request", RequestEvent, None, None),
+    files.serve_file: ("on_file_download_request", FileDownloadRequestEvent, _fill_file, None),
+    record_auth.file_token_endpoint: ("on_file_token_request", RequestEvent, None, None),
+    record_auth.auth_refresh: ("on_record_auth_refresh_request", RecordAuthRequestEvent, fill_collection, None),
+    record_auth.auth_with_otp: ("on_record_auth_with_otp_request", RecordAuthRequestEvent, fill_collection, None),
+    record_auth.request_otp: ("on_record_request_otp_request", RecordRequestEvent, fill_collection, None),
+    oauth2.auth_with_oauth2: ("on_record_auth_with_oauth2_request", RecordAuthRequestEvent, fill_collection, None),
+    _em.request_verification: ("on_record_request_verification_request", RecordRequestEvent, fill_collection, None),
+    _em.confirm_verification: ("on_record_confirm_verification_request", RecordRequestEvent, fill_collection, None),
+    _em.request_password_reset: ("on_record_request_password_reset_request", RecordRequestEvent, fill_collection, None),
+    _em.confirm_password_reset: ("on_record_confirm_password_reset_request", RecordRequestEvent, fill_collection, None),
+    _em.request_email_change: ("on_record_request_email_change_request", RecordRequestEvent, fill_collection, None),
+    _em.confirm_email_change: ("on_record_confirm_email_change_request", RecordRequestEvent, fill_collection, None),
+}
+
+
+def with_hook(handler: Handler) -> Handler:
+    """``handler`` as the final link of its request hook (itself when it has none)."""
+    entry = _TABLE.get(handler)
+    if entry is None:
+        return handler
+    name, event_type, fill, guard = entry
+    # the outer endpoint() turns a hook's ApiError into PocketBase's error body
+    return endpoint(hooked(name, event_type, fill=fill, guard=guard)(handler))

@@ -1,0 +1,257 @@
+"""``satchel serve --workers=N``: N serving processes on one address and one pb_data.
+
+The parent opens the data directory once (bootstrap, migrations, start-up errors
+reported once), binds the listening sockets, prints the banner, then forks the
+workers after the server's modules are imported (they share those pages).  It
+stays as the bus relay (:mod:`satchel.tools.bus.relay`) on a Unix socket in a
+private temp directory, restarts a worker that dies, and on SIGINT/SIGTERM stops
+every worker (each drains its requests) before it exits.
+
+Each worker opens its own App, takes the cross-process write gates (one per
+database file) and joins the bus as member 0..N-1; member 0 runs the crons and
+counts the rate limits.  See docs/workers.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from satchel.api.rate_limit import serve_shared_rate_limits
+from satchel.api.record_auth import OTP_ATTEMPT, otp_attempt_here
+from satchel.api.record_auth_anonymous import SIGNUP, signup_allowed_here
+from satchel.api.record_auth_email import RECENTLY_SENT, recently_sent_here
+from satchel.app import App
+from satchel.config import Config
+from satchel.core.leader import serve_on_leader
+from satchel.core.realtime import get_hub
+from satchel.core.shared import SharedChanges
+from satchel.server import (
+    SHUTDOWN_GRACE,
+    StartupError,
+    banner,
+    bind_sockets,
+    read_timeout_from_env,
+    run_server,
+)
+from satchel.store.write_gate import WriteGate
+from satchel.tools.bus.relay import LinkBus, Relay
+from satchel.tools.fdlimit import raise_nofile_limit
+
+__all__ = ["RESTART_EXIT", "run_workers"]
+
+log = logging.getLogger("satchel.workers")
+
+RESTART_EXIT = 75  # a worker's status asking the parent to start everything again (a restore)
+RESPAWN_DELAY = 0.5  # seconds before restarting a worker that died, doubled while it keeps dying
+STOP_TIMEOUT = SHUTDOWN_GRACE + 7.0
+
+
+class Runtime:
+    """Paths the parent and its workers share."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.bus = str(root / "bus.sock")
+        self.data_gate = str(root / "data.gate")
+        self.aux_gate = str(root / "aux.gate")
+
+
+def run_workers(config: Config, count: int, open_app: Any, open_worker_app: Any) -> bool:
+    """Serve with ``count`` workers until stopped; True when a restart was asked (restore).
+
+    ``open_app`` opens the parent's App (hooks run, migrations applied, errors exit 1);
+    ``open_worker_app`` a worker's (hooks run)."""
+    read_timeout_from_env(os.environ)  # a bad value is one line before anything starts
+    raise_nofile_limit()  # as a single process does; the workers inherit it
+    host, port = config.host_port
+    app: App = open_app(config)
+    try:
+        sockets = bind_sockets(host, port)
+        text = banner(app)
+    finally:
+        app.close()  # the parent serves nothing: no database, no thread across fork()
+    runtime = Runtime(Path(tempfile.mkdtemp(prefix="satchel-workers-")))
+    try:
+        return asyncio.run(Supervisor(config, count, sockets, runtime, text, open_worker_app).run())
+    finally:
+        for sock in sockets:
+            sock.close()
+        shutil.rmtree(runtime.root, ignore_errors=True)
+
+
+class Supervisor:
+    def __init__(self, config: Config, count: int, sockets: list[socket.socket], runtime: Runtime, text: str,
+                 open_app: Any) -> None:  # fmt: skip
+        self.config = config
+        self.open_app = open_app
+        self.count = count
+        self.sockets = sockets
+        self.runtime = runtime
+        self.banner = text
+        self.relay = Relay(runtime.bus)
+        self.children: dict[int, int] = {}  # pid -> member
+        self.deaths: dict[int, int] = {}  # member -> deaths in a row
+        self.stopping = False
+        self.restart = False
+
+    async def run(self) -> bool:
+        loop = asyncio.get_running_loop()
+        await self.relay.start()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop)
+        for member in range(self.count):
+            self.spawn(member)
+        if await self.relay.wait_members(self.count, 60) and not self.stopping:
+            print(self.banner, flush=True)
+        while not self.stopping or self.children:
+            await asyncio.sleep(0.05)
+            self.reap()
+        self.relay.close()
+        return self.restart
+
+    def stop(self) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        for pid in list(self.children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        asyncio.get_running_loop().call_later(STOP_TIMEOUT, self._kill_left)
+
+    def _kill_left(self) -> None:
+        for pid in list(self.children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                self.children.clear()
+                return
+            if pid == 0:
+                return
+            member = self.children.pop(pid, None)
+            if member is None:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            if self.stopping:
+                continue
+            if code == RESTART_EXIT:  # a backup was restored: everything starts again
+                self.restart = True
+                self.stop()
+                continue
+            deaths = self.deaths[member] = self.deaths.get(member, 0) + 1
+            delay = min(RESPAWN_DELAY * 2 ** (deaths - 1), 10.0)
+            log_line(f"worker {member} (pid {pid}) exited with status {code}; restarting it in {delay:g}s")
+            asyncio.get_running_loop().call_later(delay, self._respawn, member)
+
+    def _respawn(self, member: int) -> None:
+        if not self.stopping:
+            self.spawn(member)
+            # a worker that stays up for a while is healthy again
+            asyncio.get_running_loop().call_later(30, self.deaths.pop, member, None)
+
+    def spawn(self, member: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; measured by tests/workers
+            code = 1
+            reset_signals()
+            try:
+                code = worker_main(self.open_app(self.config), member, self.sockets, self.runtime)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:
+                logging.getLogger("satchel").exception("worker %d failed", member)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        self.children[pid] = member
+
+
+def log_line(message: str) -> None:
+    stamp = time.strftime("%Y/%m/%d %H:%M:%S")
+    sys.stderr.write(f"{stamp} {message}\n")
+    sys.stderr.flush()
+
+
+def reset_signals() -> None:
+    """In a new worker: the parent's loop left its wakeup fd and signal handlers behind."""
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Runtime) -> int:
+    """One serving process (after fork): its own App, joined to the others."""
+    try:
+        app.db.gate = WriteGate(runtime.data_gate)
+        app.aux_db.gate = WriteGate(runtime.aux_gate)
+        bus = LinkBus(runtime.bus, member)
+        # the parent is gone (killed): stop cleanly rather than serve on alone
+        bus.on_lost = lambda: os.kill(os.getpid(), signal.SIGTERM)
+        app.bus = bus
+        app.state["workers"] = True
+        app.state["worker"] = member
+        app.state["cron_leader"] = member == 0
+        changes = SharedChanges(app, bus)
+        changes.install()
+        app.state["shared_changes"] = changes
+        if member == 0:
+            serve_shared_rate_limits(app)
+            serve_on_leader(app, {OTP_ATTEMPT: otp_attempt_here, RECENTLY_SENT: recently_sent_here,
+                                  SIGNUP: signup_allowed_here})  # fmt: skip
+        hub = get_hub(app)
+
+        async def started() -> None:
+            bus.subscribe(changes.on_message, asyncio.get_running_loop())
+            hub.attach()
+
+        header = member if os.environ.get("SATCHEL_WORKER_HEADER") == "1" else None
+        run_server(app, sockets=sockets, announce=False, wrap=lambda asgi: hold_until_shared(asgi, changes, header),
+                   on_started=started)  # fmt: skip
+    except StartupError as exc:
+        log_line(str(exc))
+        return 1
+    finally:
+        app.close()
+        with contextlib.suppress(Exception):
+            app.bus.close()
+    return RESTART_EXIT if app.state.get("restart_requested") else 0
+
+
+def hold_until_shared(asgi: Any, changes: SharedChanges, member: int | None = None) -> Any:
+    """``asgi``, with a response held until the collection or settings changes it made
+    are applied by every other worker.  With ``member`` (``SATCHEL_WORKER_HEADER=1``, for
+    tests and debugging) every response says which worker made it: ``x-satchel-worker``."""
+    extra = [] if member is None else [(b"x-satchel-worker", str(member).encode())]
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await asgi(scope, receive, send)
+            return
+
+        async def checked_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                if changes.pending:
+                    await changes.flush()
+                if extra:
+                    message = {**message, "headers": [*message.get("headers", ()), *extra]}
+            await send(message)
+
+        await asgi(scope, receive, checked_send)
+
+    return app

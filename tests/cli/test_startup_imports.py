@@ -1,0 +1,104 @@
+"""Start-up imports only what serving needs (issue 17, "a faster core").
+
+A fresh interpreter does what ``satchel serve`` does before its first answer (the CLI and
+server modules, the App on a new data dir, pending migrations, the ASGI app, its lifespan
+and one ``GET /api/health``) and reports which heavy libraries got imported. Each of them
+costs start-up time and idle memory, and each is imported by the code that needs it, on
+first use.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# top-level packages serving a health check must not import (time to import, measured)
+HEAVY = (
+    "PIL",  # thumbs
+    "obstore",  # S3 storage
+    "aiosmtplib",  # mail
+    "cryptography",  # settings encryption, Apple client secret
+    "jwt",  # Apple client secret
+    "croniter",  # cron expressions other than the built-in jobs'
+    "dateutil",  # croniter's
+    "httpx",  # OAuth2 and S3 tests
+    "yaml",  # pb_config.yaml
+    "re2",
+    "click",  # the CLI's other commands
+)
+
+SCRIPT = r"""
+import asyncio, json, sys
+from satchel.cli import make_config
+import satchel.server
+from satchel.app import App
+from satchel.api import build_asgi
+
+app = App(make_config(data_dir=sys.argv[1]))
+app.migrations.up()
+asgi = build_asgi(app)
+
+
+async def serve_once():
+    events = [{"type": "lifespan.startup"}]
+    sent = []
+
+    async def receive():
+        if events:
+            return events.pop(0)
+        await asyncio.sleep(3600)
+
+    async def send(message):
+        sent.append(message)
+
+    lifespan = asyncio.ensure_future(asgi({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send))
+    while not sent:
+        await asyncio.sleep(0.01)
+    answer = []
+
+    async def http_receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def http_send(message):
+        answer.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": "/api/health", "raw_path": b"/api/health", "query_string": b"",
+             "root_path": "", "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 5000),
+             "server": ("127.0.0.1", 8090), "state": {}}
+    await asgi(scope, http_receive, http_send)
+    lifespan.cancel()
+    return answer[0]["status"]
+
+status = asyncio.run(serve_once())
+app.close()
+heavy = set(json.loads(sys.argv[2]))
+print(json.dumps({"status": status, "loaded": sorted({m.split(".")[0] for m in sys.modules} & heavy)}))
+"""
+
+
+def test_serving_a_health_check_imports_no_heavy_library(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "pb_data"), json.dumps(HEAVY)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["status"] == 200
+    assert result["loaded"] == []
+
+
+def test_the_lazy_imports_still_work() -> None:
+    """The deferred imports are made where they are used (croniter for a non-built-in
+    expression and at a tick, PyJWT for the Apple secret)."""
+    from datetime import UTC, datetime
+
+    from satchel.core.ops.cron import CronJob, is_valid_expression
+
+    assert is_valid_expression("*/5 1-3 * * mon")
+    assert not is_valid_expression("61 * * * *")
+    assert is_valid_expression("0 */6 * * *")
+    job = CronJob("x", "0 */6 * * *", lambda: None)
+    assert job.due(datetime(2026, 1, 1, 12, 0, tzinfo=UTC))
+    assert not job.due(datetime(2026, 1, 1, 13, 0, tzinfo=UTC))

@@ -1,0 +1,111 @@
+"""The request hooks wrapped around built-in endpoints (collections, settings, batch, files,
+auth flows) and the backup hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from satchel.app import App
+from satchel.hooks import BadRequestError, ForbiddenError
+
+
+def test_collection_request_hooks_run_after_the_superuser_check(
+    app: App, su: TestClient, client: TestClient
+) -> None:
+    calls: list[str] = []
+    h = app.hook_app
+
+    @h.on_collection_delete_request
+    def keep_posts(e: Any) -> None:
+        calls.append(e.collection.name)
+        if e.collection.name == "posts":
+            raise BadRequestError("Posts stay.")
+        e.next()
+
+    for name in ("posts", "drafts"):
+        assert su.post("/api/collections", json={"name": name, "type": "base"}).status_code == 200
+    token = su.headers.pop("Authorization")
+    assert client.delete("/api/collections/drafts").status_code == 401  # refused before any hook
+    su.headers["Authorization"] = token
+    r = su.delete("/api/collections/posts")
+    assert (r.status_code, r.json()["message"]) == (400, "Posts stay.")
+    assert app.registry.get("posts") is not None
+    assert su.delete("/api/collections/drafts").status_code == 204
+    assert calls == ["posts", "drafts"]
+
+
+def test_settings_hooks_replace_the_answer(app: App, su: TestClient) -> None:
+    @app.hook_app.on_settings_update_request
+    async def audit(e: Any) -> None:
+        before = e.old_settings.meta.app_name
+        await e.next()
+        assert e.response.status_code == 200
+        e.json(200, {"renamed_from": before})
+
+    r = su.patch("/api/settings", json={"meta": {"appName": "Blog"}})
+    assert r.json() == {"renamed_from": "Acme"}
+    assert app.settings.current.meta.app_name == "Blog"
+
+
+def test_batch_and_file_download_hooks(app: App, su: TestClient) -> None:
+    seen: list[str] = []
+    h = app.hook_app
+
+    @h.on_batch_request
+    def batch(e: Any) -> None:
+        seen.append("batch")
+        e.next()
+
+    @h.on_file_download_request("docs")
+    def no_pdf(e: Any) -> None:
+        if e.served_name.endswith(".pdf"):
+            raise ForbiddenError("No PDFs.")
+        e.next()
+
+    body = {
+        "name": "docs",
+        "type": "base",
+        "listRule": "",
+        "viewRule": "",
+        "createRule": "",
+        "fields": [{"name": "file", "type": "file", "maxSelect": 1}],
+    }
+    assert su.post("/api/collections", json=body).status_code == 200
+    su.patch("/api/settings", json={"batch": {"enabled": True}})
+    r = su.post(
+        "/api/batch",
+        json={"requests": [{"method": "POST", "url": "/api/collections/docs/records", "body": {}}]},
+    )
+    assert r.status_code == 200, r.text
+    assert seen == ["batch"]
+    pdf = su.post(
+        "/api/collections/docs/records", files={"file": ("a.pdf", b"%PDF-1", "application/pdf")}
+    ).json()
+    txt = su.post("/api/collections/docs/records", files={"file": ("a.txt", b"hello", "text/plain")}).json()
+    r = su.get(f"/api/files/docs/{pdf['id']}/{pdf['file']}")
+    assert (r.status_code, r.json()["message"]) == (403, "No PDFs.")
+    assert su.get(f"/api/files/docs/{txt['id']}/{txt['file']}").content == b"hello"
+
+
+def test_auth_refresh_hook(app: App, client: TestClient, user_token: str) -> None:
+    seen: list[str] = []
+
+    @app.hook_app.on_record_auth_refresh_request("users")
+    def refresh(e: Any) -> None:
+        seen.append(f"{e.collection.name} {e.auth.id}")
+        e.next()
+
+    r = client.post("/api/collections/users/auth-refresh", headers={"Authorization": user_token})
+    assert r.status_code == 200 and seen == ["users testuser0000001"]
+
+
+def test_backup_hooks(app: App, su: TestClient) -> None:
+    @app.hook_app.on_backup_create
+    def rename(e: Any) -> None:
+        e.name = "renamed_" + e.name
+        e.next()
+
+    assert su.post("/api/backups", json={"name": "mine.zip"}).status_code == 204
+    assert [b["key"] for b in su.get("/api/backups").json()] == ["renamed_mine.zip"]

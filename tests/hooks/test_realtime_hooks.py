@@ -1,0 +1,73 @@
+"""Realtime hooks against a live server: connect refused, messages changed or dropped, enrich."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from satchel.app import App
+from satchel.hooks import ForbiddenError
+from tests.api.test_realtime_api import SSE, LiveServer, subscribe, write
+
+
+@pytest.fixture
+def live(app: App) -> Iterator[LiveServer]:
+    app.collections.create_sync(
+        {"name": "tags", "type": "base", "listRule": "", "viewRule": "", "fields": [{"name": "name", "type": "text"}]}
+    )
+    with LiveServer(app) as server:
+        yield server
+
+
+def test_connect_hook_may_refuse(app: App, live: LiveServer) -> None:
+    @app.hook_app.on_realtime_connect_request
+    async def only_with_header(e: Any) -> None:
+        if e.request.headers.get("x-realtime") != "yes":
+            raise ForbiddenError("No realtime for you.")
+        await e.next()
+
+    r = httpx.get(f"{live.url}/api/realtime")
+    assert r.status_code == 403 and r.json()["message"] == "No realtime for you."
+
+    async def main() -> None:
+        sse = await SSE(live.port).start({"X-Realtime": "yes"})
+        assert sse.client_id
+        sse.close()
+
+    asyncio.run(main())
+
+
+def test_message_send_and_enrich_hooks(app: App, live: LiveServer) -> None:
+    h = app.hook_app
+
+    @h.on_realtime_message_send
+    def change(e: Any) -> None:
+        if e.message.data["record"]["name"] == "secret":
+            return  # dropped
+        e.message.data["hooked"] = True
+        e.next()
+
+    @h.on_record_enrich("tags")
+    def extra(e: Any) -> None:
+        e.record.set("shout", e.record.get("name").upper())
+        e.next()
+
+    async def main() -> None:
+        sse = await SSE(live.port).start()
+        assert (await subscribe(live.url, sse.client_id, ["tags/*"])).status_code == 204
+        write(app, "create", "tags", {"name": "secret"})
+        write(app, "create", "tags", {"name": "open"})
+        await sse.wait_for(lambda: len(sse.messages()) >= 1)
+        await asyncio.sleep(0.2)
+        messages = sse.messages()
+        assert len(messages) == 1
+        name, data = messages[0]
+        assert name == "tags/*" and data["hooked"] is True
+        assert data["record"]["name"] == "open" and data["record"]["shout"] == "OPEN"
+        sse.close()
+
+    asyncio.run(main())
