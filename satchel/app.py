@@ -13,7 +13,7 @@ from satchel.config import Config
 from satchel.core.bootstrap import bootstrap_data_dir
 from satchel.core.collection_service import CollectionService
 from satchel.core.files import FileService
-from satchel.core.hook_events import AppHooks
+from satchel.core.hook_events import AppHooks, SettingsReloadEvent
 from satchel.core.logs import AppLogHandler, LogService
 from satchel.core.migrations import Automigrator, MigrationsRunner
 from satchel.core.ops import (
@@ -87,6 +87,9 @@ class App:
         self.backups = BackupService(config.data_dir, self.db, self.aux_db, lambda: self.settings.current)
         self.backups.hooks = self.hooks
         self.settings.on_change.append(self._schedule_auto_backups)
+        self.settings.on_change.append(
+            lambda s: self.hooks.fire_sync("on_settings_reload", SettingsReloadEvent(app=self.hooks.app, settings=s))
+        )
         self._schedule_auto_backups(self.settings.current)
         # the public facade: `from satchel.hooks import app` points to the last App made
         self.hook_app = HookApp(self)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -20,13 +20,17 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from satchel.api.hook_request import auth_record, load_body, saved_into, with_overrides
 from satchel.api.records import MISSING_COLLECTION, MISSING_WRITE_COLLECTION, first_values, write_or_fail
 from satchel.api.request import AuthState, endpoint, get_app, get_auth, is_form, parse_form
 from satchel.api.responses import json_response
 from satchel.core.collections import Collection
+from satchel.core.fields._gocompat import to_string
 from satchel.core.files import forwarded_name
+from satchel.core.hook_events import RecordRequestEvent, RequestData
 from satchel.core.picking import pick_fields
-from satchel.core.record_query import RecordEnv
+from satchel.core.record_model import Record
+from satchel.core.record_query import RecordEnv, fetch_with_rule_sync
 from satchel.core.record_resolver import RequestInfo
 from satchel.core.record_write import (
     Changes,
@@ -34,7 +38,6 @@ from satchel.core.record_write import (
     create_record_sync,
     delete_record_sync,
     update_record_sync,
-    upsert_record_sync,
 )
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, ValidationError
 from satchel.store.database import Tx
@@ -129,6 +132,7 @@ def _validate(data: Mapping[str, Any], max_requests: int) -> list[dict[str, Any]
 class _Runner:
     def __init__(self, request: Request, auth: AuthState, env: RecordEnv) -> None:
         self.auth = auth
+        self.auth_record = auth_record(auth) if env.hooks is not None else None
         self.env = env
         self.headers = first_values(request.headers.items())
 
@@ -170,18 +174,84 @@ class _Runner:
         req = WriteRequest(info, body, files, query.get("expand", ""))
         if method == "DELETE" and record_id:
             c = self.collection(ref, MISSING_COLLECTION)
+            if self._hook("on_record_delete_request"):
+                return self._delete_hooked(tx, c, record_id, info, url.path, query, changes)
             delete_record_sync(tx, self.env, c, record_id, info, changes)
             return {"body": None, "status": 204}
-        if method == "POST" and not record_id:
-            out = create_record_sync(tx, self.env, self.collection(ref, MISSING_WRITE_COLLECTION), req, changes)
-        elif method == "PUT" and not record_id:
-            out = upsert_record_sync(tx, self.env, self.collection(ref, MISSING_WRITE_COLLECTION), req, changes)
-        elif method == "PATCH" and record_id:
+        if method == "PUT" and not record_id:
             c = self.collection(ref, MISSING_WRITE_COLLECTION)
-            out = update_record_sync(tx, self.env, c, record_id, req, changes)
-        else:
+            upsert_id = to_string(body.get("id", ""))
+            exists = bool(upsert_id) and fetch_with_rule_sync(tx.conn, self.env, c, upsert_id, None, None) is not None
+            method, record_id = ("PATCH", upsert_id) if exists else ("POST", "")
+        if not ((method == "POST" and not record_id) or (method == "PATCH" and record_id)):
             raise BadRequestError()
+        c = self.collection(ref, MISSING_WRITE_COLLECTION)
+        hook = "on_record_update_request" if record_id else "on_record_create_request"
+
+        def write(r: WriteRequest) -> dict[str, Any]:
+            if record_id:
+                return update_record_sync(tx, self.env, c, record_id, r, changes)
+            return create_record_sync(tx, self.env, c, r, changes)
+
+        if self._hook(hook):
+            return self._write_hooked(tx, hook, c, record_id, req, write, url.path, query, picks)
+        out = write(req)
         return {"body": pick_fields(out, picks) if picks else out, "status": 200}
+
+    # -- the record request hooks of each item (PocketBase routes every item through them) --
+
+    def _hook(self, name: str) -> bool:
+        hooks = self.env.hooks
+        return hooks is not None and bool(hooks.get(name).handlers)
+
+    def _event(self, c: Collection, record: Record, path: str, query: dict[str, str], req: WriteRequest) -> Any:
+        hooks = self.env.hooks
+        assert hooks is not None
+        data = RequestData(method=req.info.method, path=path, query_params=query, headers=req.info.headers,
+                           body=req.body, path_params={"collection": c.name})  # fmt: skip
+        return RecordRequestEvent(app=hooks.app, request=data, auth=self.auth_record, collection=c, record=record)
+
+    def _write_hooked(
+        self, tx: Tx, name: str, c: Collection, record_id: str, req: WriteRequest,
+        write: Callable[[WriteRequest], dict[str, Any]], path: str, query: dict[str, str], picks: Any,
+    ) -> dict[str, Any]:  # fmt: skip
+        hooks = self.env.hooks
+        assert hooks is not None
+        if record_id:
+            stored = fetch_with_rule_sync(tx.conn, self.env, c, record_id, None, None)
+            if stored is None:
+                raise NotFoundError()
+            record = load_body(Record.from_stored(c, stored), req.body)
+        else:
+            record = load_body(Record(c), req.body)
+        before = dict(record.values)
+        event = self._event(c, record, path, query, req)
+
+        def final(e: RecordRequestEvent) -> None:
+            out = write(with_overrides(req, e.record, before))
+            saved_into(e.record, out)
+            e.json(200, pick_fields(out, picks) if picks else out)
+
+        hooks.get(name).trigger_sync(event, final)
+        return {"body": event.response, "status": event.status}
+
+    def _delete_hooked(
+        self, tx: Tx, c: Collection, record_id: str, info: RequestInfo, path: str, query: dict[str, str],
+        changes: Changes,
+    ) -> dict[str, Any]:  # fmt: skip
+        hooks = self.env.hooks
+        assert hooks is not None
+        stored = fetch_with_rule_sync(tx.conn, self.env, c, record_id, None, None)
+        if stored is None:
+            raise NotFoundError()
+        event = self._event(c, Record.from_stored(c, stored), path, query, WriteRequest(info, {}))
+
+        def final(e: RecordRequestEvent) -> None:
+            delete_record_sync(tx, self.env, c, record_id, info, changes)
+            e.no_content()
+
+        hooks.get("on_record_delete_request").trigger_sync(event, final)
+        return {"body": event.response, "status": event.status}
 
 
 @endpoint

@@ -10,6 +10,7 @@ are some: with none, endpoints call the built-in code directly.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from satchel.api.request import AuthState, get_auth
 from satchel.api.responses import json_response
 from satchel.core.hook_events import RequestData, RequestEvent
 from satchel.core.record_model import Record
+from satchel.core.record_write import WriteRequest
 from satchel.tools.hook import Hook
 
 if TYPE_CHECKING:
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 __all__ = [
     "auth_record",
     "fill_collection",
+    "load_body",
+    "saved_into",
+    "with_overrides",
     "has_handlers",
     "hooked",
     "request_data",
@@ -156,3 +161,36 @@ async def fill_collection(app: App, request: Request, event: Any) -> None:
     """``e.collection`` from the ``{collection}`` path parameter (``None`` if unknown)."""
     name = request.path_params.get("collection")
     event.collection = app.registry.get(str(name)) if name else None
+
+
+# -- the record of a write request, for hooks ---------------------------------------------
+
+
+def load_body(record: Record, body: Mapping[str, Any]) -> Record:
+    """The record with the submitted body applied (keys a hook may read or change)."""
+    for key, value in body.items():
+        f = record.collection.field(key.rstrip("+-"))
+        if f is None or f.type == "file":
+            continue
+        try:
+            record.set(key, value)
+        except (TypeError, ValueError):  # the write code reports bad values in its own words
+            continue
+    return record
+
+
+def with_overrides(req: WriteRequest, record: Record | None, before: Mapping[str, Any]) -> WriteRequest:
+    if record is None:
+        return req
+    changed = {k: v for k, v in record.values.items() if before.get(k) != v}
+    return replace(req, overrides=changed) if changed else req
+
+
+def saved_into(record: Record | None, out: Mapping[str, Any]) -> None:
+    """After the write, ``e.record`` holds what was stored (its new id...)."""
+    if record is None:
+        return
+    for f in record.collection.fields:
+        if f.name in out and f.type != "password":
+            record.values[f.name] = f.prepare_value(out[f.name])
+    record.mark_saved()

@@ -8,6 +8,7 @@ OAuth2 in ``oauth2``, anonymous auth in ``record_auth_anonymous``.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -43,6 +44,7 @@ from satchel.core.leader import on_leader
 from satchel.core.logs import real_ip
 from satchel.core.mail import get_mailer, send_template
 from satchel.core.picking import pick_fields
+from satchel.core.record_hooks import enrich
 from satchel.core.record_model import Record
 from satchel.core.records import check_password, public_record
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, ValidationError
@@ -189,6 +191,8 @@ async def _auth_answer(
     expand = request.query_params.get("expand", "")
     if expand:
         body["record"] = await _expanded(request, c, record, body["record"], expand)
+    if app.hooks.on_record_enrich.handlers:
+        body["record"] = await asyncio.to_thread(enrich, app.hooks, c, record, body["record"], None)
     return json_response(pick_fields(body, _picks(request)))
 
 

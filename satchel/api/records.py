@@ -13,13 +13,19 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.hook_request import auth_record, request_data, run_request_hook
+from satchel.api.hook_request import (
+    auth_record,
+    load_body,
+    request_data,
+    run_request_hook,
+    saved_into,
+    with_overrides,
+)
 from satchel.api.request import AuthState, endpoint, get_app, get_auth, read_body
 from satchel.api.responses import json_response, no_content
 from satchel.core.collections import Collection
@@ -301,7 +307,7 @@ async def create_record(request: Request) -> Response:
     if not hook.handlers:
         out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, req), CREATE_FAILED)
         return json_response(_picked(out, picks))
-    record = _loaded(Record(c), req.body)
+    record = load_body(Record(c), req.body)
     event = RecordRequestEvent(
         app=app.hooks.app,
         request=request_data(request, req.body),
@@ -312,42 +318,12 @@ async def create_record(request: Request) -> Response:
     before = dict(record.values)
 
     async def final(e: RecordRequestEvent) -> None:
-        r = _with_overrides(req, e.record, before)
+        r = with_overrides(req, e.record, before)
         out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, r), CREATE_FAILED)
-        _saved(e.record, out)
+        saved_into(e.record, out)
         e.json(200, _picked(out, picks))
 
     return await run_request_hook(hook, event, final)
-
-
-def _loaded(record: Record, body: Mapping[str, Any]) -> Record:
-    """The record with the submitted body applied (keys a hook may read or change)."""
-    for key, value in body.items():
-        f = record.collection.field(key.rstrip("+-"))
-        if f is None or f.type == "file":
-            continue
-        try:
-            record.set(key, value)
-        except (TypeError, ValueError):  # the write code reports bad values in its own words
-            continue
-    return record
-
-
-def _with_overrides(req: WriteRequest, record: Record | None, before: Mapping[str, Any]) -> WriteRequest:
-    if record is None:
-        return req
-    changed = {k: v for k, v in record.values.items() if before.get(k) != v}
-    return replace(req, overrides=changed) if changed else req
-
-
-def _saved(record: Record | None, out: Mapping[str, Any]) -> None:
-    """After the write, ``e.record`` holds what was stored (its new id...)."""
-    if record is None:
-        return
-    for f in record.collection.fields:
-        if f.name in out and f.type != "password":
-            record.values[f.name] = f.prepare_value(out[f.name])
-    record.mark_saved()
 
 
 @endpoint
@@ -369,7 +345,7 @@ async def update_record(request: Request) -> Response:
     stored = await app.db.read(lambda conn: fetch_with_rule_sync(conn, env, c, record_id, None, None))
     if stored is None:
         raise NotFoundError()
-    record = _loaded(Record.from_stored(c, stored), req.body)
+    record = load_body(Record.from_stored(c, stored), req.body)
     before = dict(record.values)
     event = RecordRequestEvent(
         app=app.hooks.app,
@@ -380,9 +356,9 @@ async def update_record(request: Request) -> Response:
     )
 
     async def final(e: RecordRequestEvent) -> None:
-        r = _with_overrides(req, e.record, before)
+        r = with_overrides(req, e.record, before)
         out = await write_or_fail(app, lambda tx: update_record_sync(tx, env, c, record_id, r), UPDATE_FAILED)
-        _saved(e.record, out)
+        saved_into(e.record, out)
         e.json(200, _picked(out, picks))
 
     return await run_request_hook(hook, event, final)

@@ -9,6 +9,7 @@ and change.  ``e.app`` is the hook facade (:mod:`satchel.hooks`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,7 @@ __all__ = [
     "RequestData",
     "RequestEvent",
     "ServeEvent",
+    "SettingsReloadEvent",
     "SettingsUpdateRequestEvent",
     "TerminateEvent",
 ]
@@ -189,6 +191,13 @@ class SettingsUpdateRequestEvent(RequestEvent):
 
 
 @dataclass(eq=False, kw_only=True)
+class SettingsReloadEvent(AppEvent):
+    """The settings in use changed (saved here, or by another worker)."""
+
+    settings: Any = None
+
+
+@dataclass(eq=False, kw_only=True)
 class BatchRequestEvent(RequestEvent):
     batch: list[Any] = field(default_factory=list)
 
@@ -332,6 +341,7 @@ class AppHooks:
     def __init__(self) -> None:
         self.app: Any = None
         self._hooks: dict[str, Hook[Any]] = {name: Hook(name) for name in HOOK_NAMES}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def get(self, name: str) -> Hook[Any]:
         try:
@@ -346,3 +356,18 @@ class AppHooks:
 
     def names(self) -> tuple[str, ...]:
         return HOOK_NAMES
+
+    def fire_sync(self, name: str, event: AppEvent) -> None:
+        """Trigger a hook from plain code on any thread: on a thread running an event loop
+        the chain is scheduled on it (a coroutine handler can't run to its end there)."""
+        hook = self.get(name)
+        if not hook.handlers:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            hook.trigger_sync(event)
+            return
+        task = loop.create_task(hook.trigger(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

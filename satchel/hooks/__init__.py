@@ -48,6 +48,7 @@ from satchel.core.hook_events import (
     RequestData,
     RequestEvent,
     ServeEvent,
+    SettingsReloadEvent,
     SettingsUpdateRequestEvent,
     TerminateEvent,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "RouteEvent",
     "RouteRequestInfo",
     "ServeEvent",
+    "SettingsReloadEvent",
     "SettingsUpdateRequestEvent",
     "TerminateEvent",
     "UnauthorizedError",

@@ -83,3 +83,15 @@ def test_mail_hooks_change_and_stop_mails(app: App, client: TestClient, user_tok
     h.send_mail(MailMessage(to=["a@example.com"], subject="please stop", html="<p>x</p>"))
     h.send_mail(to="b@example.com", subject="hello", html="<p>hi</p>")  # sent before returning
     assert [m.subject for m in captured.sent] == [captured.sent[0].subject, "hello"]
+
+
+def test_settings_reload_hook(app: App, su: TestClient) -> None:
+    names: list[str] = []
+
+    @app.hook_app.on_settings_reload
+    def reloaded(e: Any) -> None:
+        names.append(e.settings.meta.app_name)
+        e.next()
+
+    assert su.patch("/api/settings", json={"meta": {"appName": "Renamed"}}).status_code == 200
+    assert names == ["Renamed"]

@@ -51,3 +51,15 @@ def test_auth_request_hook_adds_meta_and_replaces_the_answer(app: App, client: T
     refreshed = client.post("/api/collections/users/auth-refresh", headers={"Authorization": user_token})
     assert refreshed.json()["meta"] == {"hello": "Test User"}
     assert methods == ["password", ""]
+
+
+def test_enrich_applies_to_the_record_of_an_auth_answer(app: App, client: TestClient, user_token: str) -> None:
+    @app.hook_app.on_record_enrich("users")
+    def badge(e: Any) -> None:
+        e.record.set("badge", "gold")
+        e.record.hide("name")
+        e.next()
+
+    r = client.post(LOGIN, json={"identity": "user@example.com", "password": "1234567890"}).json()
+    assert r["record"]["badge"] == "gold" and "name" not in r["record"]
+    assert r["record"]["email"] == "user@example.com"

@@ -233,7 +233,7 @@ def test_on_serve_routes_and_lifecycle_follow_a_reload(tmp_path: Path) -> None:
         """)
 
     write(hooks / "main.py", version(1))
-    live = start_serve(tmp_path / "pb_data")
+    live = start_serve(tmp_path / "pb_data", "--workers=1")  # one process: one run of each handler
     try:
         assert httpx.get(f"{live.base}/api/from-serve").text == "v1"
         write(hooks / "main.py", version(2))
@@ -241,6 +241,7 @@ def test_on_serve_routes_and_lifecycle_follow_a_reload(tmp_path: Path) -> None:
     finally:
         assert stop_serve(live) == 0, live.stderr
     assert log.read_text().splitlines() == [
+
         "bootstrap v1",
         "terminate v1 restart=True",
         "bootstrap v2",

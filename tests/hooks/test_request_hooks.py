@@ -154,3 +154,38 @@ def test_a_bug_in_a_hook_is_a_400_as_in_pocketbase(app: App, posts: TestClient) 
     assert r.json() == {"status": 400, "message": "Something went wrong while processing your request.", "data": {}}
     assert posts.get("/api/collections/posts/records").json()["totalItems"] == 1
     assert posts.get(f"/api/collections/posts/records/{rid}").status_code == 400
+
+
+def test_batch_items_go_through_the_record_request_hooks(app: App, posts: TestClient) -> None:
+    seen: list[str] = []
+
+    @app.hook_app.on_record_create_request("posts")
+    async def stamp(e: RecordRequestEvent) -> None:  # a coroutine: runs on the writer thread's own loop
+        seen.append(f"create {e.request.method} {e.request.body.get('title')}")
+        e.record.set("author", "batch")
+        await e.next()
+
+    @app.hook_app.on_record_update_request("posts")
+    def refuse(e: RecordRequestEvent) -> None:
+        seen.append(f"update {e.record.get('title')}")
+        if e.record.get("title") == "nope":
+            raise BadRequestError("Not this one.")
+        e.next()
+
+    posts.patch("/api/settings", json={"batch": {"enabled": True}})
+    url = "/api/collections/posts/records"
+    r = posts.post("/api/batch", json={"requests": [
+        {"method": "POST", "url": url, "body": {"title": "a"}},
+        {"method": "PUT", "url": url, "body": {"id": "fixedid00000001", "title": "b"}},
+    ]})  # fmt: skip
+    assert r.status_code == 200, r.text
+    ids = [item["body"]["id"] for item in r.json()]
+    assert [app.hook_app.find_record_by_id("posts", i).get("author") for i in ids] == ["batch", "batch"]
+    r = posts.post("/api/batch", json={"requests": [
+        {"method": "PATCH", "url": f"{url}/{ids[0]}", "body": {"title": "ok"}},
+        {"method": "PATCH", "url": f"{url}/{ids[1]}", "body": {"title": "nope"}},
+    ]})  # fmt: skip
+    assert r.status_code == 400
+    assert r.json()["data"]["requests"]["1"]["response"]["message"] == "Not this one."
+    assert app.hook_app.find_record_by_id("posts", ids[0]).get("title") == "a"  # all rolled back
+    assert seen == ["create POST a", "create PUT b", "update ok", "update nope"]

@@ -7,11 +7,35 @@ import { openRecordForm } from "./record-form.js";
 import { openCollectionEditor } from "./collection-editor.js";
 import { openApiPreview } from "./api-preview.js";
 import { openImport } from "./import-records.js";
+import { subscribe } from "./realtime.js";
 
 const PER_PAGE = 40;
 
 export function visibleFields(collection) {
   return collection.fields.filter((f) => !f.hidden && f.name !== "id");
+}
+
+// The columns a person hid, per collection, kept in this browser.
+const HIDDEN_KEY = (c) => `satchel.columns.${c.id}`;
+export function hiddenColumns(collection) {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(HIDDEN_KEY(collection)) || "[]"));
+  } catch {
+    return new Set();
+  }
+}
+
+function columnsMenu(collection, reload) {
+  const hidden = hiddenColumns(collection);
+  const menu = h("details", { class: "columns-menu", id: "columns-menu" }, h("summary", { class: "btn-plain" }, "Columns"),
+    h("div", null, visibleFields(collection).map((f) => h("label", { class: "inline small" },
+      h("input", { type: "checkbox", "data-column": f.name, checked: !hidden.has(f.name), onchange: (e) => {
+        if (e.target.checked) hidden.delete(f.name);
+        else hidden.add(f.name);
+        localStorage.setItem(HIDDEN_KEY(collection), JSON.stringify([...hidden]));
+        reload();
+      } }), f.name))));
+  return menu;
 }
 
 function sidebar(collections, selected, go) {
@@ -60,7 +84,8 @@ function cell(collection, field, record) {
 // Bulk selection lives for the shown page: a checkbox per row, one for the page, and a
 // bar with "Delete selected".
 function recordsTable(collection, result, params, go, reload, selection) {
-  const fields = visibleFields(collection);
+  const hidden = hiddenColumns(collection);
+  const fields = visibleFields(collection).filter((f) => !hidden.has(f.name));
   const sort = params.sort || "";
   const readOnly = collection.type === "view";
   const boxes = [];
@@ -176,11 +201,21 @@ function collectionView(collection, collections, params, go) {
   const selection = { ids: new Set(), changed: () => {} };
   const reload = () => loadRecords(area, collection, params, go, selection);
   const bar = collection.type === "view" ? null : bulkBar(collection, selection, reload);
+  // live: another client's change reloads the page of records (at most every 400 ms)
+  const live = h("span", { class: "live", id: "live-state", title: "Changes from other clients show up here at once" });
+  let timer = 0;
+  if (collection.type !== "view") {
+    subscribe([`${collection.name}/*`], () => {
+      clearTimeout(timer);
+      timer = setTimeout(reload, 400);
+    }, (state) => (live.textContent = state === "live" ? "● live" : ""));
+  }
   const header = h(
     "div",
     { class: "page-head" },
-    h("h1", null, collection.name, " ", h("span", { class: "badge" }, collection.type)),
+    h("h1", null, collection.name, " ", h("span", { class: "badge" }, collection.type), " ", live),
     h("div", { class: "actions" },
+      columnsMenu(collection, reload),
       h("button", { type: "button", class: "btn-plain", id: "api-preview", onclick: () => openApiPreview(collection) }, "API preview"),
       h("button", { type: "button", class: "btn-plain", id: "edit-collection", onclick: () => openCollectionEditor(collection, collections, go) }, "Edit collection"),
       collection.type === "view" ? null : h("button", { type: "button", class: "btn-plain", id: "import-records", onclick: () => openImport(collection, reload) }, "Import"),

@@ -8,6 +8,7 @@ import { settingsPage } from "./settings.js";
 import { logsPage } from "./logs.js";
 import { sqlPage } from "./sql.js";
 import { erdPage } from "./erd.js";
+import { realtimePage, stopAll } from "./realtime.js";
 import { installShortcuts, showShortcuts } from "./shortcuts.js";
 
 const root = document.getElementById("app");
@@ -51,7 +52,7 @@ function shell(active, content) {
         document.getElementById("main")?.focus();
       } }, "Skip to content"),
       h("a", { class: "brand", href: "#/collections" }, h("img", { src: "./favicon.svg", alt: "" }), "Satchel"),
-      h("nav", null, link("collections", "Collections"), link("logs", "Logs"), link("erd", "Diagram"), link("sql", "SQL"), link("settings", "Settings")),
+      h("nav", null, link("collections", "Collections"), link("logs", "Logs"), link("erd", "Diagram"), link("realtime", "Realtime"), link("sql", "SQL"), link("settings", "Settings")),
       h("span", { class: "who" }, record.email || ""),
       h("button", { type: "button", class: "btn-plain small", id: "show-shortcuts", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", onclick: showShortcuts }, "?"),
       h("button", { type: "button", class: "btn-plain", id: "logout", onclick: logout }, "Log out"),
@@ -71,10 +72,12 @@ const PRIVATE = {
   logs: (parts, params) => logsPage(params, go),
   sql: () => sqlPage(),
   erd: (parts, params) => erdPage(params),
+  realtime: (parts, params) => realtimePage(params, go),
 };
 
 // Pages build their node at once and fill it in when their requests answer.
 export function render() {
+  stopAll(); // the previous page's realtime streams
   const { parts, params } = parseHash();
   const name = parts[0] || "";
   if (PUBLIC[name]) {

@@ -2,7 +2,7 @@
 // multipart (@jsonPayload + file parts) when files are uploaded.
 
 import { ApiError, api, fileHref, isImage } from "./api.js";
-import { errorSlot, h, labelled, openDialog, submitting } from "./dom.js";
+import { clear, errorSlot, h, labelled, openDialog, submitting } from "./dom.js";
 import { relationEditor } from "./relation-picker.js";
 
 // editors made of several controls get a group, not a <label> around them all
@@ -209,6 +209,27 @@ function payload(editors) {
   return form;
 }
 
+// "Impersonate": a token of this auth record (POST …/impersonate/{id}), for trying the
+// API as that user; it is not refreshable and lasts the chosen duration.
+function impersonateBox(collection, record) {
+  const duration = h("input", { type: "number", min: 0, step: 60, value: 3600, "aria-label": "Token duration (seconds)", class: "narrow" });
+  const out = h("div", { class: "token-box small", id: "impersonate-token" });
+  const run = h("button", { type: "button", class: "btn-plain small", id: "impersonate", onclick: async () => {
+    clear(out, "…");
+    try {
+      const result = await api("POST", `/api/collections/${encodeURIComponent(collection.name)}/impersonate/${encodeURIComponent(record.id)}`,
+        { body: { duration: Number(duration.value) || 0 } });
+      clear(out, h("code", { class: "mono", "data-token": "" }, result.token), " ",
+        h("button", { type: "button", class: "btn-plain small", onclick: () => navigator.clipboard?.writeText(result.token) }, "Copy"));
+    } catch (err) {
+      clear(out, h("span", { class: "error-text" }, err.message));
+    }
+  } }, "Impersonate");
+  return h("details", { class: "impersonate" }, h("summary", { class: "small" }, "Impersonate this user"),
+    h("p", { class: "muted small" }, "A token that acts as this record in the API (0 = the collection's auth token duration)."),
+    h("div", { class: "inline wrap" }, duration, run), out);
+}
+
 export function openRecordForm(collection, record, onSaved) {
   const editors = editorsFor(collection, record);
   const base = `/api/collections/${encodeURIComponent(collection.name)}/records`;
@@ -218,6 +239,8 @@ export function openRecordForm(collection, record, onSaved) {
     editors.map((e) => (GROUPED.has(e.type)
       ? h("div", { class: "field", role: "group", "aria-label": e.name }, h("span", { class: "field-label" }, e.label), e.node, errorSlot(e.name))
       : labelled(e.label, e.node, e.name))),
+    record ? h("details", { class: "record-json" }, h("summary", { class: "small" }, "Record JSON"), h("pre", { class: "json", id: "record-json" }, JSON.stringify(record, null, 2))) : null,
+    record && collection.type === "auth" ? impersonateBox(collection, record) : null,
     h("div", { class: "form-error", role: "alert" }),
     h("div", { class: "form-actions" },
       record ? h("button", { type: "button", class: "btn-danger", id: "delete-record" }, "Delete") : null,
