@@ -60,6 +60,9 @@ class Tx:
 
 
 class Database:
+    # snapshot_to() works: the backups API may zip this database
+    snapshots = True
+
     def __init__(
         self,
         path: str,

@@ -178,6 +178,12 @@ def test_auth_and_batch(su: httpx.Client, server: LiveServer) -> None:
     assert ok(su.get("/api/collections/items/records"))["totalItems"] == 3
 
 
+def test_backups_point_to_the_database_tools(su: httpx.Client) -> None:
+    r = su.post("/api/backups", json={"name": "x.zip"})
+    assert r.status_code == 400 and "pg_dump" in r.json()["message"]
+    assert su.get("/api/backups").status_code == 200
+
+
 def test_serve_without_postgresql_fails_clearly(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "satchel", "superuser", "upsert", EMAIL, PASSWORD, f"--dir={tmp_path}",

@@ -153,3 +153,23 @@ def test_async_api_and_nested_reads(db: PgDatabase) -> None:
         return nested, rows[0]
 
     assert asyncio.run(main()) == (True, (1.0,))
+
+
+def test_nested_write_is_a_savepoint_and_in_order_callbacks_run(db: PgDatabase) -> None:
+    seen: list[str] = []
+
+    def inner_fails(tx: Tx) -> None:
+        tx.execute("INSERT INTO t (id) VALUES ('inner')")
+        raise ValueError("inner")
+
+    def outer(tx: Tx) -> None:
+        tx.execute("INSERT INTO t (id) VALUES ('outer')")
+        tx.in_commit_order(lambda: seen.append("in order"))
+        with pytest.raises(ValueError):
+            db.write_sync(inner_fails)
+        db.write_sync(lambda t2: t2.execute("INSERT INTO t (id) VALUES ('inner2')"))
+        assert db.current_tx() is tx
+
+    db.write_sync(outer)
+    assert seen == ["in order"]
+    assert db.read_sync(lambda c: c.execute("SELECT id FROM t ORDER BY id").fetchall()) == [("inner2",), ("outer",)]

@@ -33,6 +33,12 @@ from satchel.errors import ApiError, BadRequestError
 from satchel.tools.filesystem import FileInfo, LocalStorage, Storage, StorageError, snakecase
 from satchel.tools.security import random_string_with_alphabet
 
+# the backups API on a database that is not a file of pb_data (PostgreSQL)
+NO_SNAPSHOTS_MESSAGE = (
+    "Backups are not available when the data is in PostgreSQL: "
+    "use the database's own tools (pg_dump, your provider's snapshots)."
+)
+
 if TYPE_CHECKING:
     from satchel.core.settings import S3Config, Settings
     from satchel.store.database import Database
@@ -174,7 +180,12 @@ class BackupService:
             return
         hooks.on_backup_create.trigger_sync(BackupEvent(app=hooks.app, name=name), lambda e: self._create(e.name))
 
+    def _require_snapshots(self) -> None:
+        if not self.db.snapshots:
+            raise BadRequestError(NO_SNAPSHOTS_MESSAGE)
+
     def _create(self, name: str) -> None:
+        self._require_snapshots()
         with self._exclusive(name):
             tmp_root = self.data_dir / TEMP_DIR
             tmp_root.mkdir(parents=True, exist_ok=True)
@@ -220,6 +231,7 @@ class BackupService:
 
     def prepare_restore(self, key: str) -> None:
         """:meth:`_prepare_restore` through the ``on_backup_restore`` hook."""
+        self._require_snapshots()
         hooks = self.hooks
         if hooks is None or not hooks.on_backup_restore.handlers:
             self._prepare_restore(key)

@@ -24,7 +24,10 @@ from satchel.store.postgres.ddl import is_create_index, rewrite_index
 from satchel.store.postgres.translate import translate
 from satchel.tools.dbutils import parse_index
 
-__all__ = ["PgConnection", "PgCursor", "as_apsw_error", "configure_adapters"]
+__all__ = ["WRITE_LOCK_KEY", "PgConnection", "PgCursor", "as_apsw_error", "configure_adapters"]
+
+# the advisory lock every write transaction holds, on every node (any constant: "satchel")
+WRITE_LOCK_KEY = 0x73617463686C
 
 
 class _BoolAsInt2(Dumper):
@@ -134,6 +137,14 @@ class PgConnection:
 
     def _run(self, cur: psycopg.Cursor[Any], sql: str, params: Any) -> None:
         head = sql.lstrip()[:9].upper()
+        if head.startswith("BEGIN") and sql.split()[-1].upper() == "IMMEDIATE":
+            # SQLite's write transaction: here one writer among all nodes
+            try:
+                cur.execute("BEGIN")
+                cur.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+            except psycopg.Error as exc:
+                raise as_apsw_error(exc) from exc
+            return
         if head.startswith("CREATE"):
             sql = self._index_statement(sql)
         elif head.startswith(("SAVEPOINT", "RELEASE")):

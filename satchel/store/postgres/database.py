@@ -1,21 +1,22 @@
 """One PostgreSQL database with the SQLite store's interface and guarantees.
 
-Same shape as :class:`satchel.store.database.Database`: writes run one at a
-time on one writer thread and connection (so the domain's check-then-write
-code sees no interleaving, as under SQLite's single writer), reads run on a
-small thread pool with connections from a psycopg pool, and ``after_commit`` /
-``after_rollback`` callbacks behave identically.
+A :class:`satchel.store.database.Database` whose connections are PostgreSQL's:
+the write path (one writer thread and connection, nested writes as SAVEPOINTs,
+``after_commit`` / ``in_commit_order`` / ``after_rollback`` callbacks, the
+``serve --workers`` write gate) is the base class's own code, running on a
+:class:`PgConnection`; reads run on a small thread pool with connections from
+a psycopg pool.
 
-Across *nodes* the writes are serialized too: every write transaction first
-takes one transaction-scoped advisory lock.  That keeps SQLite's "one writer"
-semantics that the record and collection code rely on (unique checks, the
-schema cache), at the price of write throughput that does not grow with nodes;
-reads, the bulk of PocketBase traffic, scale out.
+Across *nodes* the writes are serialized too: the base's ``BEGIN IMMEDIATE``
+becomes ``BEGIN`` plus one transaction-scoped advisory lock (see
+:mod:`.connection`).  That keeps SQLite's "one writer" semantics the record and
+collection code rely on (unique checks, the schema cache), at the price of write
+throughput that does not grow with nodes; reads, the bulk of PocketBase traffic,
+scale out.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -29,8 +30,7 @@ from psycopg_pool import ConnectionPool
 
 from satchel.store.connection import QueryTimeout
 from satchel.store.database import Database, Tx
-from satchel.store.errors import STORAGE_ERRORS, WriteFailed
-from satchel.store.postgres.connection import PgConnection, configure_adapters
+from satchel.store.postgres.connection import WRITE_LOCK_KEY, PgConnection, configure_adapters
 from satchel.store.postgres.functions import install_functions
 
 __all__ = ["WRITE_LOCK_KEY", "PgDatabase"]
@@ -39,16 +39,15 @@ log = logging.getLogger("satchel.store")
 
 T = TypeVar("T")
 
-# the advisory lock every write transaction holds (any constant; "satchel" in ASCII)
-WRITE_LOCK_KEY = 0x73617463686C
-
 
 class PgDatabase(Database):
     """A :class:`Database` (same methods, same contract) on PostgreSQL.
 
-    A subclass only so the domain's annotations accept it: nothing of the SQLite
-    implementation is used (``__init__`` does not call the base's).
+    ``__init__`` does not call the base's: it opens PostgreSQL connections, and
+    the methods that touch SQLite itself (reads, rollback, snapshots) are overridden.
     """
+
+    snapshots = False  # backups are pg_dump's job (the backups API says so)
 
     def __init__(
         self,
@@ -64,6 +63,8 @@ class PgDatabase(Database):
         self.query_timeout = query_timeout
         self._pg_writer = self._connect()
         install_functions(self._pg_writer)
+        # the base's write path runs on it: PgConnection has apsw.Connection's surface
+        self._writer = cast(apsw.Connection, self._pg_writer)
         self._write_lock = threading.RLock()
         self._write_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="satchel-writer")
         self._read_pool = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="satchel-reader")
@@ -80,6 +81,7 @@ class PgDatabase(Database):
         )
         self._local = threading.local()
         self._closed = False
+        self.gate = None
 
     # -- connections -------------------------------------------------------
 
@@ -130,32 +132,11 @@ class PgDatabase(Database):
     def read_here(self, fn: Callable[[Any], T]) -> T:
         return self.read_sync(fn)
 
-    def write_sync(self, fn: Callable[[Tx], T]) -> T:
-        """Run ``fn`` in one write transaction (see the SQLite store for the contract)."""
-        with self._write_lock:
-            # PgConnection has apsw.Connection's surface: the domain code takes it as one
-            tx = Tx(cast(apsw.Connection, self._pg_writer))
-            try:
-                self._pg_writer.execute("BEGIN")
-                self._pg_writer.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
-                result = fn(tx)
-                self._pg_writer.execute("COMMIT")
-            except BaseException as exc:
-                self._roll_back(tx)
-                if isinstance(exc, STORAGE_ERRORS):
-                    raise WriteFailed(exc) from exc
-                raise
-        for callback in tx._after_commit:
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 - the write is durable; its answer must say so
-                log.exception("after-commit callback failed")
-        return result
-
     def _roll_back(self, tx: Tx) -> None:
+        writer = self._pg_writer
         try:
-            if not self._pg_writer.broken and not self._pg_writer.getautocommit():
-                self._pg_writer.raw.execute("ROLLBACK")
+            if not writer.broken and not writer.getautocommit():
+                writer.raw.execute("ROLLBACK")
         except psycopg.Error as exc:
             log.error("ROLLBACK failed: %s", exc)
         for undo in tx._after_rollback:
@@ -163,44 +144,22 @@ class PgDatabase(Database):
                 undo()
             except Exception:  # noqa: BLE001 - every undo gets its turn
                 log.exception("after-rollback callback failed")
-        if self._pg_writer.broken or not self._pg_writer.getautocommit():
+        if writer.broken or not writer.getautocommit():
             log.error("the writer connection is lost or stuck in a transaction; reconnecting")
             with suppress(psycopg.Error):
-                self._pg_writer.close()
-            self._pg_writer = self._connect()
-
-    @contextmanager
-    def writer(self) -> Iterator[Any]:
-        """The writer connection outside a transaction (DDL that can't run in one)."""
-        with self._write_lock:
-            yield self._pg_writer
-
-    # -- async API -----------------------------------------------------------
-
-    async def read(self, fn: Callable[[Any], T], *, timeout: float | None = None) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._read_pool, lambda: self.read_sync(fn, timeout=timeout))
-
-    async def write(self, fn: Callable[[Tx], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._write_pool, lambda: self.write_sync(fn))
-
-    async def try_write(self, fn: Callable[[Tx], T], what: str) -> T | None:
-        try:
-            return await self.write(fn)
-        except WriteFailed as exc:
-            log.warning("%s not saved: %s", what, exc)
-            return None
-
-    async def on_writer(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._write_pool, lambda: fn(*args))
+                writer.close()
+            try:
+                self._pg_writer = self._connect()
+            except psycopg.Error as exc:  # the server is away: the next write tries again
+                log.error("reconnecting the writer failed: %s", exc)
+                self._pg_writer = writer
+            self._writer = cast(apsw.Connection, self._pg_writer)
 
     def snapshot_to(self, dest: str) -> None:
         raise NotImplementedError("backups of a PostgreSQL database are made with pg_dump")
 
     def optimize(self) -> None:
-        """Refresh the planner statistics (the daily cron); PostgreSQL's autovacuum does the rest."""
+        """Refresh the planner statistics (the daily cron); autovacuum does the rest."""
         with self._write_lock:
             self._pg_writer.execute("ANALYZE")
 
