@@ -217,7 +217,7 @@ def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Ru
         hub = get_hub(app)
 
         async def started() -> None:
-            bus.subscribe(changes.on_message, asyncio.get_running_loop())
+            changes.attach(asyncio.get_running_loop())
             hub.attach()
 
         header = member if os.environ.get("SATCHEL_WORKER_HEADER") == "1" else None

@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -141,7 +142,8 @@ def hooked(
                 return await handler(request)
             if guard is not None:
                 await guard(request)
-            event = event_type(app=app.hooks.app, request=request_data(request), auth=auth_record(await get_auth(request)))
+            data = request_data(request, await _json_body(request))
+            event = event_type(app=app.hooks.app, request=data, auth=auth_record(await get_auth(request)))
             if fill is not None:
                 await fill(app, request, event)
 
@@ -155,6 +157,21 @@ def hooked(
         return wrapped
 
     return wrap
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    """A JSON body for ``e.request.body`` (Starlette keeps the bytes for the endpoint);
+    form bodies are left to the endpoint, which parses them as a stream."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method not in ("POST", "PUT", "PATCH") or not (
+        content_type == "application/json" or content_type.endswith("+json")
+    ):
+        return {}
+    try:
+        data = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return {}  # the endpoint answers the bad body in its own words
+    return data if isinstance(data, dict) else {}
 
 
 async def fill_collection(app: App, request: Request, event: Any) -> None:

@@ -464,6 +464,9 @@ def create_record_sync(
         record.mark_saved()
 
     run_model_hooks(env.hooks, tx, "create", record, validate, execute)
+    if record.is_new():  # a hook did not call e.next(): nothing written, the record is answered as is
+        unsaved = {f.name: v for f, v in ((f, values[f.name]) for f in c.fields) if not isinstance(f, PasswordField)}
+        return Presenter(env, tx.conn, req.info).present_one(c, {**unsaved, "collectionId": c.id, "collectionName": c.name})
     out = w.output(str(values["id"]))
     w.changes.add("create", c, w.last_stored)
     return out

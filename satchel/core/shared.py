@@ -9,6 +9,8 @@ acknowledged).  Receivers re-read without marking, so nothing echoes back.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -35,14 +37,36 @@ class SharedChanges:
         self.made = {COLLECTIONS: 0, SETTINGS: 0}
         self.acked = {COLLECTIONS: 0, SETTINGS: 0}
         self.received = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._flushing: set[asyncio.Task[None]] = set()
 
     def install(self) -> None:
         """Mark this process's changes (call before serving)."""
         self.app.collections.on_saved.append(lambda: self.mark(COLLECTIONS))
         self.app.settings.on_saved.append(lambda: self.mark(SETTINGS))
 
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Receive the others' changes on ``loop``, and re-read everything once: a change
+        broadcast before this worker joined the bus is not lost."""
+        self._loop = loop
+        self.bus.subscribe(self.on_message, loop)
+        self.on_message({"type": COLLECTIONS})
+        self.on_message({"type": SETTINGS})
+
     def mark(self, kind: str) -> None:
+        """A change made here (from the writer thread): the response of the request waits for
+        the others (:meth:`flush`); a change made outside a request (a cron, a hook) goes out
+        at once in the background."""
         self.made[kind] += 1
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.flush())
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
 
     @property
     def pending(self) -> bool:

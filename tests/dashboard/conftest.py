@@ -1,4 +1,4 @@
-"""Fixtures of the dashboard tests: one Chromium per test module."""
+"""Fixtures of the dashboard tests: one Chromium for the whole run (each test opens its own context)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from tests.dashboard.dashboard_support import Browser, chromium_browser
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with chromium_browser() as b:
         yield b

@@ -38,6 +38,11 @@ async def private(e):
 def admin_only(e):
     return e.string(200, "yes")
 
+@app.on_record_create_request("users")
+def stamp(e):
+    e.record.set("name", "stamped by v1")
+    e.next()
+
 @app.cron("touch-marker", "0 3 * * *")
 def touch_marker():
     open(MARKER, "a").write("ran\\n")
@@ -82,7 +87,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(project: Path) -> Iterator[LiveServer]:
-    live = start_serve(project / "pb_data")
+    # one worker: a reload is then seen by the next request (each worker reloads on its own)
+    live = start_serve(project / "pb_data", "--workers=1")
     try:
         yield live
     finally:
@@ -120,8 +126,16 @@ def test_reload_and_failures(server: LiveServer, project: Path) -> None:
     write(hooks / "_util.py", 'def greeting():\n    return "Howdy there"\n')  # a helper change reloads too
     wait_for(lambda: hello() == "Howdy there bob")
 
+    def new_user_name(email: str) -> str:
+        body = {"email": email, "password": "1234567890", "passwordConfirm": "1234567890"}
+        r = httpx.post(f"{base}/api/collections/users/records", json=body)
+        assert r.status_code == 200, r.text
+        return str(r.json()["name"])
+
+    assert new_user_name("a@example.com") == "stamped by v1"
     write(hooks / "main.py", MAIN_V2)
     wait_for(lambda: hello() == "v2 bob")
+    assert new_user_name("b@example.com") == ""  # v1's record hook was unbound
     assert httpx.get(f"{base}/api/private").status_code == 404  # unregistered: the static catch-all
     assert [j["id"] for j in httpx.get(f"{base}/api/crons", headers=token).json()
             if not j["id"].startswith("__")] == []

@@ -269,3 +269,13 @@ def test_a_delete_that_empties_a_relation_fires_the_update_hooks_of_the_referrer
     assert seen == [f"{pid}->''"]
     note = posts.get(f"/api/collections/notes/records/{nid}").json()
     assert note["post"] == "" and note["orphaned"] is True
+
+
+def test_a_model_hook_that_does_not_call_next_skips_the_write(app: App, posts: TestClient) -> None:
+    @app.hook_app.on_record_create("posts")
+    def skip(e: RecordEvent) -> None:
+        e.record.set("title", "not stored")
+
+    r = posts.post("/api/collections/posts/records", json={"title": "x"})
+    assert r.status_code == 200 and r.json()["title"] == "not stored"
+    assert posts.get("/api/collections/posts/records").json()["totalItems"] == 0

@@ -39,6 +39,7 @@ def test_collection_request_hooks_run_after_the_superuser_check(
 def test_settings_hooks_replace_the_answer(app: App, su: TestClient) -> None:
     @app.hook_app.on_settings_update_request
     async def audit(e: Any) -> None:
+        assert e.request.body == {"meta": {"appName": "Blog"}}
         before = e.old_settings.meta.app_name
         await e.next()
         assert e.response.status_code == 200

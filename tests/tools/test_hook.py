@@ -178,3 +178,33 @@ def test_sync_trigger_runs_coroutine_handlers_on_the_same_thread() -> None:
     t.join()
     assert result[0].log == ["coro", "final"]
     assert where[0] == where[1] == t.ident
+
+
+def test_plain_handlers_share_one_thread_and_never_starve_to_thread() -> None:
+    hook: Hook[Ev] = Hook()
+    threads: dict[int, list[int]] = {}
+
+    def first(e: Ev) -> None:
+        threads.setdefault(id(e), []).append(threading.get_ident())
+        e.next()
+
+    def second(e: Ev) -> None:
+        threads[id(e)].append(threading.get_ident())
+        e.next()
+
+    hook.bind(first)
+    hook.bind(second)
+
+    async def final(e: Ev) -> None:
+        # the built-in step needs a default-executor thread while every plain handler waits:
+        # with the handlers on that executor, 20 chains at once would deadlock
+        await asyncio.to_thread(e.log.append, "final")
+
+    async def main() -> list[Ev]:
+        events = [Ev() for _ in range(20)]
+        await asyncio.wait_for(asyncio.gather(*(hook.trigger(e, final) for e in events)), 10)
+        return events
+
+    events = asyncio.run(main())
+    assert all(e.log == ["final"] for e in events)
+    assert all(len(threads[id(e)]) == 2 and len(set(threads[id(e)])) == 1 for e in events)

@@ -332,6 +332,31 @@ def test_a_worker_killed_under_load_is_restarted_and_loses_no_acknowledged_write
     assert workers == set(range(WORKERS))
 
 
+def test_js_sdk_clients_of_a_killed_worker_reconnect_and_miss_nothing_after(workers_server: LiveServer) -> None:
+    from tests.e2e.serve_support import EMAIL, JS_DIR, PASSWORD
+
+    proc = subprocess.Popen(["node", str(JS_DIR / "workers_reconnect.mjs")], cwd=JS_DIR, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PB_URL": workers_server.base, "PB_EMAIL": EMAIL,
+                                 "PB_PASSWORD": PASSWORD})  # fmt: skip
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        ready = json.loads(proc.stdout.readline() or "{}")
+        assert ready.get("ready"), proc.stderr.read() if proc.stderr else ""
+        victim = _children(workers_server.proc.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        proc.stdin.write("GO\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["reconnected"] >= 1, result  # the dead worker's clients got a new id
+    assert result["delivered"] == result["clients"], result
+    assert len(_children(workers_server.proc.pid)) == WORKERS
+
+
 def test_workers_stop_when_the_parent_is_killed(tmp_path: Any) -> None:
     from tests.e2e.serve_support import start_serve
 

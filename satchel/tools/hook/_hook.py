@@ -7,6 +7,7 @@ import contextvars
 import inspect
 import threading
 from collections.abc import Awaitable, Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -151,18 +152,46 @@ class _AsyncChain(Generic[E]):
             if handler.is_async:
                 await handler.func(event)
             else:
-                # plain functions may block: off the loop, with the caller's context
+                # plain functions may block: off the loop, with the caller's context, on the
+                # hooks' own threads (a blocked handler must not starve asyncio.to_thread users)
                 ctx = contextvars.copy_context()
-                await self.loop.run_in_executor(None, ctx.run, handler.func, event)
+                await self.loop.run_in_executor(_pool(), ctx.run, handler.func, event)
         finally:
             event._next = previous
 
     def _next_from(self, index: int) -> Any:
         if threading.get_ident() == self.loop_thread:
             return self.run(index)  # a coroutine handler awaits it
-        # a plain handler on a worker thread: run the rest on the loop and wait
+        if index < len(self.handlers) and not self.handlers[index].is_async:
+            # plain after plain: called right here, one worker thread per chain
+            self._run_here(index)
+            return None
+        # the rest (a coroutine handler, the built-in step) on the loop; this thread waits
         asyncio.run_coroutine_threadsafe(self.run(index), self.loop).result()
         return None
+
+    def _run_here(self, index: int) -> None:
+        event = self.event
+        previous = event._next
+        event._next = lambda: self._next_from(index + 1)
+        try:
+            self.handlers[index].func(event)
+        finally:
+            event._next = previous
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+POOL_SIZE = 64  # plain request handlers running at once; each waits in e.next() for the rest
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="satchel-hook")
+    return _POOL
 
 
 class _SyncChain(Generic[E]):

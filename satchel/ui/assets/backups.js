@@ -21,19 +21,27 @@ async function download(key) {
   link.remove();
 }
 
-// After a restore the server restarts: wait for /api/health, then reload the page.
+// After a restore the server restarts: wait until it has gone away (a re-exec takes a
+// second or more), then until /api/health answers again.
 async function waitForRestart(note) {
-  const started = Date.now();
-  await new Promise((r) => setTimeout(r, 1500));
-  while (Date.now() - started < 60_000) {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const healthy = async () => {
     try {
       await api("GET", "/api/health", { token: null });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const started = Date.now();
+  while (Date.now() - started < 15_000 && (await healthy())) await sleep(150);
+  while (Date.now() - started < 60_000) {
+    if (await healthy()) {
       clear(note, "Restored. The server is back.");
       note.className = "notice ok";
       return true;
-    } catch {
-      await new Promise((r) => setTimeout(r, 500));
     }
+    await sleep(300);
   }
   clear(note, "The server did not come back within a minute.");
   return false;
