@@ -235,3 +235,18 @@ def superuser_ips(ips: tuple[str, ...], **kwargs: Any) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.group(cls=_Group)
+def db() -> None:
+    """Move the data between SQLite (a pb_data) and PostgreSQL."""
+
+
+@db.command("copy", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--from", "source", required=True, help="a pb_data directory or a postgresql:// URL to copy from")
+@click.option("--to", "target", required=True, help="a pb_data directory or a postgresql:// URL to copy into (must be empty)")
+def db_copy(source: str, target: str) -> None:
+    """Copy collections, records, settings and migrations history, then count the rows of every collection on both sides."""
+    from satchel.commands_db import run_db_copy
+
+    sys.exit(run_db_copy(source, target))

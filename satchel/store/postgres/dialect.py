@@ -10,6 +10,7 @@ same strings as on SQLite.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from satchel.store.dialect import SqliteDialect
@@ -37,6 +38,17 @@ _USER_INDEXES = (
     "JOIN pg_namespace n ON n.oid = t.relnamespace "
     "WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
 )
+
+
+# SQLite lets a join of a table-valued function go without ON; PostgreSQL wants one
+_FUNCTION_JOIN = re.compile(
+    r"\bJOIN\s+(json_each\s*\([^()]*\))\s+(?:AS\s+)?(?!AS\b)(\w+)(?!\s+(?:ON|USING)\b)(?=\s|$|\))", re.IGNORECASE
+)
+
+
+def _join_on_true(query: str) -> str:
+    """``LEFT JOIN json_each(p.tags) t`` of a SQLite view query as PostgreSQL's ``... t ON TRUE``."""
+    return _FUNCTION_JOIN.sub(r"JOIN \1 AS \2 ON TRUE", query)
 
 
 class PgDialect(PgSearchDialect, SqliteDialect):
@@ -87,7 +99,7 @@ class PgDialect(PgSearchDialect, SqliteDialect):
         return f"SELECT {cols} FROM ({query}) AS {self.q('_satchel_view')}"
 
     def create_view(self, view: str, query: str, cast_columns: Sequence[str] | None = None) -> str:
-        inner = self.view_select(query, cast_columns)
+        inner = self.view_select(_join_on_true(query), cast_columns)
         return f"CREATE VIEW {self.q(view)} AS SELECT * FROM ({inner}) AS {self.q('_satchel_v')}"
 
     def single_to_multi(self, table: str, column: str) -> str:

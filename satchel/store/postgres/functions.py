@@ -19,6 +19,19 @@ __all__ = ["FUNCTIONS", "FUNCTIONS_DIGEST", "install_functions"]
 _LOCK_KEY = 0x73617463686D
 
 STORE_FUNCTIONS = (
+    # SQLite's json_each(text) for view queries written for SQLite (PocketBase's docs
+    # count relations with it): key, value (SQL value: text for strings), type
+    """CREATE OR REPLACE FUNCTION json_each(v text)
+RETURNS TABLE (key text, value text, type text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+SELECT e.k, satchel_json_item(e.j), jsonb_typeof(e.j)
+FROM (SELECT (ord - 1)::text AS k, elem AS j
+      FROM jsonb_array_elements(CASE WHEN jsonb_typeof(satchel_jsonb(v)) = 'array' THEN satchel_jsonb(v) END)
+           WITH ORDINALITY AS a(elem, ord)
+      UNION ALL
+      SELECT o.key, o.value FROM jsonb_each(CASE WHEN jsonb_typeof(satchel_jsonb(v)) = 'object'
+                                                 THEN satchel_jsonb(v) END) AS o) AS e
+$fn$""",
     # PocketBase's default primary key: 'r' + 14 hex digits
     """CREATE OR REPLACE FUNCTION satchel_random_id() RETURNS text
 LANGUAGE sql VOLATILE AS $fn$
