@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Request, expect
 
 from tests.dashboard.dashboard_support import Browser, api, authed_context, serving
 from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, superuser_token
