@@ -56,8 +56,8 @@ def run_model_hooks(
     in ``on_<kind>_validate``) and ``execute`` (the SQL, wrapped in
     ``on_<kind>_<action>_execute``), inside ``tx``; the after-success/error hooks are
     scheduled on the transaction's outcome."""
-    if hooks is None:
-        _validate_then(validate, execute)
+    if hooks is None or not _any_handler(hooks, model, action):
+        _validate_then(validate, execute)  # the common case: two calls, nothing built
         return
     kind = "record" if isinstance(model, Record) else "collection"
     outer, inner = f"on_{kind}_{action}", f"on_{kind}_{action}_execute"
@@ -83,6 +83,13 @@ def run_model_hooks(
         hooks.get(inner).trigger_sync(_event(hooks, model), lambda _: execute())
 
     _catching(lambda: hooks.get(outer).trigger_sync(_event(hooks, model), final), errors)
+
+
+def _any_handler(hooks: AppHooks, model: Record | Collection, action: str) -> bool:
+    for hook in hooks.model_chain("record" if type(model) is Record else "collection", action):
+        if hook.handlers:
+            return True
+    return False
 
 
 def _run_validate(hooks: AppHooks, kind: str, model: Record | Collection, validate: Callable[[], None]) -> None:
