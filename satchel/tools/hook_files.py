@@ -92,12 +92,20 @@ class HookFiles:
 
     def load(self) -> None:
         """Run every hook file; on an error, undo what the run registered and raise."""
+        if not self.started:
+            self._warn_js()
         self.started = True
         self._snapshot = self.snapshot()
         compiled = [self._compile(p) for p in self.files()]
         self._run(compiled)
         self._good = compiled
         self.loaded = [c.path.name for c in compiled]
+
+    def _warn_js(self) -> None:
+        """A PocketBase project's JS hooks are not run: say so instead of ignoring them silently."""
+        if self.directory.is_dir():
+            for path in sorted(self.directory.glob("*.js")):
+                _console(f"{path.name}: JavaScript hooks are not run by Satchel (write them in Python: pb_hooks/*.py)")
 
     def _compile(self, path: Path) -> _Compiled:
         name = f"{PACKAGE}.{path.stem}"
