@@ -27,7 +27,7 @@ from satchel.core.hook_events import (
 from satchel.core.record_model import Record
 from satchel.store.database import Tx
 
-__all__ = ["enrich", "run_model_hooks"]
+__all__ = ["enrich", "has_model_handlers", "run_model_hooks"]
 
 
 def _has(hooks: AppHooks, name: str) -> bool:
@@ -86,7 +86,12 @@ def run_model_hooks(
 
 
 def _any_handler(hooks: AppHooks, model: Record | Collection, action: str) -> bool:
-    for hook in hooks.model_chain("record" if type(model) is Record else "collection", action):
+    return has_model_handlers(hooks, "record" if type(model) is Record else "collection", action)
+
+
+def has_model_handlers(hooks: AppHooks, kind: str, action: str) -> bool:
+    """Whether a write of ``kind`` (record/collection) has any model handler to run."""
+    for hook in hooks.model_chain(kind, action):  # noqa: SIM110 - a loop: any() of a generator costs more per write
         if hook.handlers:
             return True
     return False
