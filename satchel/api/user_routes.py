@@ -44,6 +44,7 @@ __all__ = [
     "BodyLimit",
     "Middleware",
     "RouteEvent",
+    "RouteGroup",
     "RouteRequestInfo",
     "UserRoute",
     "UserRouter",
@@ -425,6 +426,10 @@ class UserRouter:
     def delete(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
         return self._decorator("DELETE", path, middlewares)
 
+    def group(self, prefix: str, *middlewares: RouteFn) -> RouteGroup:
+        """Routes under ``prefix`` sharing ``middlewares`` (PocketBase's ``Router.Group``)."""
+        return RouteGroup(self, prefix, middlewares)
+
     def match(self, method: str, path: str) -> tuple[UserRoute, dict[str, str]] | None:
         """The custom route serving ``method path``, unless a built-in one is more specific."""
         candidates = self._by_method.get(method, self._any_method)
@@ -447,6 +452,44 @@ class UserRouter:
     def body_limit(self, method: str, path: str) -> int | None:
         found = self.match(method, path) if self.routes else None
         return found[0].body_limit if found is not None else None
+
+
+class RouteGroup:
+    """``app.router.group("/api/blog", require_auth())``: its routes' paths start with the
+    prefix and their chains with the group's middlewares (then the route's own)."""
+
+    def __init__(self, router: UserRouter, prefix: str, middlewares: tuple[RouteFn, ...]) -> None:
+        self.router = router
+        self.prefix = prefix.rstrip("/")
+        self.middlewares = middlewares
+
+    def group(self, prefix: str, *middlewares: RouteFn) -> RouteGroup:
+        return RouteGroup(self.router, self.prefix + prefix, (*self.middlewares, *middlewares))
+
+    def add(self, method: str, path: str, handler: RouteFn, *middlewares: RouteFn) -> UserRoute:
+        return self.router.add(method, self.prefix + path, handler, *self.middlewares, *middlewares)
+
+    def _decorator(self, method: str, path: str, middlewares: tuple[RouteFn, ...]) -> Callable[[F], F]:
+        def register(handler: F) -> F:
+            self.add(method, path, handler, *middlewares)
+            return handler
+
+        return register
+
+    def get(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
+        return self._decorator("GET", path, middlewares)
+
+    def post(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
+        return self._decorator("POST", path, middlewares)
+
+    def patch(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
+        return self._decorator("PATCH", path, middlewares)
+
+    def put(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
+        return self._decorator("PUT", path, middlewares)
+
+    def delete(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
+        return self._decorator("DELETE", path, middlewares)
 
 
 # -- serving --------------------------------------------------------------------

@@ -342,6 +342,7 @@ class AppHooks:
         self.app: Any = None
         self._hooks: dict[str, Hook[Any]] = {name: Hook(name) for name in HOOK_NAMES}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._chains: dict[tuple[str, str], tuple[Hook[Any], ...]] = {}
 
     def get(self, name: str) -> Hook[Any]:
         try:
@@ -353,6 +354,16 @@ class AppHooks:
         if name.startswith("on_"):
             return self.get(name)
         raise AttributeError(name)
+
+    def model_chain(self, kind: str, action: str) -> tuple[Hook[Any], ...]:
+        """The hooks one model write may fire (``kind``: record/collection; cached)."""
+        key = (kind, action)
+        chain = self._chains.get(key)
+        if chain is None:
+            names = [f"on_{kind}_{action}", f"on_{kind}_{action}_execute", f"on_{kind}_validate",
+                     f"on_{kind}_after_{action}_success", f"on_{kind}_after_{action}_error"]  # fmt: skip
+            chain = self._chains[key] = tuple(self._hooks[n] for n in names)
+        return chain
 
     def names(self) -> tuple[str, ...]:
         return HOOK_NAMES

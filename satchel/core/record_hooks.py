@@ -27,7 +27,7 @@ from satchel.core.hook_events import (
 from satchel.core.record_model import Record
 from satchel.store.database import Tx
 
-__all__ = ["enrich", "run_model_hooks"]
+__all__ = ["enrich", "has_model_handlers", "run_model_hooks"]
 
 
 def _has(hooks: AppHooks, name: str) -> bool:
@@ -56,8 +56,8 @@ def run_model_hooks(
     in ``on_<kind>_validate``) and ``execute`` (the SQL, wrapped in
     ``on_<kind>_<action>_execute``), inside ``tx``; the after-success/error hooks are
     scheduled on the transaction's outcome."""
-    if hooks is None:
-        _validate_then(validate, execute)
+    if hooks is None or not _any_handler(hooks, model, action):
+        _validate_then(validate, execute)  # the common case: two calls, nothing built
         return
     kind = "record" if isinstance(model, Record) else "collection"
     outer, inner = f"on_{kind}_{action}", f"on_{kind}_{action}_execute"
@@ -83,6 +83,18 @@ def run_model_hooks(
         hooks.get(inner).trigger_sync(_event(hooks, model), lambda _: execute())
 
     _catching(lambda: hooks.get(outer).trigger_sync(_event(hooks, model), final), errors)
+
+
+def _any_handler(hooks: AppHooks, model: Record | Collection, action: str) -> bool:
+    return has_model_handlers(hooks, "record" if type(model) is Record else "collection", action)
+
+
+def has_model_handlers(hooks: AppHooks, kind: str, action: str) -> bool:
+    """Whether a write of ``kind`` (record/collection) has any model handler to run."""
+    for hook in hooks.model_chain(kind, action):  # noqa: SIM110 - a loop: any() of a generator costs more per write
+        if hook.handlers:
+            return True
+    return False
 
 
 def _run_validate(hooks: AppHooks, kind: str, model: Record | Collection, validate: Callable[[], None]) -> None:

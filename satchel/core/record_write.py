@@ -57,7 +57,7 @@ from satchel.core.fields.relation import missing_collection_error, missing_recor
 from satchel.core.files import forget_record_files, merge_uploads, prepare_uploads, save_record_files
 from satchel.core.record_codec import codec_for
 from satchel.core.record_expand import expand_records
-from satchel.core.record_hooks import run_model_hooks
+from satchel.core.record_hooks import has_model_handlers, run_model_hooks
 from satchel.core.record_model import Record
 from satchel.core.record_query import (
     ONLY_SUPERUSERS,
@@ -559,7 +559,7 @@ def delete_record_sync(
 
 
 def _delete_cascade(tx: Tx, env: RecordEnv, c: Collection, record: dict[str, Any], changes: Changes, now: str) -> None:
-    if env.hooks is None:
+    if env.hooks is None or not has_model_handlers(env.hooks, "record", "delete"):
         _delete_one(tx, env, c, record, changes, now)
         return
     model = Record.from_stored(c, record)

@@ -15,17 +15,8 @@ one created in this process); using it before any App exists raises a clear erro
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from satchel.api.user_routes import (
-    RouteEvent,
-    RouteRequestInfo,
-    body_limit,
-    require_auth,
-    require_guest_only,
-    require_superuser_auth,
-    require_superuser_or_owner_auth,
-)
 from satchel.core.hook_events import (
     AppEvent,
     BackupEvent,
@@ -57,6 +48,33 @@ from satchel.core.record_model import Record
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError
 from satchel.hooks._app import HookApp, HookRegistrar, current_app, set_current_app
 from satchel.tools.hook import Event, Hook
+
+if TYPE_CHECKING:
+    from satchel.api.user_routes import (
+        RouteEvent,
+        RouteRequestInfo,
+        body_limit,
+        require_auth,
+        require_guest_only,
+        require_superuser_auth,
+        require_superuser_or_owner_auth,
+    )
+
+# the custom routes' names come from the web layer, imported on first use: commands that never
+# serve (superuser, migrate) do not pay for importing it (~200 ms)
+_ROUTE_NAMES = frozenset({
+    "RouteEvent", "RouteRequestInfo", "body_limit", "require_auth", "require_guest_only",
+    "require_superuser_auth", "require_superuser_or_owner_auth",
+})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ROUTE_NAMES:
+        from satchel.api import user_routes
+
+        return getattr(user_routes, name)
+    raise AttributeError(f"module 'satchel.hooks' has no attribute {name!r}")
+
 
 __all__ = [
     "ApiError",

@@ -33,6 +33,7 @@ log = logging.getLogger("satchel.hooks")
 
 PACKAGE = "pb_hooks"
 POLL_INTERVAL = 0.3  # seconds between two looks at the directory
+_warned_js: set[Path] = set()
 
 
 class HookLoadError(Exception):
@@ -92,12 +93,23 @@ class HookFiles:
 
     def load(self) -> None:
         """Run every hook file; on an error, undo what the run registered and raise."""
+        if not self.started:
+            self._warn_js()
         self.started = True
         self._snapshot = self.snapshot()
         compiled = [self._compile(p) for p in self.files()]
         self._run(compiled)
         self._good = compiled
         self.loaded = [c.path.name for c in compiled]
+
+    def _warn_js(self) -> None:
+        """A PocketBase project's JS hooks are not run: say so instead of ignoring them silently."""
+        if self.directory in _warned_js:  # once per process tree (workers fork after the parent's load)
+            return
+        _warned_js.add(self.directory)
+        if self.directory.is_dir():
+            for path in sorted(self.directory.glob("*.js")):
+                _console(f"{path.name}: JavaScript hooks are not run by Satchel (write them in Python: pb_hooks/*.py)")
 
     def _compile(self, path: Path) -> _Compiled:
         name = f"{PACKAGE}.{path.stem}"

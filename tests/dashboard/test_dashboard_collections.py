@@ -216,3 +216,31 @@ def test_api_preview_and_diagram(page: Page, server: LiveServer, token: str) -> 
     expect(erd.locator('g[data-collection="_mfas"]')).to_have_count(0)  # nothing points to it
     page.locator("#erd-system").check()
     expect(erd.locator('g[data-collection="_mfas"]')).to_have_count(1)
+
+
+def test_rule_autocomplete(page: Page, server: LiveServer, token: str) -> None:
+    api(server.base, "POST", "/api/collections", token, json={"name": "memos", "type": "base", "fields": [{"name": "body", "type": "text"}]})
+    page.goto("/_/#/collections?collection=memos")
+    page.locator("#edit-collection").click()
+    dialog = page.locator("dialog")
+    dialog.get_by_role("tab", name="API rules").click()
+    dialog.locator('input[name="listRule-locked"]').uncheck()
+    rule = dialog.get_by_label("listRule")
+    rule.press_sequentially("@request.a")
+    options = dialog.locator('[data-suggest-for="listRule"] [role="option"]')
+    expect(options.first).to_have_text("@request.auth.id")
+    options.first.click()
+    expect(rule).to_have_value("@request.auth.id")
+    rule.press_sequentially(" != '' && @collection.mem")
+    expect(options.first).to_have_text("@collection.memos.id")
+    rule.press("Tab")  # takes the first suggestion
+    rule.press_sequentially(" != '' && @request.body.bo")
+    options.first.click()
+    rule.press_sequentially(":is")
+    expect(options).to_have_text(["@request.body.body:isset"])
+    options.first.click()
+    expect(rule).to_have_value("@request.auth.id != '' && @collection.memos.id != '' && @request.body.body:isset")
+    rule.fill("@request.auth.id != '' && body ~ 'x'")
+    dialog.locator("#save-collection").click()
+    expect(page.locator("dialog")).to_have_count(0)
+    assert collection(server.base, token, "memos")["listRule"] == "@request.auth.id != '' && body ~ 'x'"

@@ -131,6 +131,12 @@ def test_relation_picker_json_date_geo_and_protected_thumbnail(page: Page, serve
     assert record["place"] == {"lon": 2.35, "lat": 48.85}
     assert record["cover"].endswith(".png")
 
+    # the related record shows by its presentable field, the editor's HTML as its text
+    row = page.locator(f'tr[data-id="{record["id"]}"]')
+    expect(row.locator('td[data-label="author"]')).to_have_text("Grace Hopper")
+    api(server.base, "PATCH", f"/api/collections/posts/records/{record['id']}", token, json={"body": "<p>for the <b>office</b></p>"})
+    expect(row.locator('td[data-label="body"]')).to_have_text("for the office")  # live: the table reloaded
+
     # the protected image shows as a thumbnail, loaded with a file token
     thumb = page.locator(f'tr[data-id="{record["id"]}"] img.thumb')
     expect(thumb).to_have_attribute("src", re.compile(r"thumb=100x100.*token=|token=.*thumb=100x100"))

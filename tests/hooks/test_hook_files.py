@@ -79,6 +79,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     hooks.mkdir()
     marker = root / "marker.txt"
     write(hooks / "_util.py", 'def greeting():\n    return "Hello"\n')
+    write(hooks / "legacy.pb.js", 'routerAdd("GET", "/api/js", (e) => e.string(200, "js"))\n')
     write(hooks / "main.py", f"MARKER = {str(marker)!r}\n" + MAIN_V1)
     r = satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={root / 'pb_data'}")
     assert r.returncode == 0, r.stderr
@@ -104,6 +105,8 @@ def test_routes_with_middlewares(server: LiveServer) -> None:
     assert r.status_code == 200 and len(r.json()["id"]) == 15
     r = httpx.get(f"{server.base}/api/admin-only", headers={"Authorization": token})
     assert (r.status_code, r.text) == (200, "yes")
+    assert server.stderr.count("legacy.pb.js: JavaScript hooks are not run by Satchel") == 1
+    assert httpx.get(f"{server.base}/api/js").status_code == 404
 
 
 def test_cron_listed_and_run(server: LiveServer, project: Path) -> None:

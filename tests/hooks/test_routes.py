@@ -278,3 +278,29 @@ def test_auth_is_a_record_exported_as_pocketbase(app: App, client: TestClient, u
 def test_get_routes_answer_head(routes: App, client: TestClient) -> None:
     r = client.head("/api/hello/bob")
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+
+
+def test_groups_prefix_paths_and_chain_middlewares(app: App, client: TestClient, user_token: str) -> None:
+    order: list[str] = []
+
+    def tag(name: str) -> Any:
+        def mw(e: RouteEvent) -> Any:
+            order.append(name)
+            return e.next()
+
+        return mw
+
+    blog = app.user_router.group("/api/blog/", tag("group"), require_auth())
+    admin = blog.group("/admin", tag("subgroup"))
+
+    @blog.get("/posts/{id}", tag("route"))
+    def post(e: RouteEvent) -> Any:
+        return e.json(200, {"id": e.request.path_params["id"]})
+
+    admin.add("DELETE", "/cache", lambda e: e.no_content(), tag("route"))
+    assert [r.pattern.text for r in app.user_router.routes] == ["GET /api/blog/posts/{id}", "DELETE /api/blog/admin/cache"]
+    assert client.get("/api/blog/posts/1").status_code == 401  # the group's require_auth
+    auth = {"Authorization": user_token}
+    assert client.get("/api/blog/posts/1", headers=auth).json() == {"id": "1"}
+    assert client.delete("/api/blog/admin/cache", headers=auth).status_code == 204
+    assert order == ["group", "group", "route", "group", "subgroup", "route"]

@@ -9,6 +9,7 @@ import { DEFAULTS, FIELD_TYPES, fieldOptions } from "./field-options.js";
 import { indexesSection } from "./indexes.js";
 import { authOptionsSection } from "./auth-options.js";
 import { resultTable } from "./sql.js";
+import { attachCompletion, candidates } from "./rule-complete.js";
 
 const RULES = ["listRule", "viewRule", "createRule", "updateRule", "deleteRule"];
 const AUTH_RULES = ["authRule", "manageRule"];
@@ -83,22 +84,24 @@ function fieldsSection(draft, collections, onChange) {
     h("div", { class: "table-wrap plain" }, h("table", null, h("thead", null, h("tr", null, ["Name", "Type", "Required", "", ""].map((t) => h("th", null, t)))), body)));
 }
 
-function ruleEditor(draft, rule) {
+function ruleEditor(draft, rule, collections) {
   const text = h("textarea", { name: rule, rows: 1, class: "mono", value: draft[rule] ?? "", disabled: draft[rule] === null, "aria-label": rule,
     placeholder: "empty = everyone; e.g. @request.auth.id != ''", oninput: (e) => (draft[rule] = e.target.value) });
+  const suggestions = attachCompletion(text, () => candidates(draft, collections));
   const locked = h("input", { type: "checkbox", name: `${rule}-locked`, checked: draft[rule] === null, onchange: (e) => {
     text.disabled = e.target.checked;
     draft[rule] = e.target.checked ? null : text.value;
   } });
   return h("div", { class: "rule" }, h("div", { class: "rule-head" }, h("span", { class: "field-label" }, rule),
-    h("label", { class: "inline small" }, locked, "Superusers only")), text, RULE_HELP[rule] ? h("small", { class: "muted" }, RULE_HELP[rule]) : null, errorSlot(rule));
+    h("label", { class: "inline small" }, locked, "Superusers only")), text, suggestions, RULE_HELP[rule] ? h("small", { class: "muted" }, RULE_HELP[rule]) : null, errorSlot(rule));
 }
 
-function rulesSection(draft) {
+function rulesSection(draft, collections) {
   return h("fieldset", null, h("legend", null, "API rules"),
     h("p", { class: "muted small" }, "A rule is a filter over the record and @request.auth / @request.body / @request.query / @collection.*; the server checks it when you save."),
-    RULES.map((rule) => ruleEditor(draft, rule)),
-    draft.type === "auth" ? AUTH_RULES.map((rule) => ruleEditor(draft, rule)) : null);
+    h("p", { class: "muted small" }, "Suggestions follow what you type (Tab takes the first): fields, @request.*, @collection.*, date macros and :modifiers."),
+    RULES.map((rule) => ruleEditor(draft, rule, collections)),
+    draft.type === "auth" ? AUTH_RULES.map((rule) => ruleEditor(draft, rule, collections)) : null);
 }
 
 // The first rows of the view query, read through the SQL console's API (a read only).
@@ -159,7 +162,7 @@ function editorForm(draft, existing, collections, go, dialog) {
     if (draft.type === "view") panels.push(["query", "Query", h("div", { class: "stack" }, viewSection(draft))]);
     else panels.push(["fields", "Fields", h("div", { class: "stack" }, fieldsSection(draft, collections, drawIndexes))]);
     if (draft.type !== "view") panels.push(["indexes", "Indexes", indexesBox]);
-    panels.push(["rules", "API rules", h("div", { class: "stack" }, rulesSection(draft))]);
+    panels.push(["rules", "API rules", h("div", { class: "stack" }, rulesSection(draft, collections))]);
     if (draft.type === "auth") panels.push(["auth", "Auth options", authOptionsSection(draft, collections)]);
     const [bar, nodes] = tabs(panels);
     clear(form,

@@ -8,8 +8,10 @@ import { openCollectionEditor } from "./collection-editor.js";
 import { openApiPreview } from "./api-preview.js";
 import { openImport } from "./import-records.js";
 import { subscribe } from "./realtime.js";
+import { recordLabel } from "./relation-picker.js";
 
 const PER_PAGE = 40;
+let known = []; // the collections, for the labels of related records
 
 export function visibleFields(collection) {
   return collection.fields.filter((f) => !f.hidden && f.name !== "id");
@@ -76,6 +78,17 @@ export function thumbnails(collection, field, record, size = "100x100", limit = 
 function cell(collection, field, record) {
   const value = record[field.name];
   const label = field.name;
+  if (field.type === "relation" && record.expand && record.expand[field.name]) {
+    const related = [].concat(record.expand[field.name]);
+    const target = known.find((c) => c.id === field.collectionId);
+    const text = related.map((r) => (target ? recordLabel(target, r) : r.id)).join(", ");
+    return h("td", { title: summary(value, 2000), "data-label": label, class: "relation-cell" }, summary(text));
+  }
+  if (field.type === "editor") {
+    // the text of the HTML, parsed inertly (DOMParser runs no script and loads nothing)
+    const text = new DOMParser().parseFromString(String(value ?? ""), "text/html").body.textContent || "";
+    return h("td", { title: summary(text, 2000), "data-label": label }, summary(text));
+  }
   if (field.type === "bool") return h("td", { class: "bool", "data-label": label }, value ? "✓" : "–");
   if (field.type === "file") return h("td", { class: "files-cell", title: summary(value, 2000), "data-label": label }, thumbnails(collection, field, record));
   return h("td", { title: summary(value, 2000), "data-label": label }, summary(value));
@@ -186,7 +199,8 @@ function searchBar(params, go) {
 
 async function loadRecords(area, collection, params, go, selection) {
   const reload = () => loadRecords(area, collection, params, go, selection);
-  const query = { page: params.page || 1, perPage: PER_PAGE, sort: params.sort, filter: searchFilter(params.filter, collection) };
+  const relations = visibleFields(collection).filter((f) => f.type === "relation").map((f) => f.name);
+  const query = { page: params.page || 1, perPage: PER_PAGE, sort: params.sort, filter: searchFilter(params.filter, collection), expand: relations.join(",") };
   try {
     const result = await api("GET", `/api/collections/${encodeURIComponent(collection.name)}/records`, { query });
     for (const id of [...selection.ids]) if (!result.items.some((r) => r.id === id)) selection.ids.delete(id);
@@ -231,6 +245,7 @@ export function collectionsPage(searchParams, go) {
   const layout = h("div", { class: "with-sidebar" }, h("aside", { class: "sidebar" }), main);
   listCollections()
     .then((collections) => {
+      known = collections;
       const selected = collections.find((c) => c.name === params.collection || c.id === params.collection);
       layout.firstChild.replaceWith(sidebar(collections, selected?.name, go));
       if (selected) clear(main, collectionView(selected, collections, params, go));

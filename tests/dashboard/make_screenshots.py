@@ -1,0 +1,68 @@
+"""Writes the screenshots of docs/dashboard.md (docs/dashboard/*.jpg) from a throwaway
+``satchel serve`` with a small blog in it, at desktop and phone sizes.
+
+    .venv/bin/python -m tests.dashboard.make_screenshots
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from tests.dashboard.dashboard_support import api, authed_context, chromium_browser, serving
+from tests.e2e.serve_support import EMAIL, PASSWORD, satchel, superuser_token
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "dashboard"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def seed(base: str, token: str) -> None:
+    users = api(base, "GET", "/api/collections/users", token)
+    posts = api(base, "POST", "/api/collections", token, json={"name": "posts", "type": "base", "listRule": "", "viewRule": "", "fields": [
+        {"name": "title", "type": "text", "required": True, "presentable": True}, {"name": "body", "type": "editor"},
+        {"name": "author", "type": "relation", "collectionId": users["id"], "maxSelect": 1},
+        {"name": "published", "type": "bool"}, {"name": "tags", "type": "select", "values": ["news", "howto", "release"], "maxSelect": 3},
+        {"name": "when", "type": "date"}, {"name": "place", "type": "geoPoint"}]})
+    api(base, "POST", "/api/collections", token, json={"name": "comments", "type": "base", "fields": [
+        {"name": "post", "type": "relation", "collectionId": posts["id"], "maxSelect": 1, "cascadeDelete": True},
+        {"name": "text", "type": "text"}]})
+    for i, title in enumerate(["Hello Satchel", "Designing a blog", "Release notes 1.0", "Backups in five minutes", "Search that works"]):
+        api(base, "POST", "/api/collections/posts/records", token, json={
+            "title": title, "body": f"<p>Post {i}</p>", "published": i % 2 == 0, "tags": ["news"] if i % 2 else ["howto", "release"],
+            "when": f"2026-0{i + 1}-1{i} 10:00:00.000Z", "place": {"lon": 2.35, "lat": 48.85}})
+    api(base, "POST", "/api/backups", token, json={"name": "before_launch.zip"})
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    data = Path(tempfile.mkdtemp()) / "pb_data"
+    satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={data}")
+    with serving(data) as live, chromium_browser() as browser:
+        token = superuser_token(live.base)
+        seed(live.base, token)
+        shots = [("records", "collections?collection=posts"), ("logs", "logs"), ("settings-backups", "settings/backups"),
+                 ("sql", "sql"), ("diagram", "erd")]
+        for size, viewport in [("desktop", DESKTOP), ("phone", PHONE)]:
+            with authed_context(browser, live.base, token, viewport=viewport) as page:
+                for name, path in shots:
+                    page.goto(f"/_/#/{path}")
+                    page.wait_for_timeout(800)
+                    page.screenshot(path=str(OUT / f"{name}-{size}.jpg"), type="jpeg", quality=70)
+                page.goto("/_/#/collections?collection=posts")
+                page.wait_for_timeout(500)
+                page.locator("tbody tr").first.click()
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(OUT / f"record-form-{size}.jpg"), type="jpeg", quality=70)
+                page.keyboard.press("Escape")
+                page.locator("#edit-collection").click()
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(OUT / f"collection-editor-{size}.jpg"), type="jpeg", quality=70)
+        with authed_context(browser, live.base, token, viewport=DESKTOP, color_scheme="dark") as page:
+            page.goto("/_/#/collections?collection=posts")
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(OUT / "records-dark.jpg"), type="jpeg", quality=70)
+
+
+if __name__ == "__main__":
+    main()
