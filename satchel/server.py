@@ -160,6 +160,13 @@ def banner(app: App, *, installer: bool = True) -> str:
         f"├─ REST API:  {base}/api/",
         f"└─ Dashboard: {base}/_/",
     ]
+    if app.config.db and not app.settings.current.s3.enabled:
+        # other nodes on the same database cannot serve what this one keeps on its disk
+        lines += [
+            "",
+            "(!) The data is in PostgreSQL but files are stored in the local data dir: a file stays on the "
+            "node that received it. Enable S3 storage (settings) to share files between nodes.",
+        ]
     if installer and not has_real_superuser(app.db, app.records, app.registry):
         token = installer_token(app.db, app.records, app.registry)
         lines += [

@@ -62,6 +62,7 @@ def ok(r: httpx.Response, status: int = 200) -> Any:
 
 
 def test_data_is_in_postgresql_not_in_the_data_dir(server: LiveServer, pg_db: str) -> None:
+    assert "files are stored in the local data dir" in server.stdout
     assert not (server.data_dir / "data.db").exists()
     with psycopg.connect(pg_db) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM _collections")}

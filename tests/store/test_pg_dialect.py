@@ -80,3 +80,21 @@ def test_single_multi_conversions(db: PgDatabase) -> None:
     db.write_sync(lambda tx: tx.execute(D.multi_to_single("t", "v")))
     got = db.read_sync(lambda c: c.execute('SELECT id, v FROM "t" ORDER BY id').fetchall())
     assert got == [("a", ""), ("b", "x"), ("c", "z"), ("d", "")]
+
+
+def test_sqlite_functions_for_view_queries(db: PgDatabase) -> None:
+    def setup(tx: object) -> None:
+        tx.execute('CREATE TABLE "p" (id TEXT, tags TEXT, score DOUBLE PRECISION)')  # type: ignore[attr-defined]
+        for row in [("a", '["x","y"]', 1.5), ("b", "[]", None), ("c", "not json", 2)]:
+            tx.execute('INSERT INTO "p" VALUES (?, ?, ?)', row)  # type: ignore[attr-defined]
+
+    db.write_sync(setup)
+    view = D.create_view(
+        "v", "SELECT p.id, count(t.value) AS n, group_concat(t.value) AS g FROM p LEFT JOIN json_each(p.tags) t GROUP BY p.id"
+    )
+    db.write_sync(lambda tx: tx.execute(view))
+    got = db.read_sync(lambda c: c.execute('SELECT id, n, g FROM "v" ORDER BY id').fetchall())
+    assert got == [("a", 2, "x,y"), ("b", 0, None), ("c", 0, None)]
+    sums = db.read_sync(lambda c: c.execute("SELECT total(score), total(score) FILTER (WHERE id = 'zz') FROM p").fetchone())
+    assert sums == (3.5, 0.0)
+    assert db.read_sync(lambda c: c.execute("SELECT group_concat(id, '-') FROM p").fetchone()) == ("a-b-c",)

@@ -84,22 +84,25 @@ class PgDialect(PgSearchDialect, SqliteDialect):
         return f"ALTER TABLE {self.q(old)} RENAME TO {self.q(new)}"
 
     def drop_table(self, table: str) -> str:
-        return f"DROP TABLE IF EXISTS {self.q(table)}"
+        # SQLite drops a table that views read (they break); PostgreSQL refuses unless CASCADE,
+        # which drops those views with it (their collections then answer 400 as broken views do)
+        return f"DROP TABLE IF EXISTS {self.q(table)} CASCADE"
 
     def drop_view(self, view: str) -> str:
-        return f"DROP VIEW IF EXISTS {self.q(view)}"
+        return f"DROP VIEW IF EXISTS {self.q(view)} CASCADE"
 
     def drop_index(self, index: str) -> str:
         return f"DROP INDEX IF EXISTS {self.q(index)}"
 
     def view_select(self, query: str, cast_columns: Sequence[str] | None = None) -> str:
+        query = _join_on_true(query)
         if not cast_columns:
             return query
         cols = ",".join(f"CAST({self.q(c)} AS TEXT) {self.q(c)}" if c == "id" else self.q(c) for c in cast_columns)
         return f"SELECT {cols} FROM ({query}) AS {self.q('_satchel_view')}"
 
     def create_view(self, view: str, query: str, cast_columns: Sequence[str] | None = None) -> str:
-        inner = self.view_select(_join_on_true(query), cast_columns)
+        inner = self.view_select(query, cast_columns)
         return f"CREATE VIEW {self.q(view)} AS SELECT * FROM ({inner}) AS {self.q('_satchel_v')}"
 
     def single_to_multi(self, table: str, column: str) -> str:
@@ -141,7 +144,7 @@ class PgDialect(PgSearchDialect, SqliteDialect):
         )
 
     def column_names_of_query(self, query: str) -> str:
-        return f"SELECT * FROM ({query}) AS {self.q('_satchel_q')} LIMIT 0"
+        return f"SELECT * FROM ({_join_on_true(query)}) AS {self.q('_satchel_q')} LIMIT 0"
 
     def select_columns(self, table: str, columns: Sequence[str]) -> str:
         return f"SELECT {', '.join(self.q(c) for c in columns)} FROM {self.q(table)}"

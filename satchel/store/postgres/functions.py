@@ -19,6 +19,18 @@ __all__ = ["FUNCTIONS", "FUNCTIONS_DIGEST", "install_functions"]
 _LOCK_KEY = 0x73617463686D
 
 STORE_FUNCTIONS = (
+    # SQLite's aggregates that PocketBase view queries use: total() (0.0 over no row)
+    # and group_concat(x [, sep]) (NULLs skipped, ',' by default)
+    """CREATE OR REPLACE AGGREGATE total(double precision)
+(SFUNC = float8pl, STYPE = double precision, INITCOND = '0')""",
+    """CREATE OR REPLACE FUNCTION satchel_group_concat(state text, v text, sep text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $fn$
+SELECT CASE WHEN v IS NULL THEN state WHEN state IS NULL THEN v ELSE state || sep || v END
+$fn$""",
+    """CREATE OR REPLACE FUNCTION satchel_group_concat(state text, v text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $fn$ SELECT satchel_group_concat(state, v, ',') $fn$""",
+    """CREATE OR REPLACE AGGREGATE group_concat(text) (SFUNC = satchel_group_concat, STYPE = text)""",
+    """CREATE OR REPLACE AGGREGATE group_concat(text, text) (SFUNC = satchel_group_concat, STYPE = text)""",
     # SQLite's json_each(text) for view queries written for SQLite (PocketBase's docs
     # count relations with it): key, value (SQL value: text for strings), type
     """CREATE OR REPLACE FUNCTION json_each(v text)
