@@ -137,7 +137,7 @@ function recordsTable(collection, result, params, go, reload, selection) {
     "div",
     { class: "table-wrap" },
     h("table", { class: "records" },
-      h("thead", null, h("tr", null, readOnly ? null : h("th", { class: "select" }, all), sortHeader("id", sort, params, go), fields.map((f) => sortHeader(f.name, sort, params, go)))),
+      h("thead", null, h("tr", null, readOnly ? null : h("th", { class: "select" }, h("label", { class: "inline" }, all, h("span", { class: "phone-only small" }, "Select all on this page"))), sortHeader("id", sort, params, go), fields.map((f) => sortHeader(f.name, sort, params, go)))),
       h("tbody", null, rows.length ? rows : h("tr", null, h("td", { colspan: span, class: "muted empty" }, "No records found.")))),
   );
 }
