@@ -154,11 +154,15 @@ class Server:
         return out
 
     def rss_mb(self) -> float:
+        """Resident memory of the server's process tree: VmRSS summed; with
+        ``--whole-machine`` PSS summed, for both servers (forked workers share pages, which
+        a sum of RSS would count once per worker)."""
+        path, key = ("smaps_rollup", "Pss:") if whole_machine() else ("status", "VmRSS:")
         total_kb = 0
         for pid in self.pids():
             try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
+                for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+                    if line.startswith(key):
                         total_kb += int(line.split()[1])
             except OSError:
                 pass

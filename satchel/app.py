@@ -32,7 +32,6 @@ from satchel.core.settings_service import SettingsService
 from satchel.hooks import HookApp, set_current_app
 from satchel.store.database import Database
 from satchel.store.dialect import SqliteDialect
-from satchel.store.postgres import PgDatabase, PgDialect
 from satchel.tools.bus import Bus, InProcessBus
 from satchel.tools.hook_files import HookFiles
 
@@ -51,7 +50,11 @@ class App:
         # the hook chains exist before any service, so the services can fire them
         self.hooks = AppHooks()
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.dialect = PgDialect() if config.db else SqliteDialect()
+        self.dialect: SqliteDialect = SqliteDialect()
+        if config.db:  # psycopg is imported only for a PostgreSQL database
+            from satchel.store.postgres import PgDialect
+
+            self.dialect = PgDialect()
         previous = apply_pending_restore(config.data_dir)  # a restore accepted before the restart
         try:
             self._open_databases()
@@ -116,6 +119,8 @@ class App:
         self.db: Database
         if config.db:
             # the data in PostgreSQL; logs (auxiliary.db) and files stay in the data dir
+            from satchel.store.postgres import PgDatabase
+
             self.db = PgDatabase(config.db, dev=config.dev, query_timeout=config.query_timeout)
         else:
             self.db = Database(str(config.data_db), dev=config.dev, query_timeout=config.query_timeout)

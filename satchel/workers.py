@@ -39,7 +39,6 @@ from satchel.core.shared import SharedChanges
 from satchel.server import (
     SHUTDOWN_GRACE,
     StartupError,
-    banner,
     bind_sockets,
     read_timeout_from_env,
     run_server,
@@ -67,58 +66,73 @@ class Runtime:
         self.aux_gate = str(root / "aux.gate")
 
 
-def run_workers(config: Config, count: int, open_app: Any, open_worker_app: Any) -> bool:
+def run_workers(config: Config, count: int, open_first_app: Any, open_worker_app: Any) -> bool:
     """Serve with ``count`` workers until stopped; True when a restart was asked (restore).
 
-    ``open_app`` opens the parent's App (hooks run, migrations applied, errors exit 1);
-    ``open_worker_app`` a worker's (hooks run)."""
+    Worker 0 opens its App with ``open_first_app`` (hooks run, migrations applied, a bad
+    data dir is its one error line and this process exits 1) and prints the banner; the
+    others start once it serves, with ``open_worker_app`` (hooks run)."""
     read_timeout_from_env(os.environ)  # a bad value is one line before anything starts
     raise_nofile_limit()  # as a single process does; the workers inherit it
     host, port = config.host_port
-    app: App = open_app(config)
-    try:
-        sockets = bind_sockets(host, port)
-        text = banner(app)
-    finally:
-        app.close()  # the parent serves nothing: no database, no thread across fork()
+    sockets = bind_sockets(host, port)
     runtime = Runtime(Path(tempfile.mkdtemp(prefix="satchel-workers-")))
     try:
-        return asyncio.run(Supervisor(config, count, sockets, runtime, text, open_worker_app).run())
+        supervisor = Supervisor(config, count, sockets, runtime, open_first_app, open_worker_app)
+        outcome = asyncio.run(supervisor.run())
     finally:
         for sock in sockets:
             sock.close()
         shutil.rmtree(runtime.root, ignore_errors=True)
+    if outcome is None:  # worker 0 could not start: it printed why
+        sys.exit(1)
+    return outcome
 
 
 class Supervisor:
-    def __init__(self, config: Config, count: int, sockets: list[socket.socket], runtime: Runtime, text: str,
-                 open_app: Any) -> None:  # fmt: skip
+    def __init__(self, config: Config, count: int, sockets: list[socket.socket], runtime: Runtime,
+                 open_first_app: Any, open_app: Any) -> None:  # fmt: skip
         self.config = config
+        self.open_first_app = open_first_app
         self.open_app = open_app
         self.count = count
         self.sockets = sockets
         self.runtime = runtime
-        self.banner = text
         self.relay = Relay(runtime.bus)
         self.children: dict[int, int] = {}  # pid -> member
         self.deaths: dict[int, int] = {}  # member -> deaths in a row
         self.stopping = False
         self.restart = False
 
-    async def run(self) -> bool:
+    async def run(self) -> bool | None:
+        """Serve until stopped: the restart wish, or None when worker 0 failed to start."""
         loop = asyncio.get_running_loop()
         await self.relay.start()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop)
-        for member in range(self.count):
-            self.spawn(member)
-        if await self.relay.wait_members(self.count, 60) and not self.stopping:
-            print(self.banner, flush=True)
+        # worker 0 alone first: it bootstraps the data dir and applies the migrations once
+        first = self.spawn(0, first=True)
+        if not await self._joined(first):
+            self.relay.close()
+            return None
+        for member in range(1, self.count):
+            if not self.stopping:
+                self.spawn(member)
         while not self.stopping or self.children:
             await asyncio.sleep(0.05)
             self.reap()
         self.relay.close()
         return self.restart
+
+    async def _joined(self, pid: int) -> bool:
+        """Wait until worker ``pid`` joined the bus; False when it exited first."""
+        while 0 not in self.relay.members and not self.stopping:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                self.children.pop(pid, None)
+                return False
+            await asyncio.sleep(0.01)
+        return True
 
     def stop(self) -> None:
         if self.stopping:
@@ -164,13 +178,14 @@ class Supervisor:
             # a worker that stays up for a while is healthy again
             asyncio.get_running_loop().call_later(30, self.deaths.pop, member, None)
 
-    def spawn(self, member: int) -> None:
+    def spawn(self, member: int, *, first: bool = False) -> int:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; measured by tests/workers
             code = 1
             reset_signals()
             try:
-                code = worker_main(self.open_app(self.config), member, self.sockets, self.runtime)
+                app = (self.open_first_app if first else self.open_app)(self.config)
+                code = worker_main(app, member, self.sockets, self.runtime, announce=first)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             except BaseException:
@@ -180,6 +195,7 @@ class Supervisor:
                 sys.stderr.flush()
                 os._exit(code)
         self.children[pid] = member
+        return pid
 
 
 def log_line(message: str) -> None:
@@ -195,7 +211,7 @@ def reset_signals() -> None:
         signal.signal(sig, signal.SIG_DFL)
 
 
-def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Runtime) -> int:
+def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Runtime, *, announce: bool) -> int:
     """One serving process (after fork): its own App, joined to the others."""
     try:
         app.db.gate = WriteGate(runtime.data_gate)
@@ -221,7 +237,7 @@ def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Ru
             hub.attach()
 
         header = member if os.environ.get("SATCHEL_WORKER_HEADER") == "1" else None
-        run_server(app, sockets=sockets, announce=False, wrap=lambda asgi: hold_until_shared(asgi, changes, header),
+        run_server(app, sockets=sockets, announce=announce, wrap=lambda asgi: hold_until_shared(asgi, changes, header),
                    on_started=started)  # fmt: skip
     except StartupError as exc:
         log_line(str(exc))

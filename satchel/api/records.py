@@ -232,24 +232,40 @@ async def _view_with_hooks(
     async def read(fn: Callable[[Any], T]) -> T:
         return app.db.read_here(fn) if inline else await app.db.read(fn)
 
-    stored = await read(lambda conn: fetch_with_rule_sync(conn, env, c, record_id, info, rule))
-    if stored is None:
+    def fetch(conn: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        # presented now too: a hook that leaves e.record alone costs no second read
+        found = fetch_with_rule_sync(conn, env, c, record_id, info, rule)
+        if found is None:
+            return None
+        stored = dict(found)
+        if expand:
+            expand_records(conn, env, c, [found], expand, info)
+        return stored, Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, found)
+
+    fetched = await read(fetch)
+    if fetched is None:
         raise NotFoundError()
+    stored, presented = fetched
+    record = Record.from_stored(c, stored)
+    before = dict(record.values)
     event = RecordRequestEvent(
         app=app.hooks.app,
         request=request_data(request),
         auth=auth_record(auth),
         collection=c,
-        record=Record.from_stored(c, stored),
+        record=record,
     )
 
     async def final(e: RecordRequestEvent) -> None:
-        record = _internal(e.record) if e.record is not None else stored
+        if e.record is record and record.values == before and not record.custom and not record.hidden:
+            e.json(200, _picked(presented, picks))
+            return
+        internal = _internal(e.record) if e.record is not None else stored
 
         def present(conn: Any) -> dict[str, Any]:
             if expand:
-                expand_records(conn, env, c, [record], expand, info)
-            return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, record)
+                expand_records(conn, env, c, [internal], expand, info)
+            return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, internal)
 
         e.json(200, _picked(await read(present), picks))
 

@@ -7,12 +7,10 @@ through the same code path as any collection.
 
 from __future__ import annotations
 
+import sys
 import time
 
 import apsw
-
-from satchel.store.postgres import bootstrap as pg_bootstrap
-from satchel.store.postgres.connection import PgConnection
 
 __all__ = ["AUX_TABLES", "DATA_TABLES", "PB_MIGRATIONS", "create_aux_tables", "create_data_tables", "has_table"]
 
@@ -67,8 +65,17 @@ PB_MIGRATIONS = (
 AUX_MIGRATIONS = ("1640988000_aux_init.go",)
 
 
+def _is_postgres(conn: object) -> bool:
+    """A PostgreSQL connection; psycopg is imported only when one is configured (its
+    package alone is ~60 ms of start-up and several MB of an SQLite server's memory)."""
+    pg = sys.modules.get("satchel.store.postgres.connection")
+    return pg is not None and isinstance(conn, pg.PgConnection)
+
+
 def has_table(conn: apsw.Connection, name: str) -> bool:
-    if isinstance(conn, PgConnection):
+    if _is_postgres(conn):
+        from satchel.store.postgres import bootstrap as pg_bootstrap
+
         return pg_bootstrap.has_table(conn, name)
     row = conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,)).fetchone()
     return row is not None
@@ -82,7 +89,9 @@ def _mark_applied(conn: apsw.Connection, files: tuple[str, ...]) -> None:
 
 def create_data_tables(conn: apsw.Connection) -> bool:
     """Create the non-collection system tables; False if they already exist."""
-    if isinstance(conn, PgConnection):
+    if _is_postgres(conn):
+        from satchel.store.postgres import bootstrap as pg_bootstrap
+
         return pg_bootstrap.create_data_tables(conn, PB_MIGRATIONS + AUX_MIGRATIONS)
     if has_table(conn, "_collections"):
         return False

@@ -27,6 +27,8 @@ HEAVY = (
     "yaml",  # pb_config.yaml
     "re2",
     "click",  # the CLI's other commands
+    "psycopg",  # a PostgreSQL database (--db)
+    "psycopg_pool",
 )
 
 SCRIPT = r"""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import apsw
 import pytest
 
 from satchel.app import App
@@ -369,6 +370,35 @@ def test_rules_and_filters_against_carried_values(rt_app: App) -> None:
                                Viewer(alice, SubscriptionOptions(query={"fields": "id,title"})))  # fmt: skip
     )
     assert out == {"id": "gone", "title": "rt-1"}
+
+
+def test_rule_checks_through_the_rule_cache_answer_the_same(rt_app: App) -> None:
+    """Many subscribers of one event: the rule compiled once per request shape; answers
+    as without the cache, per viewer."""
+    from satchel.core.rule_cache import RuleCache
+
+    c = rt_app.registry.get("posts")
+    users = rt_app.registry.get("users")
+    assert c is not None and users is not None
+    cache = RuleCache(lambda: rt_app.registry.version)
+    record = {"id": "gone", "title": "rt-1", "owner": "u1", "secret": "s"}
+    viewers = [Viewer(AuthView({"id": uid, "collectionId": users.id}, users), SubscriptionOptions())
+               for uid in ("u1", "u2", "u1", "u3")] + [Viewer(None, SubscriptionOptions())]
+    for rule in (c.listRule, "owner = @request.auth.id", "@request.context = 'realtime' && owner != ''"):
+        for _ in range(2):
+            for viewer in viewers:
+                def run(conn: apsw.Connection, cached: RuleCache | None, viewer: Viewer = viewer,
+                        rule: str | None = rule) -> bool:
+                    return rule_allows(conn, rt_app.registry.get, rt_app.dialect, c, record, viewer, rule, cached)
+
+                plain = rt_app.db.read_sync(lambda conn: run(conn, None))
+                assert rt_app.db.read_sync(lambda conn: run(conn, cache)) == plain, (rule, viewer)
+    owner_rule = [v for v in viewers if v.auth is not None]
+    assert rt_app.db.read_sync(lambda conn: rule_allows(conn, rt_app.registry.get, rt_app.dialect, c, record,
+                                                        owner_rule[0], "owner = @request.auth.id", cache))
+    assert not rt_app.db.read_sync(lambda conn: rule_allows(conn, rt_app.registry.get, rt_app.dialect, c, record,
+                                                            owner_rule[1], "owner = @request.auth.id", cache))
+    assert cache.hits > 0
 
 
 def test_broker_delivers_on_the_loop_in_order() -> None:

@@ -84,3 +84,35 @@ def test_impersonate_an_auth_record(page: Page, server: LiveServer, token: str) 
     expect(code).to_have_text(re.compile(r"^ey"))
     who = httpx.get(server.base + "/api/collections/users/records/" + user["id"], headers={"Authorization": code.inner_text()})
     assert who.status_code == 200 and who.json()["email"] == "imp@example.com"
+
+
+def test_oauth2_links_otps_and_mfa_of_a_user(page: Page, server: LiveServer, token: str) -> None:
+    user = api(server.base, "POST", "/api/collections/users/records", token,
+               json={"email": "linked@example.com", "password": "linked-password", "passwordConfirm": "linked-password"})
+    api(server.base, "POST", "/api/collections/_externalAuths/records", token, json={
+        "collectionRef": "_pb_users_auth_", "recordRef": user["id"], "provider": "google", "providerId": "g-123"})
+    page.goto("/_/#/collections?collection=users")
+    page.locator(f'tr[data-id="{user["id"]}"]').click()
+    page.locator("dialog summary", has_text="OAuth2 links, OTPs and MFA").click()
+    link = page.locator('[data-external-auth="google"]')
+    expect(link).to_contain_text("google (g-123)")
+    expect(page.locator("#auth-records")).to_contain_text("One-time passwords: 0 pending")
+    page.on("dialog", lambda d: d.accept())
+    link.get_by_role("button", name="Unlink").click()
+    expect(link).to_have_count(0)
+    left = api(server.base, "GET", "/api/collections/_externalAuths/records", token, params={"filter": f"recordRef = '{user['id']}'"})
+    assert left["totalItems"] == 0
+
+
+def test_hide_controls_setting(page: Page, server: LiveServer, token: str) -> None:
+    api(server.base, "PATCH", "/api/settings", token, json={"meta": {"hideControls": True}})
+    try:
+        page.goto("/_/#/collections?collection=tasks")
+        expect(page.locator("#page-info")).to_be_visible()
+        expect(page.locator("#edit-collection")).to_have_count(0)
+        expect(page.locator("#new-collection")).to_have_count(0)
+        expect(page.locator("#new-record")).to_be_visible()  # records stay editable
+    finally:
+        api(server.base, "PATCH", "/api/settings", token, json={"meta": {"hideControls": False}})
+    page.reload()
+    expect(page.locator("#edit-collection")).to_be_visible()

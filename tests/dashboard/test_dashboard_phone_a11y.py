@@ -63,6 +63,8 @@ def serious_violations(page: Page) -> list[str]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_fits_a_phone_and_passes_axe(browser: Browser, server: LiveServer, token: str, scheme: str) -> None:
     with authed_context(browser, server.base, token, color_scheme=scheme, **PHONE) as page:
+        console_errors: list[str] = []
+        page.on("console", lambda m: console_errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
         found: dict[str, list[str]] = {}
         for path in PAGES:
             page.goto(f"/_/#/{path}")
@@ -96,6 +98,7 @@ def test_every_page_fits_a_phone_and_passes_axe(browser: Browser, server: LiveSe
         if violations := serious_violations(page):
             found["api preview"] = violations
         assert found == {}
+        assert console_errors == []  # no failed request or logged error on any page
         assert page.js_errors == []  # type: ignore[attr-defined]
 
 

@@ -23,6 +23,7 @@ from satchel.core.field_rules import dropped_by_views
 from satchel.core.picking import pick_fields
 from satchel.core.realtime.subscriptions import SubscriptionOptions
 from satchel.core.record_resolver import RecordFieldResolver, RequestInfo, superuser_only_filter_error
+from satchel.core.rule_cache import RuleCache, rule_shape
 from satchel.store.dialect import SqliteDialect
 from satchel.tools.filter import FilterSyntaxError
 from satchel.tools.search import (
@@ -30,6 +31,7 @@ from satchel.tools.search import (
     Join,
     ListParamsError,
     ResolveError,
+    Sql,
     build_where,
     parse_fields,
 )
@@ -173,8 +175,12 @@ def rule_allows(
     record: Mapping[str, Any],
     viewer: Viewer,
     rule: str | None,
+    rules: RuleCache | None = None,
 ) -> bool:
-    """PocketBase's ``realtimeCanAccessRecord``: the API rule, then the subscription filter."""
+    """PocketBase's ``realtimeCanAccessRecord``: the API rule, then the subscription filter.
+
+    ``rules``: the App's compiled-rule cache, so an event checked for many subscribers
+    compiles the rule once per request shape, not once per subscriber."""
     known = trivial_access(viewer, rule)
     if known is not None:
         return known
@@ -184,8 +190,15 @@ def rule_allows(
             if rule is None:
                 return False
             if rule.strip():
-                resolver = RecordFieldResolver(lookup, c, request, d, allow_hidden=True)
-                where = build_where(rule, resolver, d, param_prefix="rr")
+
+                def compile_() -> Sql:
+                    resolver = RecordFieldResolver(lookup, c, request, d, allow_hidden=True)
+                    return build_where(rule, resolver, d, param_prefix="rr")
+
+                if rules is not None and lookup(c.id) is c:
+                    where = rules.get_or_compile(("realtime", c.id, rule), rule_shape(rule), request, compile_)
+                else:
+                    where = compile_()
                 if not _exists(conn, c, record, d, [(where.text, where.params, where.joins)]):
                     return False
         filter_text = viewer.options.filter

@@ -457,6 +457,9 @@ class RealtimeHub:
         lookup = self.app.registry.get
         d = self.app.dialect
         hooks = self.app.hooks
+        from satchel.core.record_query import RecordEnv  # as make_hub does (import order)
+
+        rules = RecordEnv.from_app(self.app).rules
         encoded: dict[GroupKey, bytes] = {}
         out: dict[tuple[str, GroupKey], bytes | None] = {}
         for (kind, key), (viewer, rule) in viewers.items():
@@ -464,7 +467,7 @@ class RealtimeHub:
             if conn is None:
                 allowed = bool(trivial_access(viewer, rule))
             else:
-                allowed = rule_allows(conn, lookup, d, c, record, viewer, rule)
+                allowed = rule_allows(conn, lookup, d, c, record, viewer, rule, rules)
             if not allowed:
                 out[(kind, key)] = None
                 continue

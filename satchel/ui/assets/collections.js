@@ -40,7 +40,7 @@ function columnsMenu(collection, reload) {
   return menu;
 }
 
-function sidebar(collections, selected, go) {
+function sidebar(collections, selected, go, hideControls) {
   const item = (c) =>
     h("li", null, h("a", { href: "#/collections?collection=" + encodeURIComponent(c.name), class: c.name === selected ? "active" : null, "data-collection": c.name },
       h("span", { class: "name" }, c.name), h("span", { class: "badge" }, c.type)));
@@ -49,7 +49,7 @@ function sidebar(collections, selected, go) {
   return h(
     "aside",
     { class: "sidebar" },
-    h("button", { type: "button", class: "btn wide", id: "new-collection", onclick: () => openCollectionEditor(null, collections, go) }, "+ New collection"),
+    hideControls ? null : h("button", { type: "button", class: "btn wide", id: "new-collection", onclick: () => openCollectionEditor(null, collections, go) }, "+ New collection"),
     h("h2", null, "Collections"),
     own.length ? h("ul", { class: "nav-list" }, own.map(item)) : h("p", { class: "muted small" }, "No collections yet."),
     h("h2", null, "System"),
@@ -137,7 +137,7 @@ function recordsTable(collection, result, params, go, reload, selection) {
     "div",
     { class: "table-wrap" },
     h("table", { class: "records" },
-      h("thead", null, h("tr", null, readOnly ? null : h("th", { class: "select" }, all), sortHeader("id", sort, params, go), fields.map((f) => sortHeader(f.name, sort, params, go)))),
+      h("thead", null, h("tr", null, readOnly ? null : h("th", { class: "select" }, h("label", { class: "inline" }, all, h("span", { class: "phone-only small" }, "Select all on this page"))), sortHeader("id", sort, params, go), fields.map((f) => sortHeader(f.name, sort, params, go)))),
       h("tbody", null, rows.length ? rows : h("tr", null, h("td", { colspan: span, class: "muted empty" }, "No records found.")))),
   );
 }
@@ -210,7 +210,7 @@ async function loadRecords(area, collection, params, go, selection) {
   }
 }
 
-function collectionView(collection, collections, params, go) {
+function collectionView(collection, collections, params, go, hideControls) {
   const area = h("div", { class: "records-area" }, h("p", { class: "muted" }, "Loading records…"));
   const selection = { ids: new Set(), changed: () => {} };
   const reload = () => loadRecords(area, collection, params, go, selection);
@@ -231,7 +231,7 @@ function collectionView(collection, collections, params, go) {
     h("div", { class: "actions" },
       columnsMenu(collection, reload),
       h("button", { type: "button", class: "btn-plain", id: "api-preview", onclick: () => openApiPreview(collection) }, "API preview"),
-      h("button", { type: "button", class: "btn-plain", id: "edit-collection", onclick: () => openCollectionEditor(collection, collections, go) }, "Edit collection"),
+      hideControls ? null : h("button", { type: "button", class: "btn-plain", id: "edit-collection", onclick: () => openCollectionEditor(collection, collections, go) }, "Edit collection"),
       collection.type === "view" ? null : h("button", { type: "button", class: "btn-plain", id: "import-records", onclick: () => openImport(collection, reload) }, "Import"),
       collection.type === "view" ? null : h("button", { type: "button", class: "btn", id: "new-record", onclick: () => openRecordForm(collection, null, reload) }, "+ New record")),
   );
@@ -243,12 +243,14 @@ export function collectionsPage(searchParams, go) {
   const params = Object.fromEntries(searchParams.entries());
   const main = h("section", { class: "content" }, h("p", { class: "muted" }, "Loading…"));
   const layout = h("div", { class: "with-sidebar" }, h("aside", { class: "sidebar" }), main);
-  listCollections()
-    .then((collections) => {
+  // settings.meta.hideControls hides the schema controls, as in PocketBase
+  const hidden = api("GET", "/api/settings", { query: { fields: "meta.hideControls" } }).then((s) => Boolean(s?.meta?.hideControls)).catch(() => false);
+  Promise.all([listCollections(), hidden])
+    .then(([collections, hideControls]) => {
       known = collections;
       const selected = collections.find((c) => c.name === params.collection || c.id === params.collection);
-      layout.firstChild.replaceWith(sidebar(collections, selected?.name, go));
-      if (selected) clear(main, collectionView(selected, collections, params, go));
+      layout.firstChild.replaceWith(sidebar(collections, selected?.name, go, hideControls));
+      if (selected) clear(main, collectionView(selected, collections, params, go, hideControls));
       else if (params.collection) clear(main, h("p", { class: "notice error" }, `There is no collection "${params.collection}".`));
       else clear(main, h("div", { class: "placeholder" }, h("h1", null, "Collections"), h("p", { class: "muted" }, "Pick a collection on the left, or create a new one.")));
     })

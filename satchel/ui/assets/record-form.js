@@ -230,6 +230,35 @@ function impersonateBox(collection, record) {
     h("div", { class: "inline wrap" }, duration, run), out);
 }
 
+// The user's OAuth2 links, pending one-time passwords and MFA sessions, read from the
+// system collections (loaded when opened); a link can be removed.
+function authRecordsBox(collection, record) {
+  const area = h("div", { class: "stack small", id: "auth-records" }, "Loading…");
+  const filter = `recordRef = "${record.id}" && collectionRef = "${collection.id}"`;
+  const load = async () => {
+    try {
+      const [links, otps, mfas] = await Promise.all(["_externalAuths", "_otps", "_mfas"].map((name) =>
+        api("GET", `/api/collections/${name}/records`, { query: { filter, perPage: 50, sort: "-created" } })));
+      clear(area,
+        h("div", null, h("strong", null, "OAuth2 links: "), links.items.length ? null : "none"),
+        links.items.length ? h("ul", { class: "file-list" }, links.items.map((l) => h("li", { "data-external-auth": l.provider },
+          `${l.provider} (${l.providerId})`, " ",
+          h("button", { type: "button", class: "btn-plain small", onclick: async () => {
+            if (!confirm(`Unlink ${l.provider}?`)) return;
+            await api("DELETE", `/api/collections/_externalAuths/records/${encodeURIComponent(l.id)}`);
+            load();
+          } }, "Unlink")))) : null,
+        h("div", null, h("strong", null, "One-time passwords: "), `${otps.totalItems} pending`),
+        h("div", null, h("strong", null, "MFA sessions: "), `${mfas.totalItems}`));
+    } catch (err) {
+      clear(area, h("span", { class: "error-text" }, err.message));
+    }
+  };
+  const box = h("details", { class: "auth-records" }, h("summary", { class: "small" }, "OAuth2 links, OTPs and MFA"), area);
+  box.addEventListener("toggle", () => box.open && load(), { once: true });
+  return box;
+}
+
 export function openRecordForm(collection, record, onSaved) {
   const editors = editorsFor(collection, record);
   const base = `/api/collections/${encodeURIComponent(collection.name)}/records`;
@@ -241,6 +270,7 @@ export function openRecordForm(collection, record, onSaved) {
       : labelled(e.label, e.node, e.name))),
     record ? h("details", { class: "record-json" }, h("summary", { class: "small" }, "Record JSON"), h("pre", { class: "json", id: "record-json" }, JSON.stringify(record, null, 2))) : null,
     record && collection.type === "auth" ? impersonateBox(collection, record) : null,
+    record && collection.type === "auth" ? authRecordsBox(collection, record) : null,
     h("div", { class: "form-error", role: "alert" }),
     h("div", { class: "form-actions" },
       record ? h("button", { type: "button", class: "btn-danger", id: "delete-record" }, "Delete") : null,
