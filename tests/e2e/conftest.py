@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_DB
 from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, serving
+from tests.pg_support import drop_database, fresh_database
 
 JS = Path(__file__).parent / "js"
 
@@ -24,11 +26,23 @@ def node_sdks() -> None:
         assert installed, f"npm package {package} missing: run `make test` (or npm ci in {JS})"
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server_on(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str] | None) -> Iterator[LiveServer]:
     data = tmp_path_factory.mktemp("e2e") / "pb_data"
-    created = satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={data}")
+    created = satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={data}", env=env)
     assert created.returncode == 0, created.stderr
     assert created.stdout.strip() == f'Successfully saved superuser "{EMAIL}"!'
-    with serving(data) as server:
+    with serving(data, env=env) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """SATCHEL_TEST_DB=postgresql serves a fresh PostgreSQL database instead of data.db."""
+    if TEST_DB != "postgresql":
+        yield from live_server_on(tmp_path_factory, None)
+        return
+    name, url = fresh_database()
+    try:
+        yield from live_server_on(tmp_path_factory, {"SATCHEL_DB": url})
+    finally:
+        drop_database(name)

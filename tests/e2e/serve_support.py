@@ -160,9 +160,9 @@ def run_node(script: str, base: str, env: dict[str, str] | None = None, timeout:
 
 
 @contextmanager
-def serving(data_dir: Path) -> Iterator[LiveServer]:
+def serving(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     """``satchel serve`` on ``data_dir`` for a block; it must exit 0 on SIGTERM afterwards."""
-    server = start_serve(data_dir)
+    server = start_serve(data_dir, env=env)
     try:
         yield server
     finally:
