@@ -92,7 +92,7 @@ def _first_values(items: Iterable[tuple[str, str]], header: bool = False) -> dic
 def _encode(data: Any) -> bytes:
     def default(value: Any) -> Any:
         if isinstance(value, Record):  # PocketBase's public export: no hidden fields, no tokenKey
-            return public_record(value.collection, value.to_dict())
+            return value.to_dict()
         to_dict = getattr(value, "to_dict", None)  # request infos, records
         if callable(to_dict):
             return to_dict()

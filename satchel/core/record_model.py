@@ -26,7 +26,7 @@ __all__ = ["Record"]
 class Record:
     """A record of ``collection``; new until saved (``is_new()``)."""
 
-    __slots__ = ("_collection", "_custom", "_hidden", "_original", "_shown", "_values")
+    __slots__ = ("_collection", "_custom", "_hidden", "_ignore_email", "_original", "_shown", "_values")
 
     def __init__(self, collection: Collection, data: Mapping[str, Any] | None = None) -> None:
         self._collection = collection
@@ -35,6 +35,7 @@ class Record:
         self._custom: dict[str, Any] = {}
         self._hidden: set[str] = set()
         self._shown: set[str] = set()
+        self._ignore_email = False
         if data:
             self.load(data)
 
@@ -52,6 +53,7 @@ class Record:
         record._custom = {}
         record._hidden = set()
         record._shown = set()
+        record._ignore_email = False
         return record
 
     @classmethod
@@ -162,13 +164,28 @@ class Record:
     def hidden(self) -> MutableSet[str]:
         return self._hidden
 
+    def ignore_email_visibility(self, state: bool = True) -> None:
+        """Send the email of an auth record even when its ``emailVisibility`` is off
+        (PocketBase's ``IgnoreEmailVisibility``)."""
+        self._ignore_email = state
+
     def to_dict(self) -> dict[str, Any]:
-        """API (JSON) values of every field except passwords, plus custom data."""
-        out: dict[str, Any] = {"collectionId": self._collection.id, "collectionName": self._collection.name}
-        for f in self._collection.fields:
-            if isinstance(f, PasswordField) or f.name in self._hidden:
+        """The record as PocketBase's public JSON export has it: never the password,
+        hidden fields (``tokenKey`` included) only when ``unhide``-d, an auth record's
+        email only with ``emailVisibility`` or ``ignore_email_visibility(True)``;
+        plus custom data."""
+        c = self._collection
+        out: dict[str, Any] = {"collectionId": c.id, "collectionName": c.name}
+        values = self._values
+        hidden = self._hidden
+        shown = self._shown
+        for f in c.fields:
+            name = f.name
+            if isinstance(f, PasswordField) or name in hidden or (f.hidden and name not in shown):
                 continue
-            out[f.name] = f.to_json(self._values[f.name])
+            out[name] = f.to_json(values[name])
+        if c.is_auth and not self._ignore_email and not values.get("emailVisibility"):
+            out.pop("email", None)
         out.update(self._custom)
         return out
 

@@ -264,6 +264,7 @@ class _Shape:
     blank: tuple[str, ...]  # password fields of non-auth collections: always ""
     views_top: tuple[str, ...] = ()  # field ``views`` (spec 14 §8) of the response's own records
     views_nested: tuple[str, ...] = ()  # ... and of expanded records
+    hide_email: bool = False  # an auth collection seen by a non-superuser: per emailVisibility
 
 
 def _shape(c: Collection, su: bool, context: str | None = None) -> _Shape:
@@ -293,6 +294,7 @@ class Presenter:
     email_allowed: set[tuple[str, str]] = field(default_factory=set)
     context: str | None = None
     _shapes: dict[str, _Shape] = field(default_factory=dict)
+    _enrich: bool = False  # on_record_enrich has handlers: read once per present()
 
     @property
     def superuser(self) -> bool:
@@ -300,7 +302,10 @@ class Presenter:
 
     def present(self, c: Collection, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         self._resolve_email_access(c, records)
-        return [self._one(c, r) for r in records]
+        hooks = self.env.hooks
+        self._enrich = hooks is not None and bool(hooks.on_record_enrich.handlers)
+        one = self._one
+        return [one(c, r) for r in records]
 
     def present_one(self, c: Collection, record: dict[str, Any]) -> dict[str, Any]:
         return self.present(c, [record])[0]
@@ -310,7 +315,9 @@ class Presenter:
     def _shape_of(self, c: Collection) -> _Shape:
         shape = self._shapes.get(c.id)
         if shape is None:
-            shape = self._shapes[c.id] = _shape(c, self.superuser, self.context)
+            su = self.superuser
+            shape = self._shapes[c.id] = _shape(c, su, self.context)
+            shape.hide_email = c.is_auth and not su
         return shape
 
     def _one(self, c: Collection, record: Mapping[str, Any], *, top: bool = True) -> dict[str, Any]:
@@ -323,15 +330,15 @@ class Presenter:
         for name in shape.blank:
             if name in out:
                 out[name] = ""
-        hide_email = c.is_auth and not self.superuser and not out.get("emailVisibility")
-        if hide_email and (c.id, str(record.get("id", ""))) not in self.email_allowed:
+        if shape.hide_email and not out.get("emailVisibility") and (
+            (c.id, str(record.get("id", ""))) not in self.email_allowed
+        ):
             out.pop("email", None)
         expand = record.get("expand")
         if isinstance(expand, dict):
             out["expand"] = {key: self._expanded(value) for key, value in expand.items()}
-        hooks = self.env.hooks
-        if hooks is not None and hooks.on_record_enrich.handlers:
-            out = enrich(hooks, c, record, out, self.info)
+        if self._enrich and self.env.hooks is not None:
+            out = enrich(self.env.hooks, c, record, out, self.info)
         return out
 
     def _expanded(self, value: Any) -> Any:

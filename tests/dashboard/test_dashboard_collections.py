@@ -219,7 +219,8 @@ def test_api_preview_and_diagram(page: Page, server: LiveServer, token: str) -> 
 
 
 def test_rule_autocomplete(page: Page, server: LiveServer, token: str) -> None:
-    api(server.base, "POST", "/api/collections", token, json={"name": "memos", "type": "base", "fields": [{"name": "body", "type": "text"}]})
+    api(server.base, "POST", "/api/collections", token, json={"name": "memos", "type": "base", "fields": [
+        {"name": "body", "type": "text"}, {"name": "owner", "type": "relation", "collectionId": "_pb_users_auth_", "maxSelect": 1}]})
     page.goto("/_/#/collections?collection=memos")
     page.locator("#edit-collection").click()
     dialog = page.locator("dialog")
@@ -240,6 +241,9 @@ def test_rule_autocomplete(page: Page, server: LiveServer, token: str) -> None:
     expect(options).to_have_text(["@request.body.body:isset"])
     options.first.click()
     expect(rule).to_have_value("@request.auth.id != '' && @collection.memos.id != '' && @request.body.body:isset")
+    rule.fill("owner.ver")  # through the relation
+    rule.press_sequentially("i")
+    expect(options).to_have_text(["owner.verified"])
     rule.fill("@request.auth.id != '' && body ~ 'x'")
     dialog.locator("#save-collection").click()
     expect(page.locator("dialog")).to_have_count(0)

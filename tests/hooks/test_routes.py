@@ -275,6 +275,41 @@ def test_auth_is_a_record_exported_as_pocketbase(app: App, client: TestClient, u
     assert not {"password", "tokenKey", "email"} & set(body["me"])
 
 
+def test_record_to_dict_is_the_public_export(app: App, client: TestClient, user_token: str) -> None:
+    """``record.to_dict()`` returned from a route leaks no secret: never the password,
+    tokenKey or a hidden field unless unhidden, the email only with emailVisibility or
+    ``ignore_email_visibility(True)`` (PocketBase's PublicExport)."""
+    users = app.hook_app.find_collection_by_name_or_id("users")
+    users_dict = users.to_api_dict()
+    users_dict["fields"].append({"name": "secret", "type": "text", "hidden": True})
+    app.hook_app.save(users_dict)
+
+    @app.hook_app.router.get("/api/export/{mode}")
+    def export(e: RouteEvent) -> Any:
+        user = app.hook_app.find_record_by_id("users", "testuser0000001")
+        user.set("secret", "s3cret")
+        mode = e.request.path_params["mode"]
+        if mode == "email":
+            user.ignore_email_visibility(True)
+        elif mode == "visible":
+            user.set("emailVisibility", True)
+        elif mode == "unhide":
+            user.unhide("secret", "tokenKey", "password")
+        return e.json(200, {"dict": user.to_dict(), "record": user})
+
+    for mode, expect_email, expect_unhidden in [
+        ("plain", False, False), ("email", True, False), ("visible", True, False), ("unhide", False, True)
+    ]:
+        body = client.get(f"/api/export/{mode}").json()
+        for out in (body["dict"], body["record"]):
+            assert out["id"] == "testuser0000001" and out["name"] == "Test User", mode
+            assert "password" not in out, mode
+            assert ("email" in out) is expect_email, mode
+            assert ("tokenKey" in out) is expect_unhidden and ("secret" in out) is expect_unhidden, mode
+            if expect_email:
+                assert "@" in out["email"]
+
+
 def test_get_routes_answer_head(routes: App, client: TestClient) -> None:
     r = client.head("/api/hello/bob")
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"

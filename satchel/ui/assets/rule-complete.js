@@ -15,6 +15,15 @@ export function candidates(draft, collections) {
   for (const c of collections) {
     for (const f of c.fields || []) out.add(`@collection.${c.name}.${f.name}`);
   }
+  // one level through relations (author.name), and the auth collections' fields on @request.auth
+  for (const f of draft.fields || []) {
+    if (f.type !== "relation") continue;
+    const target = collections.find((c) => c.id === f.collectionId);
+    for (const tf of target?.fields || []) out.add(`${f.name}.${tf.name}`);
+  }
+  for (const c of collections.filter((c) => c.type === "auth")) {
+    for (const f of c.fields || []) if (!f.hidden) out.add(`@request.auth.${f.name}`);
+  }
   return [...out];
 }
 
