@@ -33,7 +33,7 @@ _LOWER = "'abcdefghijklmnopqrstuvwxyz'"
 def _sql_fn(signature: str, returns: str, body: str) -> str:
     return (
         f"CREATE OR REPLACE FUNCTION {signature} RETURNS {returns} "
-        f"LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ {body} $fn$"
+        f"LANGUAGE sql STABLE PARALLEL SAFE COST 1 AS $fn$ {body} $fn$"
     )
 
 
