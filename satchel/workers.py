@@ -46,6 +46,7 @@ from satchel.server import (
 from satchel.store.write_gate import WriteGate
 from satchel.tools.bus.relay import LinkBus, Relay
 from satchel.tools.fdlimit import raise_nofile_limit
+from satchel.tools.hook_files import js_warning_shown
 
 __all__ = ["RESTART_EXIT", "run_workers"]
 
@@ -184,6 +185,8 @@ class Supervisor:
             code = 1
             reset_signals()
             try:
+                if not first:  # worker 0 printed the start-up warnings of the hook files
+                    js_warning_shown(self.config.resolved_hooks_dir)
                 app = (self.open_first_app if first else self.open_app)(self.config)
                 code = worker_main(app, member, self.sockets, self.runtime, announce=first)
             except SystemExit as exc:

@@ -27,13 +27,19 @@ from pathlib import Path
 
 from satchel.tools.registrations import Registrations, recording
 
-__all__ = ["PACKAGE", "HookFiles", "HookLoadError"]
+__all__ = ["js_warning_shown", "PACKAGE", "HookFiles", "HookLoadError"]
 
 log = logging.getLogger("satchel.hooks")
 
 PACKAGE = "pb_hooks"
 POLL_INTERVAL = 0.3  # seconds between two looks at the directory
 _warned_js: set[Path] = set()
+
+
+def js_warning_shown(directory: Path) -> None:
+    """Count the JS-hooks warning of ``directory`` as printed (the workers of
+    ``serve --workers`` after the first, which printed it)."""
+    _warned_js.add(directory)
 
 
 class HookLoadError(Exception):

@@ -37,7 +37,7 @@ def token(server: LiveServer) -> str:
     api(server.base, "POST", "/api/collections", tok, json={"name": "things", "type": "base", "fields": [
         {"name": "title", "type": "text"}, {"name": "a_rather_long_field_name_for_phones", "type": "text"},
         {"name": "done", "type": "bool"}, {"name": "meta", "type": "json"}, {"name": "when", "type": "date"},
-        {"name": "place", "type": "geoPoint"}]})
+        {"name": "place", "type": "geoPoint"}, {"name": "notes", "type": "editor"}]})
     for i in range(3):
         api(server.base, "POST", "/api/collections/things/records", tok, json={
             "title": f"thing {i} " + "with a long title that would overflow a phone " * 2,

@@ -3,13 +3,25 @@ with ``x-satchel-worker`` on every response so a test knows which worker answere
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, start_serve, stop_serve
 
 WORKERS = 2
+
+
+def wait_all_workers(server: LiveServer, timeout: float = 20) -> None:
+    """Worker 0 serves first; the others start once it has: wait until each answered."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while seen != set(range(WORKERS)):
+        assert time.monotonic() < deadline, f"workers answering: {seen}"
+        with httpx.Client(base_url=server.base, timeout=5) as client:
+            seen.add(int(client.get("/api/health").headers["x-satchel-worker"]))
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +30,7 @@ def workers_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
     created = satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={data}")
     assert created.returncode == 0, created.stderr
     server = start_serve(data, f"--workers={WORKERS}", env={"SATCHEL_WORKER_HEADER": "1"})
+    wait_all_workers(server)
     try:
         yield server
     finally:

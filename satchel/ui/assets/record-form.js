@@ -4,9 +4,10 @@
 import { ApiError, api, fileHref, isImage } from "./api.js";
 import { clear, errorSlot, h, labelled, openDialog, submitting } from "./dom.js";
 import { relationEditor } from "./relation-picker.js";
+import { richTextEditor } from "./rich-text.js";
 
 // editors made of several controls get a group, not a <label> around them all
-const GROUPED = new Set(["relation", "geoPoint", "date", "json", "file"]);
+const GROUPED = new Set(["relation", "geoPoint", "date", "json", "file", "editor"]);
 
 const pad = (n) => String(n).padStart(2, "0");
 
@@ -46,7 +47,7 @@ const EDITORS = {
     placeholder: f.primaryKey && !record ? "Leave empty to generate" : null }, (c) => (f.primaryKey && (record || !c.value) ? undefined : c.value)),
   email: (f, v) => simple(f, "input", { type: "email", value: v ?? "" }, (c) => c.value),
   url: (f, v) => simple(f, "input", { type: "url", value: v ?? "" }, (c) => c.value),
-  editor: (f, v) => simple(f, "textarea", { rows: 6, value: v ?? "" }, (c) => c.value),
+  editor: (f, v) => richTextEditor(f, v),
   number: (f, v) => simple(f, "input", { type: "number", step: "any", value: v ?? "" }, (c) => (c.value === "" ? null : Number(c.value))),
   bool: (f, v) => simple(f, "input", { type: "checkbox", checked: Boolean(v) }, (c) => c.checked),
   date: dateEditor,
