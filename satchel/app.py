@@ -55,6 +55,8 @@ class App:
             from satchel.store.postgres import PgDialect
 
             self.dialect = PgDialect()
+        # the logs stay in auxiliary.db (SQLite) whatever holds the data
+        self.aux_dialect = SqliteDialect()
         previous = apply_pending_restore(config.data_dir)  # a restore accepted before the restart
         try:
             self._open_databases()

@@ -17,14 +17,14 @@ __all__ = ["delete_logs", "list_logs_endpoint", "log_stats_endpoint", "view_log"
 async def list_logs_endpoint(request: Request) -> Response:
     await require_superuser(request)
     app = get_app(request)
-    return ordered_json_response(await list_logs(app.aux_db, app.dialect, dict(request.query_params)))
+    return ordered_json_response(await list_logs(app.aux_db, app.aux_dialect, dict(request.query_params)))
 
 
 @endpoint
 async def log_stats_endpoint(request: Request) -> Response:
     await require_superuser(request)
     app = get_app(request)
-    return ordered_json_response(await log_stats(app.aux_db, app.dialect, request.query_params.get("filter", "")))
+    return ordered_json_response(await log_stats(app.aux_db, app.aux_dialect, request.query_params.get("filter", "")))
 
 
 @endpoint

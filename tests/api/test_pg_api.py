@@ -179,6 +179,13 @@ def test_auth_and_batch(su: httpx.Client, server: LiveServer) -> None:
     assert ok(su.get("/api/collections/items/records"))["totalItems"] == 3
 
 
+def test_logs_stay_in_sqlite_and_filter_there(su: httpx.Client) -> None:
+    """The logs API compiles its filter for auxiliary.db (SQLite), not for PostgreSQL."""
+    page = ok(su.get("/api/logs", params={"filter": "data.status >= 200 && data.url ~ '/api/'"}))
+    assert isinstance(page["items"], list)
+    assert isinstance(ok(su.get("/api/logs/stats", params={"filter": "level >= 0"})), list)
+
+
 def test_backups_point_to_the_database_tools(su: httpx.Client) -> None:
     r = su.post("/api/backups", json={"name": "x.zip"})
     assert r.status_code == 400 and "pg_dump" in r.json()["message"]
