@@ -86,7 +86,7 @@ export function richTextEditor(field, value) {
   const bar = h("div", { class: "rich-toolbar", role: "toolbar", "aria-label": `${field.name} formatting` },
     TOOLS.map(([text, label, command, arg]) => h("button", { type: "button", class: "btn-plain small", title: label, "aria-label": label,
       onmousedown: (e) => e.preventDefault(), onclick: run(command, arg) }, text)),
-    h("button", { type: "button", class: "btn-plain small", title: "Link", "aria-label": "Link", onmousedown: (e) => e.preventDefault(), onclick: link }, "🔗"),
+    h("button", { type: "button", class: "btn-plain small", title: "Link", "aria-label": "Link", onmousedown: (e) => e.preventDefault(), onclick: link }, "Link"),
     toggle);
   return {
     node: h("div", { class: "rich-editor" }, bar, area, source),
