@@ -247,7 +247,6 @@ async def _view_with_hooks(
         raise NotFoundError()
     stored, presented = fetched
     record = Record.from_stored(c, stored)
-    before = dict(record.values)
     event = RecordRequestEvent(
         app=app.hooks.app,
         request=request_data(request),
@@ -257,7 +256,7 @@ async def _view_with_hooks(
     )
 
     async def final(e: RecordRequestEvent) -> None:
-        if e.record is record and record.values == before and not record.custom and not record.hidden:
+        if e.record is record and not record.is_changed() and not record.custom and not record.hidden:
             e.json(200, _picked(presented, picks))
             return
         internal = _internal(e.record) if e.record is not None else stored

@@ -132,6 +132,10 @@ class Record:
             return Record(self._collection)
         return Record.wrap(self._collection, dict(self._original), self._original)
 
+    def is_changed(self) -> bool:
+        """Whether any field differs from the last saved value (always when new)."""
+        return self._original is None or self._values != self._original
+
     def changed(self) -> dict[str, Any]:
         """Fields whose value differs from the last saved one (every field when new)."""
         original = self._original or {}

@@ -38,12 +38,18 @@ class Handler(Generic[E]):
 class Hook(Generic[E]):
     """Handlers with ids and priorities, run as a ``next()`` chain."""
 
-    __slots__ = ("_handlers", "_lock", "name")
+    __slots__ = ("_handlers", "_lock", "_tagged", "name")
 
     def __init__(self, name: str = "") -> None:
         self.name = name
         self._handlers: tuple[Handler[E], ...] = ()
+        self._tagged = False  # some handler is limited to tags: events must be filtered
         self._lock = threading.Lock()
+
+    def _set(self, handlers: tuple[Handler[E], ...]) -> None:
+        # the flag first: a reader that sees the new handlers never skips a needed filter
+        self._tagged = any(h.tags for h in handlers)
+        self._handlers = handlers
 
     # -- registration ----------------------------------------------------------------
 
@@ -68,7 +74,7 @@ class Hook(Generic[E]):
             handlers = [h for h in self._handlers if h.id != hid]
             handlers.append(entry)
             handlers.sort(key=lambda h: h.priority)  # stable: registration order among equals
-            self._handlers = tuple(handlers)
+            self._set(tuple(handlers))
         note_undo(lambda: self._undo_bind(entry, previous))  # a hook file's binding goes on reload
         return hid
 
@@ -81,15 +87,15 @@ class Hook(Generic[E]):
             if previous is not None:
                 handlers.append(previous)
                 handlers.sort(key=lambda h: h.priority)
-            self._handlers = tuple(handlers)
+            self._set(tuple(handlers))
 
     def unbind(self, *ids: str) -> None:
         with self._lock:
-            self._handlers = tuple(h for h in self._handlers if h.id not in ids)
+            self._set(tuple(h for h in self._handlers if h.id not in ids))
 
     def unbind_all(self) -> None:
         with self._lock:
-            self._handlers = ()
+            self._set(())
 
     def __len__(self) -> int:
         return len(self._handlers)
@@ -100,24 +106,26 @@ class Hook(Generic[E]):
 
     # -- running -----------------------------------------------------------------------
 
+    def _for(self, event: E) -> tuple[Handler[E], ...]:
+        handlers = self._handlers
+        if handlers and self._tagged:
+            handlers = tuple(h for h in handlers if h.applies_to(event))
+        return handlers
+
     async def trigger(self, event: E, final: Final[E] | None = None) -> None:
         """Run the chain on the event loop (see the package docstring)."""
-        handlers = self._handlers
-        if handlers:
-            handlers = tuple(h for h in handlers if h.applies_to(event))
+        handlers = self._for(event)
         if not handlers:  # the common case: no user hook at all
             if final is not None:
                 result = final(event)
-                if inspect.isawaitable(result):
+                if result is not None and inspect.isawaitable(result):
                     await result
             return
         await _AsyncChain(event, handlers, final).run(0)
 
     def trigger_sync(self, event: E, final: Final[E] | None = None) -> None:
         """Run the chain on the calling thread (see the package docstring)."""
-        handlers = self._handlers
-        if handlers:
-            handlers = tuple(h for h in handlers if h.applies_to(event))
+        handlers = self._for(event)
         if not handlers:
             if final is not None:
                 _call_sync(final, event)
@@ -130,24 +138,34 @@ def _is_async(func: Callable[..., Any]) -> bool:
 
 
 class _AsyncChain(Generic[E]):
+    """One run of a chain on the loop.  Lean on purpose (a do-nothing coroutine handler
+    is on the path of every hooked request): no closure per link, ``e.next()`` is one
+    bound method made once, the position of the running link lives on the chain."""
+
+    __slots__ = ("event", "final", "handlers", "link", "loop", "loop_thread", "pos")
+
     def __init__(self, event: E, handlers: tuple[Handler[E], ...], final: Final[E] | None) -> None:
         self.event = event
         self.handlers = handlers
         self.final = final
-        self.loop = asyncio.get_running_loop()
         self.loop_thread = threading.get_ident()
+        self.pos = -1
+        self.link = self._next
+        self.loop = asyncio.get_running_loop()
 
     async def run(self, index: int) -> None:
         event = self.event
         if index >= len(self.handlers):
-            if self.final is not None:
-                result = self.final(event)
-                if inspect.isawaitable(result):
+            final = self.final
+            if final is not None:
+                result = final(event)
+                if result is not None and inspect.isawaitable(result):
                     await result
             return
         handler = self.handlers[index]
-        previous = event._next
-        event._next = lambda: self._next_from(index + 1)
+        previous, previous_pos = event._next, self.pos
+        event._next = self.link
+        self.pos = index
         try:
             if handler.is_async:
                 await handler.func(event)
@@ -158,8 +176,10 @@ class _AsyncChain(Generic[E]):
                 await self.loop.run_in_executor(_pool(), ctx.run, handler.func, event)
         finally:
             event._next = previous
+            self.pos = previous_pos
 
-    def _next_from(self, index: int) -> Any:
+    def _next(self) -> Any:
+        index = self.pos + 1
         if threading.get_ident() == self.loop_thread:
             return self.run(index)  # a coroutine handler awaits it
         if index < len(self.handlers) and not self.handlers[index].is_async:
@@ -172,12 +192,14 @@ class _AsyncChain(Generic[E]):
 
     def _run_here(self, index: int) -> None:
         event = self.event
-        previous = event._next
-        event._next = lambda: self._next_from(index + 1)
+        previous, previous_pos = event._next, self.pos
+        event._next = self.link
+        self.pos = index
         try:
             self.handlers[index].func(event)
         finally:
             event._next = previous
+            self.pos = previous_pos
 
 
 _POOL: ThreadPoolExecutor | None = None
