@@ -299,3 +299,9 @@ async def serve_file(request: Request) -> Response:
     if thumb is not None:
         key, info, served_name = thumb
     return _file_response(request, storage, key, info, served_name)
+
+
+# the file download hook's fill finds the record and field as serve_file does
+file_field_of = _file_field
+can_access = _can_access
+file_folder = _file_folder

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from satchel.app import App
 
 __all__ = [
+    "EVENT_KEY",
     "auth_record",
+    "hook_event",
     "fill_collection",
     "load_body",
     "saved_into",
@@ -40,6 +42,16 @@ __all__ = [
     "respond",
     "run_request_hook",
 ]
+
+
+# the scope key under which a wrapped endpoint finds its request event (to honour what a
+# handler changed on it: e.new_settings, e.subscriptions)
+EVENT_KEY = "satchel.hook_event"
+
+
+def hook_event(request: Request) -> Any:
+    """The request event of the chain ``request`` runs in as the final link, if any."""
+    return request.scope.get(EVENT_KEY)
 
 
 def has_handlers(hook: Hook[Any]) -> bool:
@@ -148,6 +160,7 @@ def hooked(
                 await fill(app, request, event)
 
             async def final(e: RequestEvent) -> None:
+                request.scope[EVENT_KEY] = e
                 e.response = await handler(request)
 
             return await run_request_hook(hook, event, final)

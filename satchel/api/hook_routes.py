@@ -16,15 +16,20 @@ from starlette.responses import Response
 from satchel.api import batch, collections, files, oauth2, realtime, record_auth, record_auth_email, settings
 from satchel.api.hook_request import fill_collection, hooked
 from satchel.api.request import endpoint, require_superuser
+from satchel.core.files import file_key
 from satchel.core.hook_events import (
     BatchRequestEvent,
     CollectionRequestEvent,
     FileDownloadRequestEvent,
+    RealtimeSubscribeRequestEvent,
     RecordAuthRequestEvent,
     RecordRequestEvent,
     RequestEvent,
     SettingsUpdateRequestEvent,
 )
+from satchel.core.record_model import Record
+from satchel.core.settings import SettingsDecodeError, merge_patch
+from satchel.errors import NotFoundError
 
 __all__ = ["with_hook"]
 
@@ -33,11 +38,37 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 async def _fill_settings(app: Any, request: Request, event: Any) -> None:
     event.old_settings = app.settings.current
+    if request.method == "PATCH":
+        try:  # what the body makes of them; the endpoint answers a bad body in its own words
+            event.new_settings = merge_patch(app.settings.current, event.request.body)
+        except SettingsDecodeError:
+            event.new_settings = None
 
 
 async def _fill_file(app: Any, request: Request, event: Any) -> None:
+    """The record and field of the file; a request the endpoint refuses (unknown record or
+    file, protected file without access) is refused before the hook, as PocketBase does."""
     await fill_collection(app, request, event)
-    event.served_name = str(request.path_params.get("filename", ""))
+    c = event.collection
+    filename = str(request.path_params.get("filename", ""))
+    event.served_name = filename
+    if c is None:
+        return  # the endpoint answers 404
+    record_id = str(request.path_params.get("recordId", ""))
+    stored = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, c, "id", record_id))
+    f = None if stored is None else files.file_field_of(c, stored, filename)
+    if stored is None or f is None or (f.protected and not await files.can_access(request, c, record_id)):
+        raise NotFoundError()
+    event.record = Record.from_stored(c, stored)
+    event.file_field = f.name
+    event.served_path = file_key(*files.file_folder(request, c, f, record_id, filename), filename)
+
+
+async def _fill_subscriptions(app: Any, request: Request, event: Any) -> None:
+    body = event.request.body
+    event.client_id = str(body.get("clientId") or "")
+    subs = body.get("subscriptions")
+    event.subscriptions = [str(s) for s in subs] if isinstance(subs, list) else []
 
 
 _SU = require_superuser
@@ -54,7 +85,7 @@ _TABLE: dict[Any, tuple[str, type[RequestEvent], Any, Any]] = {
     settings.get_settings: ("on_settings_list_request", SettingsUpdateRequestEvent, _fill_settings, _SU),
     settings.patch_settings: ("on_settings_update_request", SettingsUpdateRequestEvent, _fill_settings, _SU),
     batch.batch: ("on_batch_request", BatchRequestEvent, None, None),
-    realtime.set_subscriptions: ("on_realtime_subscribe_request", RequestEvent, None, None),
+    realtime.set_subscriptions: ("on_realtime_subscribe_request", RealtimeSubscribeRequestEvent, _fill_subscriptions, None),
     files.serve_file: ("on_file_download_request", FileDownloadRequestEvent, _fill_file, None),
     record_auth.file_token_endpoint: ("on_file_token_request", RequestEvent, None, None),
     record_auth.auth_refresh: ("on_record_auth_refresh_request", RecordAuthRequestEvent, fill_collection, None),

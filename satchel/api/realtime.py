@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from satchel.api.hook_request import request_data
+from satchel.api.hook_request import hook_event, request_data
 from satchel.api.record_auth import client_ip
 from satchel.api.request import endpoint, get_app, get_auth, read_body
 from satchel.api.responses import error_response, no_content
@@ -101,6 +101,9 @@ async def set_subscriptions(request: Request) -> Response:
     app = get_app(request)
     body = await read_body(request, infer=False)
     client_id, names = validate_form(body)
+    event = hook_event(request)  # an on_realtime_subscribe_request handler may change them
+    if event is not None and isinstance(getattr(event, "subscriptions", None), list):
+        client_id, names = validate_form({**body, "subscriptions": list(event.subscriptions)})
     hub = get_hub(app)
     ip = client_ip(request)
     client = hub.get(client_id)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from satchel.api.hook_request import hook_event
 from satchel.api.request import endpoint, get_app, read_body, require_superuser
 from satchel.api.responses import ordered_json_response
-from satchel.core.settings import settings_to_api_dict
+from satchel.core.settings import Settings, settings_to_api_dict
 
 __all__ = ["get_settings", "patch_settings"]
 
@@ -25,6 +26,11 @@ async def patch_settings(request: Request) -> Response:
     body = await read_body(request, invalid_message="An error occurred while loading the submitted data.")
     app = get_app(request)
     old_logs = app.settings.current.logs
-    updated = await app.settings.patch(body)
+    event = hook_event(request)  # an on_settings_update_request handler may change e.new_settings
+    new = getattr(event, "new_settings", None)
+    if isinstance(new, Settings):
+        updated = await app.settings.db.on_writer(app.settings.save_sync, new)
+    else:
+        updated = await app.settings.patch(body)
     await app.aux_db.on_writer(app.logs.settings_changed, old_logs, updated.logs)
     return ordered_json_response(settings_to_api_dict(updated))

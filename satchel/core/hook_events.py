@@ -34,6 +34,7 @@ __all__ = [
     "RealtimeConnectRequestEvent",
     "RealtimeMessage",
     "RealtimeMessageEvent",
+    "RealtimeSubscribeRequestEvent",
     "RecordAuthRequestEvent",
     "RecordEnrichEvent",
     "RecordErrorEvent",
@@ -200,6 +201,14 @@ class SettingsReloadEvent(AppEvent):
 @dataclass(eq=False, kw_only=True)
 class BatchRequestEvent(RequestEvent):
     batch: list[Any] = field(default_factory=list)
+
+
+@dataclass(eq=False, kw_only=True)
+class RealtimeSubscribeRequestEvent(RequestEvent):
+    """``POST /api/realtime``: a handler may change ``e.subscriptions`` before ``e.next()``."""
+
+    client_id: str = ""
+    subscriptions: list[str] = field(default_factory=list)
 
 
 @dataclass(eq=False, kw_only=True)

@@ -110,3 +110,38 @@ def test_backup_hooks(app: App, su: TestClient) -> None:
 
     assert su.post("/api/backups", json={"name": "mine.zip"}).status_code == 204
     assert [b["key"] for b in su.get("/api/backups").json()] == ["renamed_mine.zip"]
+
+
+def test_settings_update_event_has_new_settings_a_handler_may_change(app: App, su: TestClient) -> None:
+    @app.hook_app.on_settings_update_request
+    def suffix(e: Any) -> None:
+        assert e.old_settings.meta.app_name == "Acme" and e.new_settings.meta.app_name == "Blog"
+        e.new_settings.meta.app_name += " (staging)"
+        e.next()
+
+    r = su.patch("/api/settings", json={"meta": {"appName": "Blog"}})
+    assert r.status_code == 200 and r.json()["meta"]["appName"] == "Blog (staging)"
+    assert app.settings.current.meta.app_name == "Blog (staging)"
+
+
+def test_file_download_event_has_the_record_and_field(app: App, su: TestClient, client: TestClient) -> None:
+    seen: list[tuple[str, str, str, str]] = []
+
+    @app.hook_app.on_file_download_request
+    def look(e: Any) -> None:
+        seen.append((e.record.id, e.file_field, e.served_name, e.served_path))
+        e.next()
+
+    body = {"name": "docs", "type": "base", "listRule": "", "viewRule": "@request.auth.id != ''",
+            "createRule": "", "fields": [{"name": "file", "type": "file", "maxSelect": 1},
+                       {"name": "secret", "type": "file", "maxSelect": 1, "protected": True}]}
+    docs = su.post("/api/collections", json=body).json()
+    rec = su.post("/api/collections/docs/records", files={"file": ("a.txt", b"hi", "text/plain"),
+                                                          "secret": ("s.txt", b"no", "text/plain")}).json()
+    assert client.get(f"/api/files/docs/{rec['id']}/{rec['file']}").content == b"hi"
+    assert seen == [(rec["id"], "file", rec["file"], f"{docs['id']}/{rec['id']}/{rec['file']}")]
+    # refused before the hook: a protected file the guest may not view, an unknown file
+    assert client.get(f"/api/files/docs/{rec['id']}/{rec['secret']}").status_code == 404
+    assert client.get(f"/api/files/docs/{rec['id']}/nope.txt").status_code == 404
+    assert len(seen) == 1
+

@@ -71,3 +71,25 @@ def test_message_send_and_enrich_hooks(app: App, live: LiveServer) -> None:
         sse.close()
 
     asyncio.run(main())
+
+
+def test_subscribe_hook_sees_and_may_change_the_subscriptions(app: App, live: LiveServer) -> None:
+    from satchel.core.realtime import get_hub
+
+    seen: list[tuple[str, list[str]]] = []
+
+    @app.hook_app.on_realtime_subscribe_request
+    def only_tags(e: Any) -> None:
+        seen.append((e.client_id, list(e.subscriptions)))
+        e.subscriptions = [s for s in e.subscriptions if s.startswith("tags")]
+        e.next()
+
+    async def main() -> None:
+        sse = await SSE(live.port).start()
+        assert (await subscribe(live.url, sse.client_id, ["tags/*", "users/x"])).status_code == 204
+        client = get_hub(app).get(sse.client_id)
+        assert client is not None and set(client.subscriptions) == {"tags/*"}
+        assert seen == [(sse.client_id, ["tags/*", "users/x"])]
+        sse.close()
+
+    asyncio.run(main())
