@@ -91,7 +91,7 @@ def _body_of(record: Record) -> dict[str, Any]:
 def save_record_model(tx: Tx, env: RecordEnv, record: Record) -> Record:
     """Create or update ``record`` (validated, hooks fired); it is then the saved one."""
     c = env.lookup(record.collection.id) or record.collection
-    req = WriteRequest(internal_info(env), _body_of(record))
+    req = WriteRequest(internal_info(env), _body_of(record), files=dict(record.uploads))
     if record.is_new():
         out = create_record_sync(tx, env, c, req)
         record_id = str(out["id"])
@@ -99,6 +99,7 @@ def save_record_model(tx: Tx, env: RecordEnv, record: Record) -> Record:
         record_id = record.id
         update_record_sync(tx, env, c, record_id, req)
     saved = find_record(tx.conn, env, c, record_id)
+    record.uploads.clear()
     record.values.clear()
     record.values.update(saved.values)
     record.mark_saved()

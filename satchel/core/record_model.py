@@ -8,8 +8,11 @@ beside the fields and are only sent, never stored.
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Iterator, Mapping, MutableSet
-from typing import Any, cast
+from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 from satchel.core.collections import Collection
 from satchel.core.fields import (
@@ -20,13 +23,46 @@ from satchel.core.fields import (
     resolve_setter,
 )
 
-__all__ = ["Record"]
+__all__ = ["File", "Record"]
+
+
+class File:
+    """A file to attach with ``record.set(field, File...)`` before ``app.save(record)``
+    (PocketBase's ``filesystem.File``): stored with the record, removed again if the
+    transaction rolls back."""
+
+    __slots__ = ("file", "filename")
+
+    def __init__(self, filename: str, file: BinaryIO) -> None:
+        self.filename = filename
+        self.file = file
+
+    @classmethod
+    def from_bytes(cls, filename: str, data: bytes) -> File:
+        return cls(filename, io.BytesIO(data))
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], filename: str | None = None) -> File:
+        """The file's bytes are read now (no handle is left open)."""
+        p = Path(path)
+        return cls(filename or p.name, io.BytesIO(p.read_bytes()))
+
+    def __repr__(self) -> str:
+        return f"<File {self.filename!r}>"
+
+
+def _uploads(value: Any) -> list[File] | None:
+    if isinstance(value, File):
+        return [value]
+    if isinstance(value, list | tuple) and value and all(isinstance(v, File) for v in value):
+        return list(value)
+    return None
 
 
 class Record:
     """A record of ``collection``; new until saved (``is_new()``)."""
 
-    __slots__ = ("_collection", "_custom", "_hidden", "_ignore_email", "_original", "_shown", "_values")
+    __slots__ = ("_collection", "_custom", "_hidden", "_ignore_email", "_original", "_shown", "_uploads", "_values")
 
     def __init__(self, collection: Collection, data: Mapping[str, Any] | None = None) -> None:
         self._collection = collection
@@ -36,6 +72,7 @@ class Record:
         self._hidden: set[str] = set()
         self._shown: set[str] = set()
         self._ignore_email = False
+        self._uploads: dict[str, list[File]] = {}
         if data:
             self.load(data)
 
@@ -54,6 +91,7 @@ class Record:
         record._hidden = set()
         record._shown = set()
         record._ignore_email = False
+        record._uploads = {}
         return record
 
     @classmethod
@@ -107,6 +145,10 @@ class Record:
             self._custom[name] = value
             return
         f, modifier = found
+        files = _uploads(value) if f.type == "file" else None
+        if files is not None:  # stored by the next save: "docs" replaces, "docs+" appends
+            self._uploads[name] = files
+            return
         if modifier is None:
             self._values[f.name] = f.prepare_value(value)
             return
@@ -150,6 +192,11 @@ class Record:
         """Send fields the requester would not see otherwise (hidden fields)."""
         self._hidden.difference_update(names)
         self._shown.update(names)
+
+    @property
+    def uploads(self) -> dict[str, list[File]]:
+        """Files set on file fields, by body key, waiting for the next save."""
+        return self._uploads
 
     @property
     def values(self) -> dict[str, Any]:

@@ -46,7 +46,7 @@ from satchel.core.hook_events import (
     TerminateEvent,
 )
 from satchel.core.mail import MailMessage
-from satchel.core.record_model import Record
+from satchel.core.record_model import File, Record
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError
 from satchel.hooks._app import HookApp, HookRegistrar, current_app, set_current_app
 from satchel.tools.hook import Event, Hook
@@ -89,6 +89,7 @@ __all__ = [
     "CollectionEvent",
     "CollectionRequestEvent",
     "Event",
+    "File",
     "FileDownloadRequestEvent",
     "ForbiddenError",
     "Hook",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from satchel import errors
@@ -175,3 +177,43 @@ def test_awaitable_twins_for_coroutine_handlers(app: App) -> None:
         return [r.get("title") for r in await h.afind_records_by_filter("posts", "", "title")]
 
     assert asyncio.run(main()) == ["t1", "t2"]
+
+
+def test_save_attaches_files_and_a_rollback_removes_them(app: App, tmp_path: Any) -> None:
+    from satchel.hooks import File
+
+    h = app.hook_app
+    h.save({"name": "docs", "type": "base",
+            "fields": [{"name": "title", "type": "text"}, {"name": "files", "type": "file", "maxSelect": 5}]})
+    docs = h.find_collection_by_name_or_id("docs")
+    storage = app.files.storage
+
+    record = Record(docs, {"title": "one"})
+    record.set("files", File.from_bytes("hello.txt", b"hello"))
+    h.save(record)
+    names = record.get("files")
+    assert len(names) == 1 and names[0].startswith("hello_") and names[0].endswith(".txt")
+    assert storage.read_bytes(f"{docs.id}/{record.id}/{names[0]}") == b"hello"
+    assert not record.uploads
+
+    path = tmp_path / "notes.md"
+    path.write_bytes(b"# notes")
+    record.set("files+", [File.from_path(path)])  # appended, as the API's "files+"
+    h.save(record)
+    again = h.find_record_by_id("docs", record.id).get("files")
+    assert again[0] == names[0] and len(again) == 2 and again[1].startswith("notes_")
+    assert storage.read_bytes(f"{docs.id}/{record.id}/{again[1]}") == b"# notes"
+
+    before = set(storage.list_keys(f"{docs.id}/"))
+
+    def fails(tx_app: Any) -> None:
+        other = Record(docs, {"title": "two"})
+        other.set("files", File.from_bytes("gone.txt", b"gone"))
+        tx_app.save(other)
+        assert any(k.endswith(".txt") and "gone_" in k for k in storage.list_keys(f"{docs.id}/"))
+        raise BadRequestError("undo")
+
+    with pytest.raises(BadRequestError):
+        h.run_in_transaction(fails)
+    assert set(storage.list_keys(f"{docs.id}/")) == before  # the stored file went with the rollback
+    assert len(h.find_records_by_filter("docs")) == 1
