@@ -64,6 +64,25 @@ async def _fill_file(app: Any, request: Request, event: Any) -> None:
     event.served_path = file_key(*files.file_folder(request, c, f, record_id, filename), filename)
 
 
+async def _fill_by_email(app: Any, request: Request, event: Any) -> None:
+    """``e.record``: the auth record of the body's email (``None`` when there is none: the
+    endpoint then answers as PocketBase does, without telling)."""
+    await fill_collection(app, request, event)
+    c, email = event.collection, event.request.body.get("email")
+    if c is None or not c.is_auth or not isinstance(email, str) or not email:
+        return
+    stored = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, c, "email", email))
+    event.record = None if stored is None else Record.from_stored(c, stored)
+
+
+async def _fill_with_auth(app: Any, request: Request, event: Any) -> None:
+    """``e.record``: the authenticated record the request acts on (refresh, email change)."""
+    await fill_collection(app, request, event)
+    auth = event.auth
+    if auth is not None and event.collection is not None and auth.collection.id == event.collection.id:
+        event.record = auth
+
+
 async def _fill_subscriptions(app: Any, request: Request, event: Any) -> None:
     body = event.request.body
     event.client_id = str(body.get("clientId") or "")
@@ -88,15 +107,16 @@ _TABLE: dict[Any, tuple[str, type[RequestEvent], Any, Any]] = {
     realtime.set_subscriptions: ("on_realtime_subscribe_request", RealtimeSubscribeRequestEvent, _fill_subscriptions, None),
     files.serve_file: ("on_file_download_request", FileDownloadRequestEvent, _fill_file, None),
     record_auth.file_token_endpoint: ("on_file_token_request", RequestEvent, None, None),
-    record_auth.auth_refresh: ("on_record_auth_refresh_request", RecordAuthRequestEvent, fill_collection, None),
+    record_auth.auth_refresh: ("on_record_auth_refresh_request", RecordAuthRequestEvent, _fill_with_auth, None),
     record_auth.auth_with_otp: ("on_record_auth_with_otp_request", RecordAuthRequestEvent, fill_collection, None),
-    record_auth.request_otp: ("on_record_request_otp_request", RecordRequestEvent, fill_collection, None),
+    record_auth.request_otp: ("on_record_request_otp_request", RecordRequestEvent, _fill_by_email, None),
     oauth2.auth_with_oauth2: ("on_record_auth_with_oauth2_request", RecordAuthRequestEvent, fill_collection, None),
-    _em.request_verification: ("on_record_request_verification_request", RecordRequestEvent, fill_collection, None),
+    _em.request_verification: ("on_record_request_verification_request", RecordRequestEvent, _fill_by_email, None),
     _em.confirm_verification: ("on_record_confirm_verification_request", RecordRequestEvent, fill_collection, None),
-    _em.request_password_reset: ("on_record_request_password_reset_request", RecordRequestEvent, fill_collection, None),
+    _em.request_password_reset: ("on_record_request_password_reset_request", RecordRequestEvent, _fill_by_email,
+                                 None),
     _em.confirm_password_reset: ("on_record_confirm_password_reset_request", RecordRequestEvent, fill_collection, None),
-    _em.request_email_change: ("on_record_request_email_change_request", RecordRequestEvent, fill_collection, None),
+    _em.request_email_change: ("on_record_request_email_change_request", RecordRequestEvent, _fill_with_auth, None),
     _em.confirm_email_change: ("on_record_confirm_email_change_request", RecordRequestEvent, fill_collection, None),
 }
 

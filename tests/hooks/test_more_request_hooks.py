@@ -145,3 +145,41 @@ def test_file_download_event_has_the_record_and_field(app: App, su: TestClient, 
     assert client.get(f"/api/files/docs/{rec['id']}/nope.txt").status_code == 404
     assert len(seen) == 1
 
+
+
+def test_auth_flow_events_carry_the_record(app: App, client: TestClient, user_token: str) -> None:
+    seen: list[tuple[str, str | None]] = []
+    h = app.hook_app
+
+    @h.on_mailer_send
+    def no_mail(e: Any) -> None:  # not sent (no e.next()): no sendmail on the test machine
+        return None
+
+    @h.on_record_request_verification_request("users")
+    @h.on_record_request_password_reset_request("users")
+    def by_email(e: Any) -> None:
+        seen.append((e.request.path.rsplit("/", 1)[1], e.record.id if e.record else None))
+        e.next()
+
+    @h.on_record_auth_refresh_request
+    @h.on_record_request_email_change_request
+    def with_auth(e: Any) -> None:
+        assert e.record is e.auth
+        seen.append((e.request.path.rsplit("/", 1)[1], e.record.id))
+        e.next()
+
+    base = "/api/collections/users"
+    assert client.post(f"{base}/request-verification", json={"email": "user@example.com"}).status_code == 204
+    assert client.post(f"{base}/request-verification", json={"email": "nobody@example.com"}).status_code == 204
+    assert client.post(f"{base}/request-password-reset", json={"email": "user@example.com"}).status_code == 204
+    auth = {"Authorization": user_token}
+    assert client.post(f"{base}/auth-refresh", headers=auth).status_code == 200
+    r = client.post(f"{base}/request-email-change", json={"newEmail": "new@example.com"}, headers=auth)
+    assert r.status_code == 204
+    assert seen == [
+        ("request-verification", "testuser0000001"),
+        ("request-verification", None),
+        ("request-password-reset", "testuser0000001"),
+        ("auth-refresh", "testuser0000001"),
+        ("request-email-change", "testuser0000001"),
+    ]
