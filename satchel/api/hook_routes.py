@@ -16,6 +16,7 @@ from starlette.responses import Response
 from satchel.api import batch, collections, files, oauth2, realtime, record_auth, record_auth_email, settings
 from satchel.api.hook_request import fill_collection, hooked
 from satchel.api.request import endpoint, require_superuser
+from satchel.core.collection_form import preview
 from satchel.core.files import file_key
 from satchel.core.hook_events import (
     BatchRequestEvent,
@@ -64,6 +65,11 @@ async def _fill_file(app: Any, request: Request, event: Any) -> None:
     event.served_path = file_key(*files.file_folder(request, c, f, record_id, filename), filename)
 
 
+async def _fill_new_collection(app: Any, request: Request, event: Any) -> None:
+    """``e.collection``: what the body describes (read-only: not validated yet, no id)."""
+    event.collection = preview(event.request.body, app.registry.get)
+
+
 async def _fill_by_email(app: Any, request: Request, event: Any) -> None:
     """``e.record``: the auth record of the body's email (``None`` when there is none: the
     endpoint then answers as PocketBase does, without telling)."""
@@ -97,7 +103,8 @@ _em = record_auth_email
 _TABLE: dict[Any, tuple[str, type[RequestEvent], Any, Any]] = {
     collections.list_collections_endpoint: ("on_collections_list_request", CollectionRequestEvent, None, _SU),
     collections.get_collection: ("on_collection_view_request", CollectionRequestEvent, fill_collection, _SU),
-    collections.create_collection: ("on_collection_create_request", CollectionRequestEvent, None, _SU),
+    collections.create_collection: ("on_collection_create_request", CollectionRequestEvent, _fill_new_collection,
+                                    _SU),
     collections.update_collection: ("on_collection_update_request", CollectionRequestEvent, fill_collection, _SU),
     collections.delete_collection: ("on_collection_delete_request", CollectionRequestEvent, fill_collection, _SU),
     collections.import_collections: ("on_collections_import_request", CollectionRequestEvent, None, _SU),

@@ -19,6 +19,7 @@ from satchel.core.collections import (
     AUTH,
     AUTH_OPTION_KEYS,
     BASE,
+    COLLECTION_TYPES,
     RULE_KEYS,
     TOKEN_KEYS,
     VIEW,
@@ -270,6 +271,21 @@ def _ensure_auth_fields(c: Collection) -> None:
     for column, sql in default_auth_indexes(c.id, c.name).items():
         if not has_single_column_unique_index(c.indexes, column):
             c.indexes.append(sql)
+
+
+def preview(payload: Mapping[str, Any], lookup: CollectionLookup) -> Collection | None:
+    """The collection a create body describes, before validation and without its id or a
+    view's inferred fields (``e.collection`` of ``on_collection_create_request``); ``None``
+    when the body is not a collection's shape (the endpoint answers it)."""
+    type_ = payload.get("type") or BASE
+    type_ = type_ if isinstance(type_, str) and type_ in COLLECTION_TYPES else BASE
+    c = new_collection(type_, "")
+    try:
+        apply_payload(c, payload, lookup, is_new=True)
+        finalize(c, None)
+    except Exception:  # noqa: BLE001 - any malformed body: the endpoint reports it in its words
+        return None
+    return c
 
 
 def finalize(c: Collection, old: Collection | None = None) -> None:

@@ -183,3 +183,21 @@ def test_auth_flow_events_carry_the_record(app: App, client: TestClient, user_to
         ("auth-refresh", "testuser0000001"),
         ("request-email-change", "testuser0000001"),
     ]
+
+
+def test_collection_create_event_has_the_described_collection(app: App, su: TestClient) -> None:
+    seen: list[tuple[str, str, list[str]]] = []
+
+    @app.hook_app.on_collection_create_request("posts")  # limited by the new collection's name
+    def look(e: Any) -> None:
+        seen.append((e.collection.name, e.collection.type, [f.name for f in e.collection.fields]))
+        e.next()
+
+    body = {"name": "posts", "type": "auth", "fields": [{"name": "title", "type": "text"}]}
+    assert su.post("/api/collections", json=body).status_code == 200
+    assert su.post("/api/collections", json={"name": "other"}).status_code == 200
+    assert su.post("/api/collections", json={"name": "posts", "fields": "bad"}).status_code == 400
+    assert len(seen) == 1
+    name, type_, fields = seen[0]
+    assert (name, type_) == ("posts", "auth")
+    assert fields[0] == "id" and "title" in fields and "email" in fields and "password" in fields
