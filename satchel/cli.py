@@ -148,7 +148,12 @@ def run_serve(config: Config) -> None:
     else:
         app = open_migrated_app(config)
         try:
-            run_server(app)
+            if config.db:  # other nodes may share the database: join them through it
+                from satchel.nodes import run_node
+
+                run_node(app, config.db)
+            else:
+                run_server(app)
         except StartupError as exc:  # a busy port, a bad SATCHEL_READ_TIMEOUT: one line, exit 1
             log_error(str(exc))
             sys.exit(1)

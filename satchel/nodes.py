@@ -1,0 +1,47 @@
+"""One node of many sharing a PostgreSQL database (``serve --db=postgresql://...``).
+
+The node's bus is :class:`~satchel.tools.bus.postgres.PgBus`: record events reach the
+realtime clients of every node, and a collection or settings change made here is
+re-read by the other nodes (the response waits until the change went round
+through PostgreSQL).  Rate limits and resend guards stay per node (docs/scaling.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+from satchel.core.realtime import get_hub
+from satchel.core.shared import COLLECTIONS, SETTINGS, SharedChanges
+from satchel.server import run_server
+
+if TYPE_CHECKING:
+    from satchel.app import App
+
+__all__ = ["run_node"]
+
+
+def run_node(app: App, db_url: str) -> None:
+    from satchel.tools.bus.postgres import PgBus
+    from satchel.workers import hold_until_shared
+
+    bus = PgBus(db_url)
+    app.bus = bus
+    changes = SharedChanges(app, bus)
+    changes.install()
+    app.state["shared_changes"] = changes
+    # a reconnected listener may have missed changes: re-read them
+    bus.on_reconnect.append(lambda: changes.on_message({"type": COLLECTIONS}))
+    bus.on_reconnect.append(lambda: changes.on_message({"type": SETTINGS}))
+    hub = get_hub(app)
+
+    async def started() -> None:
+        changes.attach(asyncio.get_running_loop())
+        hub.attach()
+
+    try:
+        run_server(app, wrap=lambda asgi: hold_until_shared(asgi, changes), on_started=started)
+    finally:
+        with contextlib.suppress(Exception):
+            bus.close()

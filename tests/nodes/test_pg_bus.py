@@ -1,0 +1,184 @@
+"""The PostgreSQL bus (LISTEN/NOTIFY) between nodes: unit level on a real server, then two
+``satchel serve --db=<same database>`` processes: realtime and schema changes cross them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from satchel.tools.bus.postgres import NOTIFY_LIMIT, PgBus
+from tests.e2e.serve_support import (
+    EMAIL,
+    PASSWORD,
+    LiveServer,
+    satchel,
+    start_serve,
+    stop_serve,
+    superuser_token,
+)
+from tests.pg_support import pg_url
+
+__all__ = ["pg_url"]
+
+
+def collect(bus: PgBus, loop: asyncio.AbstractEventLoop) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+    bus.subscribe(lambda m: got.append(dict(m)), loop)
+    return got
+
+
+async def until(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+def test_messages_cross_nodes_in_order_big_ones_included(pg_url: str) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        a, b = PgBus(pg_url), PgBus(pg_url)
+        try:
+            got_a, got_b = collect(a, loop), collect(b, loop)
+            big = {"type": "record", "data": "x" * (NOTIFY_LIMIT * 3)}
+            for n in range(30):
+                b.publish({"type": "record", "n": n}, seq=n)
+            b.publish(big)
+            await until(lambda: len(got_a) == 31 and len(got_b) == 31)
+            # the publisher's own subscribers get the same order as everyone's
+            assert got_a == got_b
+            assert [m["n"] for m in got_a[:30]] == list(range(30))
+            assert got_a[30] == big
+            with psycopg.connect(pg_url) as conn:
+                row = conn.execute('SELECT count(*) FROM "_busPayloads"').fetchone()
+                assert row is not None and row[0] == 1
+            # acknowledged broadcasts reach the others, not the sender's own subscribers
+            await b.broadcast_acked({"type": "collections.changed"})
+            await until(lambda: len(got_a) == 32)
+            assert got_a[31] == {"type": "collections.changed"}
+            await asyncio.sleep(0.1)
+            assert len(got_b) == 31
+        finally:
+            a.close()
+            b.close()
+
+    asyncio.run(main())
+
+
+def test_a_broken_listening_connection_is_opened_again(pg_url: str) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        a, b = PgBus(pg_url, reconnect_delay=0.05), PgBus(pg_url)
+        try:
+            got = collect(a, loop)
+            reconnected: list[int] = []
+            a.on_reconnect.append(lambda: reconnected.append(1))
+            with psycopg.connect(pg_url, autocommit=True) as conn:  # kill every other session: both buses'
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()")  # fmt: skip
+            await until(lambda: bool(reconnected))
+            b.publish({"type": "after"})  # its sending connection is opened again too
+            await until(lambda: got == [{"type": "after"}])
+        finally:
+            a.close()
+            b.close()
+
+    asyncio.run(main())
+
+
+# -- two real nodes ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_nodes(pg_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
+    made = satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={tmp_path / 'a'}", f"--db={pg_url}")
+    assert made.returncode == 0, made.stderr
+    a = start_serve(tmp_path / "a" / "pb_data", f"--db={pg_url}", "--workers=1")
+    try:
+        b = start_serve(tmp_path / "b" / "pb_data", f"--db={pg_url}", "--workers=1")
+        try:
+            yield a, b
+        finally:
+            assert stop_serve(b, timeout=15) == 0, b.stderr
+    finally:
+        assert stop_serve(a, timeout=15) == 0, a.stderr
+
+
+class Stream:
+    """A raw SSE client on its own thread, collecting (event, data)."""
+
+    def __init__(self, base: str) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self.client_id = ""
+        self._ready = threading.Event()
+        self._client = httpx.Client(base_url=base, timeout=httpx.Timeout(10, read=60))
+        threading.Thread(target=self._run, daemon=True).start()
+        assert self._ready.wait(10)
+
+    def _run(self) -> None:
+        event = ""
+        try:
+            with self._client.stream("GET", "/api/realtime") as r:
+                for line in r.iter_lines():
+                    if line.startswith("event:"):
+                        event = line[6:]
+                    elif line.startswith("data:"):
+                        data = json.loads(line[5:])
+                        if event == "PB_CONNECT":
+                            self.client_id = data["clientId"]
+                            self._ready.set()
+                        else:
+                            self.events.append((event, data))
+        except httpx.HTTPError:
+            pass
+
+    def wait(self, count: int, timeout: float = 10) -> list[tuple[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.events) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.events
+
+
+def test_two_nodes_share_realtime_and_schema(two_nodes: tuple[LiveServer, LiveServer]) -> None:
+    a, b = two_nodes
+    token = superuser_token(b.base)
+    body = {"name": "notes", "type": "base", "listRule": "", "viewRule": "", "createRule": "", "updateRule": "",
+            "fields": [{"name": "title", "type": "text"}]}  # fmt: skip
+    r = httpx.post(f"{b.base}/api/collections", json=body, headers={"Authorization": token})
+    assert r.status_code == 200, r.text
+    # made on B, usable on A as soon as B answered
+    r = httpx.get(f"{a.base}/api/collections/notes/records")
+    assert r.status_code == 200, r.text
+
+    stream = Stream(a.base)
+    r = httpx.post(f"{a.base}/api/realtime", json={"clientId": stream.client_id, "subscriptions": ["notes"]})
+    assert r.status_code == 204, r.text
+    ids = []
+    for n in range(5):
+        r = httpx.post(f"{b.base}/api/collections/notes/records", json={"title": f"t{n}"})
+        assert r.status_code == 200, r.text
+        ids.append(r.json()["id"])
+    r = httpx.patch(f"{b.base}/api/collections/notes/records/{ids[0]}", json={"title": "changed"})
+    assert r.status_code == 200
+    events = stream.wait(6)
+    assert [(e, d["action"], d["record"]["id"]) for e, d in events] == [
+        *(("notes", "create", i) for i in ids),
+        ("notes", "update", ids[0]),
+    ]
+    assert events[-1][1]["record"]["title"] == "changed"
+    # a rule change on A holds on B at once
+    r = httpx.patch(
+        f"{a.base}/api/collections/notes", json={"listRule": None}, headers={"Authorization": token}
+    )
+    assert r.status_code == 200
+    r = httpx.get(f"{b.base}/api/collections/notes/records")
+    assert r.status_code == 403, r.text
