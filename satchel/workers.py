@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from satchel.api.rate_limit import serve_shared_rate_limits
+from satchel.api.realtime_stats import serve_realtime_stats
 from satchel.api.record_auth import OTP_ATTEMPT, otp_attempt_here
 from satchel.api.record_auth_anonymous import SIGNUP, signup_allowed_here
 from satchel.api.record_auth_email import RECENTLY_SENT, recently_sent_here
@@ -188,6 +189,7 @@ class Supervisor:
                 if not first:  # worker 0 printed the start-up warnings of the hook files
                     js_warning_shown(self.config.resolved_hooks_dir)
                 app = (self.open_first_app if first else self.open_app)(self.config)
+                app.state["worker_count"] = self.count  # the realtime stats ask every member
                 code = worker_main(app, member, self.sockets, self.runtime, announce=first)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
@@ -228,6 +230,7 @@ def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Ru
         app.state["cron_leader"] = member == 0
         changes = SharedChanges(app, bus)
         changes.install()
+        serve_realtime_stats(app)
         app.state["shared_changes"] = changes
         if member == 0:
             serve_shared_rate_limits(app)

@@ -825,3 +825,35 @@ def test_oauth2_redirect_sink(live: LiveServer) -> None:
         sse.close()
 
     run(main())
+
+
+def test_realtime_stats_counts_clients_for_superusers_only(live: LiveServer) -> None:
+    """``GET /api/realtime/stats`` (extension): clients and subscriptions, refused as
+    PocketBase refuses its superuser-only routes (same answer as ``/api/crons``)."""
+
+    async def main() -> None:
+        token = su_token(live.url)
+        _, user_token = make_user(live.app, live.url, "stats@example.com")
+        async with httpx.AsyncClient(base_url=live.url) as http:
+            for headers in ({}, {"Authorization": user_token}):
+                refused = await http.get("/api/realtime/stats", headers=headers)
+                crons = await http.get("/api/crons", headers=headers)
+                assert refused.status_code in (401, 403)
+                assert (refused.status_code, refused.json()) == (crons.status_code, crons.json())
+            assert (await http.get("/api/realtime/stats")).status_code == 401
+
+            async def stats() -> dict[str, Any]:
+                r = await http.get("/api/realtime/stats", headers={"Authorization": token})
+                assert r.status_code == 200, r.text
+                return dict(r.json())
+
+            assert await stats() == {"clients": 0, "subscriptions": 0, "workers": 1, "answered": 1}
+            a, b = await SSE(live.port).start(), await SSE(live.port).start()
+            assert (await subscribe(live.url, a.client_id, ["users", "users/x"])).status_code == 204
+            assert await stats() == {"clients": 2, "subscriptions": 2, "workers": 1, "answered": 1}
+            a.close()
+            await settle()
+            assert await stats() == {"clients": 1, "subscriptions": 0, "workers": 1, "answered": 1}
+            b.close()
+
+    run(main())

@@ -209,6 +209,49 @@ def test_realtime_subscribe_and_events_cross_workers(workers_server: LiveServer,
                 assert order.index(("create", ids[n])) < order.index(("update", ids[n]))
 
 
+def realtime_stats(server: LiveServer, token: str, expected: int, timeout: float = 10) -> set[int]:
+    """Ask ``/api/realtime/stats`` on fresh connections until every worker has answered
+    ``expected`` clients; the workers seen."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while seen != set(range(WORKERS)):
+        r = fresh(server, "GET", "/api/realtime/stats", headers={"Authorization": token})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["workers"] == WORKERS and body["answered"] == WORKERS, body
+        if body["clients"] == expected:
+            seen.add(worker_of(r))
+        else:
+            assert time.monotonic() < deadline, (body, expected)
+            time.sleep(0.05)
+    return seen
+
+
+def test_realtime_stats_count_the_clients_of_every_worker(workers_server: LiveServer, token: str) -> None:
+    def clients() -> int:
+        r = fresh(workers_server, "GET", "/api/realtime/stats", headers={"Authorization": token})
+        return int(r.json()["clients"])
+
+    # streams of earlier tests may linger until the server sees them go: wait for calm
+    before = clients()
+    for _ in range(100):
+        time.sleep(0.3)
+        before, previous = clients(), before
+        if before == previous:
+            break
+    opened: list[Stream] = []
+    try:
+        while len({s.worker for s in opened}) < WORKERS:
+            assert len(opened) < 30
+            opened.append(Stream(workers_server))
+        # whichever worker answers, it counts the streams held by both
+        assert realtime_stats(workers_server, token, before + len(opened)) == set(range(WORKERS))
+    finally:
+        for s in opened:
+            s.close()
+    assert fresh(workers_server, "GET", "/api/realtime/stats").status_code == 401
+
+
 def test_oauth2_redirect_reaches_the_client_on_another_worker(workers_server: LiveServer) -> None:
     with streams_on_every_worker(workers_server) as streams:
         crossed = False
