@@ -208,3 +208,55 @@ def test_plain_handlers_share_one_thread_and_never_starve_to_thread() -> None:
     events = asyncio.run(main())
     assert all(e.log == ["final"] for e in events)
     assert all(len(threads[id(e)]) == 2 and len(set(threads[id(e)])) == 1 for e in events)
+
+
+def test_tag_filter_follows_binds_and_unbinds() -> None:
+    """Events are filtered only while a tagged handler is bound (a flag kept with the tuple)."""
+    hook: Hook[Ev] = Hook()
+
+    async def plain_tagless(e: Ev) -> None:
+        e.log.append("all")
+        await e.next()
+
+    async def tagged(e: Ev) -> None:
+        e.log.append("posts")
+        await e.next()
+
+    hook.bind(plain_tagless, id="all")
+    hook.bind(tagged, id="t", tags=["posts"])
+    e = Ev(tags=("comments",))
+    asyncio.run(hook.trigger(e, _final))
+    assert e.log == ["all", "final"]
+    hook.unbind("t")
+    hook.bind(tagged, id="t2")  # now untagged: runs for every event
+    e = Ev(tags=("comments",))
+    asyncio.run(hook.trigger(e, _final))
+    assert e.log == ["all", "posts", "final"]
+
+
+def test_async_chain_nesting_and_next_twice() -> None:
+    """``e.next()`` runs the rest from the caller's own position, however often it is called
+    and whatever the later links did; ``e.next`` is restored after the chain."""
+    hook: Hook[Ev] = Hook()
+
+    async def twice(e: Ev) -> None:
+        e.log.append("twice>")
+        await e.next()
+        await e.next()
+        e.log.append("<twice")
+
+    def plain(e: Ev) -> None:
+        e.log.append("plain")
+        e.next()
+
+    async def last(e: Ev) -> None:
+        e.log.append("last")
+        await e.next()
+
+    hook.bind(twice)
+    hook.bind(plain)
+    hook.bind(last)
+    e = Ev()
+    asyncio.run(hook.trigger(e, _final))
+    assert e.log == ["twice>", "plain", "last", "final", "plain", "last", "final", "<twice"]
+    assert e.next() is None  # back to the end-of-chain default
