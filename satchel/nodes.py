@@ -3,7 +3,7 @@
 The node's bus is :class:`~satchel.tools.bus.postgres.PgBus`: record events reach the
 realtime clients of every node, and a collection or settings change made here is
 re-read by the other nodes (the response waits until the change went round
-through PostgreSQL).  Rate limits and resend guards stay per node (docs/scaling.md).
+through PostgreSQL).  A node write gate keeps the record events in commit order.  Rate limits and resend guards stay per node (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -23,11 +23,15 @@ __all__ = ["run_node"]
 
 
 def run_node(app: App, db_url: str) -> None:
+    from satchel.store.postgres.gate import PgNodeGate
     from satchel.tools.bus.postgres import PgBus
     from satchel.workers import hold_until_shared
 
     bus = PgBus(db_url)
     app.bus = bus
+    # record events leave in commit order across nodes (see the gate's docstring)
+    gate = PgNodeGate(db_url)
+    app.db.gate = gate
     changes = SharedChanges(app, bus)
     changes.install()
     app.state["shared_changes"] = changes
@@ -45,3 +49,4 @@ def run_node(app: App, db_url: str) -> None:
     finally:
         with contextlib.suppress(Exception):
             bus.close()
+        gate.close()

@@ -22,7 +22,7 @@ import apsw
 
 from satchel.store.connection import QueryTimeout, open_connection, set_deadline
 from satchel.store.errors import STORAGE_ERRORS, WriteFailed
-from satchel.store.write_gate import WriteGate
+from satchel.store.write_gate import Gate
 
 __all__ = ["Database", "Tx", "WriteFailed"]
 
@@ -83,7 +83,7 @@ class Database:
         self._readers_lock = threading.Lock()
         self._closed = False
         #: the cross-process write gate of ``serve --workers`` (None: this process is alone)
-        self.gate: WriteGate | None = None
+        self.gate: Gate | None = None
 
     # -- connections -------------------------------------------------------
 

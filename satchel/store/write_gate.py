@@ -17,10 +17,23 @@ import mmap
 import os
 import struct
 from types import TracebackType
+from typing import Protocol
 
-__all__ = ["WriteGate"]
+__all__ = ["Gate", "WriteGate"]
 
 _COUNTER = struct.Struct("<Q")
+
+
+class Gate(Protocol):
+    """What the database needs of a gate (the workers' file lock, the nodes' advisory lock)."""
+
+    seq: int
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
+
+    def advance(self) -> int: ...
 
 
 class WriteGate:

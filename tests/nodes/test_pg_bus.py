@@ -175,6 +175,28 @@ def test_two_nodes_share_realtime_and_schema(two_nodes: tuple[LiveServer, LiveSe
         ("notes", "update", ids[0]),
     ]
     assert events[-1][1]["record"]["title"] == "changed"
+
+    # the same record written on both nodes at once: the events come in commit order, so the
+    # last one the subscriber gets is what the database holds
+    def hammer(base: str, tag: str) -> None:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            for n in range(15):
+                got = client.patch(f"/api/collections/notes/records/{ids[1]}", json={"title": f"{tag}{n}"})
+                assert got.status_code == 200, got.text
+
+    threads = [threading.Thread(target=hammer, args=(node.base, tag)) for node, tag in ((a, "a"), (b, "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    events = stream.wait(36)
+    assert len(events) == 36
+    final = httpx.get(f"{a.base}/api/collections/notes/records/{ids[1]}").json()["title"]
+    assert events[-1][1]["record"]["title"] == final
+    # each node's own writes keep their order too
+    for tag in "ab":
+        titles = [d["record"]["title"] for _, d in events[6:] if d["record"]["title"].startswith(tag)]
+        assert titles == [f"{tag}{n}" for n in range(15)]
     # a rule change on A holds on B at once
     r = httpx.patch(
         f"{a.base}/api/collections/notes", json={"listRule": None}, headers={"Authorization": token}
@@ -182,3 +204,26 @@ def test_two_nodes_share_realtime_and_schema(two_nodes: tuple[LiveServer, LiveSe
     assert r.status_code == 200
     r = httpx.get(f"{b.base}/api/collections/notes/records")
     assert r.status_code == 403, r.text
+
+
+def test_the_node_gate_lets_one_node_write_and_publish_at_a_time(pg_url: str) -> None:
+    from satchel.store.postgres.gate import PgNodeGate
+
+    first, second = PgNodeGate(pg_url), PgNodeGate(pg_url)
+    entered = threading.Event()
+
+    def other() -> None:
+        with second:
+            entered.set()
+
+    try:
+        with first, first:  # reentrant on one node
+            thread = threading.Thread(target=other)
+            thread.start()
+            assert not entered.wait(0.3), "the second node entered while the first held the gate"
+        assert entered.wait(5)
+        thread.join()
+        assert (first.advance(), first.advance()) == (1, 2)
+    finally:
+        first.close()
+        second.close()
