@@ -112,9 +112,17 @@ class Supervisor:
         await self.relay.start()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop)
-        # worker 0 alone first: it bootstraps the data dir and applies the migrations once
-        first = self.spawn(0, first=True)
-        if not await self._joined(first):
+        # worker 0 alone first: it bootstraps the data dir and applies the migrations once;
+        # the others fork once it serves, so they do not compete with its start-up for the
+        # cores (its first answer comes as early as with --workers=1)
+        ready_r, ready_w = os.pipe()
+        try:
+            first = self.spawn(0, first=True, ready_fd=ready_w)
+            os.close(ready_w)
+            served = await self._serving(first, ready_r)
+        finally:
+            os.close(ready_r)
+        if not served:
             self.relay.close()
             return None
         for member in range(1, self.count):
@@ -126,15 +134,30 @@ class Supervisor:
         self.relay.close()
         return self.restart
 
-    async def _joined(self, pid: int) -> bool:
-        """Wait until worker ``pid`` joined the bus; False when it exited first."""
-        while 0 not in self.relay.members and not self.stopping:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done:
-                self.children.pop(pid, None)
-                return False
-            await asyncio.sleep(0.01)
-        return True
+    async def _serving(self, pid: int, ready: int) -> bool:
+        """Wait until worker ``pid`` serves (a byte on the ``ready`` pipe); False when it
+        exited first (the pipe's end-of-file: the worker held its only write end)."""
+        loop = asyncio.get_running_loop()
+        said: asyncio.Future[bytes] = loop.create_future()
+
+        def readable() -> None:
+            if not said.done():
+                said.set_result(os.read(ready, 1))
+
+        loop.add_reader(ready, readable)
+        try:
+            while not said.done() and not self.stopping:
+                await asyncio.wait([said], timeout=0.05)
+        finally:
+            loop.remove_reader(ready)
+        if said.done() and said.result():
+            return True
+        if self.stopping:  # stopped while worker 0 started: the main loop reaps it
+            return True
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        self.children.pop(pid, None)
+        return False
 
     def stop(self) -> None:
         if self.stopping:
@@ -180,7 +203,7 @@ class Supervisor:
             # a worker that stays up for a while is healthy again
             asyncio.get_running_loop().call_later(30, self.deaths.pop, member, None)
 
-    def spawn(self, member: int, *, first: bool = False) -> int:
+    def spawn(self, member: int, *, first: bool = False, ready_fd: int | None = None) -> int:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; measured by tests/workers
             code = 1
@@ -190,7 +213,7 @@ class Supervisor:
                     js_warning_shown(self.config.resolved_hooks_dir)
                 app = (self.open_first_app if first else self.open_app)(self.config)
                 app.state["worker_count"] = self.count  # the realtime stats ask every member
-                code = worker_main(app, member, self.sockets, self.runtime, announce=first)
+                code = worker_main(app, member, self.sockets, self.runtime, announce=first, ready_fd=ready_fd)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             except BaseException:
@@ -216,8 +239,10 @@ def reset_signals() -> None:
         signal.signal(sig, signal.SIG_DFL)
 
 
-def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Runtime, *, announce: bool) -> int:
-    """One serving process (after fork): its own App, joined to the others."""
+def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Runtime, *, announce: bool,
+                ready_fd: int | None = None) -> int:  # fmt: skip
+    """One serving process (after fork): its own App, joined to the others.  ``ready_fd``
+    (worker 0 at start-up) gets one byte once it serves: the parent then forks the others."""
     try:
         app.db.gate = WriteGate(runtime.data_gate)
         app.aux_db.gate = WriteGate(runtime.aux_gate)
@@ -241,6 +266,9 @@ def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Ru
         async def started() -> None:
             changes.attach(asyncio.get_running_loop())
             hub.attach()
+            if ready_fd is not None:
+                os.write(ready_fd, b"1")
+                os.close(ready_fd)
 
         header = member if os.environ.get("SATCHEL_WORKER_HEADER") == "1" else None
         run_server(app, sockets=sockets, announce=announce, wrap=lambda asgi: hold_until_shared(asgi, changes, header),
