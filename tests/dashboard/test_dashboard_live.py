@@ -56,6 +56,16 @@ def test_table_follows_other_clients_and_the_realtime_feed(page: Page, server: L
     assert [feed.nth(i).get_attribute("data-action") for i in range(3)] == ["delete", "update", "create"]
     expect(page.locator("#realtime-count")).to_have_text("3 events")
 
+    # the clients count (GET /api/realtime/stats): this page's stream, then a second tab's
+    clients = page.locator("#realtime-clients")
+    expect(clients).to_have_text("1 client connected", timeout=15_000)
+    other = page.context.new_page()
+    other.goto("/_/#/realtime?collection=tasks")
+    expect(other.locator("#realtime-state")).to_have_text("live")
+    expect(clients).to_have_text("2 clients connected", timeout=15_000)
+    other.close()
+    expect(clients).to_have_text("1 client connected", timeout=15_000)
+
 
 def test_column_chooser_and_record_json(page: Page, server: LiveServer, token: str) -> None:
     api(server.base, "POST", "/api/collections/tasks/records", token, json={"title": "columns", "note": "hidden soon"})

@@ -17,7 +17,7 @@ from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, superu
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
-PAGES = ["collections?collection=things", "logs", "sql", "erd", "settings/application", "settings/mail", "settings/storage",
+PAGES = ["collections?collection=things", "logs", "sql", "erd", "realtime?collection=things", "settings/application", "settings/mail", "settings/storage",
          "settings/backups", "settings/crons", "settings/rate-limits", "settings/proxy", "settings/logs",
          "settings/superusers", "settings/export", "settings/import"]
 

@@ -1,6 +1,6 @@
 // Realtime for the dashboard: one EventSource on /api/realtime per subscription set;
 // after PB_CONNECT the topics are sent with the superuser's token (POST /api/realtime),
-// so the events are the ones a superuser sees. Every stream is closed when the page changes.
+// so the events are the ones a superuser sees. Every stream (and timer) is closed when the page changes.
 
 import { api, url } from "./api.js";
 import { clear, h } from "./dom.js";
@@ -43,7 +43,29 @@ export function subscribe(topics, onEvent, onState = () => {}) {
   };
 }
 
-// #/realtime: a live feed of one collection's record events.
+// every few seconds while the page is shown, the realtime clients connected to the server
+// (all its workers) from Satchel's GET /api/realtime/stats
+const STATS_EVERY = 3000;
+function clientsCount() {
+  const out = h("span", { class: "badge", id: "realtime-clients", role: "status" }, "… clients");
+  const show = async () => {
+    try {
+      const s = await api("GET", "/api/realtime/stats");
+      out.textContent = `${s.clients} client${s.clients === 1 ? "" : "s"} connected`;
+      out.title = `${s.subscriptions} subscriptions; ${s.answered} of ${s.workers} worker${s.workers === 1 ? "" : "s"} answered`;
+      if (s.answered < s.workers) out.textContent += ` (${s.answered} of ${s.workers} workers answered)`;
+    } catch (err) {
+      out.textContent = `clients: ${err.message}`;
+    }
+  };
+  show();
+  const timer = setInterval(() => (out.isConnected ? show() : stop.close()), STATS_EVERY);
+  const stop = { close: () => clearInterval(timer) };
+  open.add(stop); // stopAll() ends it with the page
+  return out;
+}
+
+// #/realtime: a live feed of one collection's record events, and the clients count.
 export function realtimePage(searchParams, go) {
   const name = searchParams.get("collection") || "";
   const feed = h("ol", { class: "feed", id: "realtime-feed", reversed: true });
@@ -73,7 +95,7 @@ export function realtimePage(searchParams, go) {
   }
   const counter = h("span", { class: "muted small", id: "realtime-count" }, "0 events");
   return h("section", { class: "content" },
-    h("div", { class: "page-head" }, h("h1", null, "Realtime"), state),
+    h("div", { class: "page-head" }, h("h1", null, "Realtime"), clientsCount(), state),
     h("p", { class: "muted" }, "The create, update and delete events of a collection as they happen, as a superuser receives them (the API rules do not filter them)."),
     h("div", { class: "search" }, picker,
       h("button", { type: "button", class: "btn-plain", id: "realtime-pause", onclick: (e) => {
