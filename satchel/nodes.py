@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from satchel.core.realtime import get_hub
 from satchel.core.shared import COLLECTIONS, SETTINGS, SharedChanges
 from satchel.server import run_server
+from satchel.store.postgres.leader import Leadership
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -39,10 +40,14 @@ def run_node(app: App, db_url: str) -> None:
     bus.on_reconnect.append(lambda: changes.on_message({"type": COLLECTIONS}))
     bus.on_reconnect.append(lambda: changes.on_message({"type": SETTINGS}))
     hub = get_hub(app)
+    # crons run on one node: the holder of an advisory lock, taken over when it dies
+    app.state["cron_leader"] = False
+    leadership = Leadership(db_url, app.cron.start, app.cron.stop)
 
     async def started() -> None:
         changes.attach(asyncio.get_running_loop())
         hub.attach()
+        leadership.start()
 
     try:
         run_server(app, wrap=lambda asgi: hold_until_shared(asgi, changes), on_started=started)

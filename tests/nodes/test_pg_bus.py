@@ -227,3 +227,33 @@ def test_the_node_gate_lets_one_node_write_and_publish_at_a_time(pg_url: str) ->
     finally:
         first.close()
         second.close()
+
+
+def test_one_node_leads_the_crons_and_another_takes_over_when_it_dies(pg_url: str) -> None:
+    from satchel.store.postgres.leader import Leadership
+
+    async def main() -> None:
+        events: list[str] = []
+
+        def leader(name: str) -> Leadership:
+            async def lose() -> None:
+                events.append(f"{name}-lost")
+
+            return Leadership(pg_url, lambda: events.append(f"{name}-leads"), lose, interval=0.05)
+
+        first, second = leader("first"), leader("second")
+        first.start()
+        await until(lambda: events == ["first-leads"])
+        second.start()
+        await asyncio.sleep(0.3)
+        assert events == ["first-leads"]  # one leader only
+        # the first node's session dies (a killed node): the second takes over
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            assert first._conn is not None
+            conn.execute("SELECT pg_terminate_backend(%s)", (first._conn.info.backend_pid,))
+        await until(lambda: "second-leads" in events and "first-lost" in events)
+        await first.stop()
+        await second.stop()
+        assert events[-1] == "second-lost"
+
+    asyncio.run(main())
