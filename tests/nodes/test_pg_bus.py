@@ -150,6 +150,8 @@ class Stream:
 
 def test_two_nodes_share_realtime_and_schema(two_nodes: tuple[LiveServer, LiveServer]) -> None:
     a, b = two_nodes
+    assert "files are stored in the local data dir" in a.stdout
+    assert "does not join other nodes" not in a.stdout + b.stdout
     token = superuser_token(b.base)
     body = {"name": "notes", "type": "base", "listRule": "", "viewRule": "", "createRule": "", "updateRule": "",
             "fields": [{"name": "title", "type": "text"}]}  # fmt: skip
@@ -257,3 +259,18 @@ def test_one_node_leads_the_crons_and_another_takes_over_when_it_dies(pg_url: st
         assert events[-1] == "second-lost"
 
     asyncio.run(main())
+
+
+def test_the_banner_warns_that_workers_keep_a_node_alone() -> None:
+    from types import SimpleNamespace
+
+    from satchel.server import banner
+
+    def app(workers: int) -> Any:
+        config = SimpleNamespace(db="postgresql://x/y", workers=workers, host_port=("127.0.0.1", 8090))
+        return SimpleNamespace(
+            config=config, settings=SimpleNamespace(current=SimpleNamespace(s3=SimpleNamespace(enabled=True)))
+        )
+
+    assert "--workers=2 on PostgreSQL: this node does not join other nodes" in banner(app(2), installer=False)
+    assert "does not join" not in banner(app(1), installer=False)
