@@ -76,6 +76,18 @@ def test_auth_methods_with_otp_mfa_and_provider(app: App, client: TestClient) ->
     assert "google-client-secret-value" not in client.get("/api/collections/users/auth-methods").text
 
 
+def test_superusers_cannot_turn_oauth2_on(su: TestClient) -> None:
+    """As PocketBase 0.40.6 (checked against the binary): the PATCH answers 200 with OAuth2
+    still off, so the login page never has OAuth2 buttons for superusers."""
+    provider = {"name": "oidc", "clientId": "x", "clientSecret": "y", "authURL": "http://127.0.0.1:1/a",
+                "tokenURL": "http://127.0.0.1:1/t", "userInfoURL": "http://127.0.0.1:1/u"}
+    r = su.patch("/api/collections/_superusers", json={"oauth2": {"enabled": True, "providers": [provider]}})
+    assert r.status_code == 200, r.text
+    assert r.json()["oauth2"]["enabled"] is False and r.json()["oauth2"]["providers"] == []
+    methods = su.get("/api/collections/_superusers/auth-methods").json()
+    assert methods["oauth2"] == {"providers": [], "enabled": False}
+
+
 def test_auth_methods_errors(client: TestClient) -> None:
     assert client.get("/api/collections/missing/auth-methods").json()["message"] == "Missing or invalid collection context."
     r = client.get("/api/collections/_mfas/auth-methods")
