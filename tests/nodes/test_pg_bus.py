@@ -274,3 +274,23 @@ def test_the_banner_warns_that_workers_keep_a_node_alone() -> None:
 
     assert "--workers=2 on PostgreSQL: this node does not join other nodes" in banner(app(2), installer=False)
     assert "does not join" not in banner(app(1), installer=False)
+
+
+def test_nodes_starting_together_all_join(pg_url: str) -> None:
+    buses: list[PgBus] = []
+    errors: list[BaseException] = []
+
+    def join() -> None:
+        try:
+            buses.append(PgBus(pg_url))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=join) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for bus in buses:
+        bus.close()
+    assert errors == [] and len(buses) == 6

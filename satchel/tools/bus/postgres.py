@@ -78,7 +78,11 @@ class PgBus:
         self._closed = threading.Event()
         self._listening = threading.Event()
         self._last_sweep = 0.0
-        with psycopg.connect(url, autocommit=True) as conn:
+        # nodes starting together race on IF NOT EXISTS: PostgreSQL may then refuse the loser
+        with (
+            psycopg.connect(url, autocommit=True) as conn,
+            contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable),
+        ):
             conn.execute(_TABLE)
         self._thread = threading.Thread(target=self._listen_forever, name="satchel-pgbus", daemon=True)
         self._thread.start()
