@@ -95,7 +95,7 @@ export function realtimePage(searchParams, go) {
   }
   const counter = h("span", { class: "muted small", id: "realtime-count" }, "0 events");
   return h("section", { class: "content" },
-    h("div", { class: "page-head" }, h("h1", null, "Realtime"), clientsCount(), state),
+    h("div", { class: "page-head" }, h("h1", null, "Realtime"), h("span", { class: "inline wrap" }, clientsCount(), state)),
     h("p", { class: "muted" }, "The create, update and delete events of a collection as they happen, as a superuser receives them (the API rules do not filter them)."),
     h("div", { class: "search" }, picker,
       h("button", { type: "button", class: "btn-plain", id: "realtime-pause", onclick: (e) => {
