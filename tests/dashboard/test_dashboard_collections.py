@@ -140,11 +140,20 @@ def test_view_query_preview(page: Page, server: LiveServer, token: str) -> None:
     dialog.locator('input[name="name"]').fill("pet_kinds")
     dialog.locator('select[name="type"]').select_option("view")
     dialog.get_by_label("View query").fill("SELECT id, kind FROM pets")
-    dialog.locator("#preview-view").click()
+    with page.expect_request(lambda r: r.url.endswith("/api/collections/meta/dry-run-view")) as sent:
+        dialog.locator("#preview-view").click()
+    assert sent.value.post_data_json == {"query": "SELECT id, kind FROM pets"}
+    # the server's dry run: the inferred fields (with their types) and the sample records
+    expect(dialog.locator("#view-preview-fields li")).to_have_text(["id text", "kind text"])
+    expect(dialog.locator("#view-preview table.sql thead th")).to_have_text(["id", "kind"])
     expect(dialog.locator("#view-preview table.sql tbody tr")).to_contain_text("cat")
+    expect(dialog.locator("#view-preview-summary")).to_have_text("2 fields · 1 sample record")
     dialog.get_by_label("View query").fill("SELECT nope FROM pets")
     dialog.locator("#preview-view").click()
-    expect(dialog.locator("#view-preview .notice.error")).to_contain_text("no such column")
+    error = dialog.locator("#view-preview .notice.error")
+    expect(error).to_contain_text("Invalid view query")  # the server's own message
+    expect(error).to_contain_text("no such column: nope")
+    expect(dialog.locator("#view-preview table")).to_have_count(0)
 
 
 def test_auth_collection_options(page: Page, server: LiveServer, token: str) -> None:
@@ -222,6 +231,15 @@ def test_rule_autocomplete(page: Page, server: LiveServer, token: str) -> None:
     api(server.base, "POST", "/api/collections", token, json={"name": "memos", "type": "base", "fields": [
         {"name": "body", "type": "text"}, {"name": "owner", "type": "relation", "collectionId": "_pb_users_auth_", "maxSelect": 1}]})
     page.goto("/_/#/collections?collection=memos")
+    expect(page.locator("#edit-collection")).to_be_visible()
+    # made after the page listed the collections: the editor fetches relation targets as needed
+    countries = api(server.base, "POST", "/api/collections", token, json={"name": "countries", "type": "base", "fields": [
+        {"name": "code", "type": "text"}]})
+    orgs = api(server.base, "POST", "/api/collections", token, json={"name": "orgs", "type": "base", "fields": [
+        {"name": "name", "type": "text"}, {"name": "country", "type": "relation", "collectionId": countries["id"], "maxSelect": 1}]})
+    users = collection(server.base, token, "users")
+    api(server.base, "PATCH", "/api/collections/users", token, json={"fields": [*users["fields"], {
+        "name": "org", "type": "relation", "collectionId": orgs["id"], "maxSelect": 1}]})
     page.locator("#edit-collection").click()
     dialog = page.locator("dialog")
     dialog.get_by_role("tab", name="API rules").click()
@@ -244,6 +262,21 @@ def test_rule_autocomplete(page: Page, server: LiveServer, token: str) -> None:
     rule.fill("owner.ver")  # through the relation
     rule.press_sequentially("i")
     expect(options).to_have_text(["owner.verified"])
+    rule.fill("")
+    rule.press_sequentially("owner.org.na")  # two relations deep, to a collection the page never listed
+    expect(options).to_have_text(["owner.org.name"])
+    rule.fill("owner.org.country.co")  # three deep
+    rule.press_sequentially("d")
+    expect(options).to_have_text(["owner.org.country.code"])
+    rule.fill("@request.auth.org.")
+    rule.press_sequentially("n")
+    expect(options).to_have_text(["@request.auth.org.name"])
+    rule.fill("@collection.memos.owner.org.country.")
+    rule.press_sequentially("c")
+    expect(options).to_have_text(["@collection.memos.owner.org.country.code"])
+    rule.fill("body.")  # not a relation: nothing past it
+    rule.press_sequentially("x")
+    expect(options).to_have_count(0)
     rule.fill("@request.auth.id != '' && body ~ 'x'")
     dialog.locator("#save-collection").click()
     expect(page.locator("dialog")).to_have_count(0)

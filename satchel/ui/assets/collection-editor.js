@@ -1,6 +1,6 @@
 // The collection editor, in tabs: fields (every option, order), indexes (with their
 // SQL), the API rules (and for auth collections the auth and manage rules), the auth
-// options, and for a view its query with a preview of its first rows. "Duplicate",
+// options, and for a view its query with the server's dry run of it (fields, sample rows). "Duplicate",
 // "Truncate" and "Delete" act on a saved collection.
 
 import { api, forgetCollections } from "./api.js";
@@ -8,8 +8,7 @@ import { clear, errorSlot, h, labelled, openDialog, submitting } from "./dom.js"
 import { DEFAULTS, FIELD_TYPES, fieldOptions } from "./field-options.js";
 import { indexesSection } from "./indexes.js";
 import { authOptionsSection } from "./auth-options.js";
-import { resultTable } from "./sql.js";
-import { attachCompletion, candidates } from "./rule-complete.js";
+import { attachCompletion, candidates, collectionLoader, pathCandidates } from "./rule-complete.js";
 
 const RULES = ["listRule", "viewRule", "createRule", "updateRule", "deleteRule"];
 const AUTH_RULES = ["authRule", "manageRule"];
@@ -84,10 +83,13 @@ function fieldsSection(draft, collections, onChange) {
     h("div", { class: "table-wrap plain" }, h("table", null, h("thead", null, h("tr", null, ["Name", "Type", "Required", "", ""].map((t) => h("th", null, t)))), body)));
 }
 
-function ruleEditor(draft, rule, collections) {
+function ruleEditor(draft, rule, collections, loadCollection) {
   const text = h("textarea", { name: rule, rows: 1, class: "mono", value: draft[rule] ?? "", disabled: draft[rule] === null, "aria-label": rule,
     placeholder: "empty = everyone; e.g. @request.auth.id != ''", oninput: (e) => (draft[rule] = e.target.value) });
-  const suggestions = attachCompletion(text, () => candidates(draft, collections));
+  const suggestions = attachCompletion(text, async (word) => {
+    const deeper = await pathCandidates(word, draft, collections, loadCollection);
+    return [...new Set([...candidates(draft, collections), ...deeper])];
+  });
   const locked = h("input", { type: "checkbox", name: `${rule}-locked`, checked: draft[rule] === null, onchange: (e) => {
     text.disabled = e.target.checked;
     draft[rule] = e.target.checked ? null : text.value;
@@ -97,28 +99,52 @@ function ruleEditor(draft, rule, collections) {
 }
 
 function rulesSection(draft, collections) {
+  // relation targets fetched once per editor, so a path follows the server's current fields
+  const loadCollection = collectionLoader((id) => api("GET", `/api/collections/${encodeURIComponent(id)}`), collections);
   return h("fieldset", null, h("legend", null, "API rules"),
     h("p", { class: "muted small" }, "A rule is a filter over the record and @request.auth / @request.body / @request.query / @collection.*; the server checks it when you save."),
-    h("p", { class: "muted small" }, "Suggestions follow what you type (Tab takes the first): fields, @request.*, @collection.*, date macros and :modifiers."),
-    RULES.map((rule) => ruleEditor(draft, rule, collections)),
-    draft.type === "auth" ? AUTH_RULES.map((rule) => ruleEditor(draft, rule, collections)) : null);
+    h("p", { class: "muted small" }, "Suggestions follow what you type (Tab takes the first): fields (type a dot after a relation for its fields, at any depth), @request.*, @collection.*, date macros and :modifiers."),
+    RULES.map((rule) => ruleEditor(draft, rule, collections, loadCollection)),
+    draft.type === "auth" ? AUTH_RULES.map((rule) => ruleEditor(draft, rule, collections, loadCollection)) : null);
 }
 
-// The first rows of the view query, read through the SQL console's API (a read only).
+// The server's dry run of the view (what PocketBase's UI calls): the fields it would
+// infer and up to 10 sample records, or the server's own error for a bad query.
 function viewSection(draft) {
   const query = h("textarea", { name: "viewQuery", rows: 5, class: "mono", value: draft.viewQuery || "", placeholder: "SELECT id, title FROM posts",
     "aria-label": "View query", oninput: (e) => (draft.viewQuery = e.target.value) });
-  const out = h("div", { id: "view-preview" });
+  const out = h("div", { id: "view-preview", "aria-live": "polite" });
   const preview = h("button", { type: "button", class: "btn-plain small", id: "preview-view", onclick: async () => {
     clear(out, h("p", { class: "muted small" }, "Running…"));
     try {
-      const sql = `SELECT * FROM (${draft.viewQuery.replace(/;\s*$/, "")}) LIMIT 10`;
-      clear(out, resultTable(await api("POST", "/api/sql", { body: { query: sql } })));
+      clear(out, dryRunResult(await api("POST", "/api/collections/meta/dry-run-view", { body: { query: draft.viewQuery || "" } })));
     } catch (err) {
-      clear(out, h("p", { class: "notice error", role: "alert" }, err.message));
+      const detail = err.data?.query?.message;
+      clear(out, h("p", { class: "notice error", role: "alert", id: "view-preview-error" }, detail ? `${err.message} ${detail}` : err.message));
     }
-  } }, "Preview the first rows");
+  } }, "Preview the view");
   return h("fieldset", null, h("legend", null, "View query"), query, errorSlot("viewQuery"), h("div", null, preview), out);
+}
+
+function dryRunResult(result) {
+  const fields = result.fields || [];
+  const sample = result.sample || [];
+  const names = fields.map((f) => f.name);
+  return [
+    h("p", { class: "muted small", id: "view-preview-summary" },
+      `${fields.length} field${fields.length === 1 ? "" : "s"} · ${sample.length} sample record${sample.length === 1 ? "" : "s"}`),
+    h("ul", { class: "view-fields", id: "view-preview-fields", "aria-label": "Fields of the view" },
+      fields.map((f) => h("li", { class: "mono small" }, `${f.name} `, h("span", { class: "muted" }, f.type)))),
+    names.length ? h("div", { class: "table-wrap sql-result" }, h("table", { class: "sql" },
+      h("thead", null, h("tr", null, names.map((n) => h("th", null, n)))),
+      h("tbody", null, sample.map((row) => h("tr", null, names.map((n) => cell(row[n]))))))) : null,
+  ];
+}
+
+function cell(value) {
+  if (value === null || value === undefined) return h("td", { class: "muted" }, "NULL");
+  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
+  return h("td", { title: text.slice(0, 2000) }, text);
 }
 
 function body(draft) {
