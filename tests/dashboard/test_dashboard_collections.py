@@ -274,10 +274,18 @@ def test_rule_autocomplete(page: Page, server: LiveServer, token: str) -> None:
     rule.fill("@collection.memos.owner.org.country.")
     rule.press_sequentially("c")
     expect(options).to_have_text(["@collection.memos.owner.org.country.code"])
+    rule.fill("@request.auth.memos_via_o")  # a back-relation: memos whose owner is the auth record
+    rule.press_sequentially("w")
+    expect(options).to_have_text(["@request.auth.memos_via_owner"])
+    rule.fill("owner.memos_via_owner.")
+    rule.press_sequentially("b")
+    expect(options).to_have_text(["owner.memos_via_owner.body"])
     rule.fill("body.")  # not a relation: nothing past it
     rule.press_sequentially("x")
     expect(options).to_have_count(0)
-    rule.fill("@request.auth.id != '' && body ~ 'x'")
+    # what the suggestions offered is a rule the server accepts
+    saved = "@request.auth.id != '' && body ~ 'x' && owner.org.country.code != 'zz' && @request.auth.memos_via_owner.body != ''"
+    rule.fill(saved)
     dialog.locator("#save-collection").click()
     expect(page.locator("dialog")).to_have_count(0)
-    assert collection(server.base, token, "memos")["listRule"] == "@request.auth.id != '' && body ~ 'x'"
+    assert collection(server.base, token, "memos")["listRule"] == saved

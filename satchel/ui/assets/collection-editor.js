@@ -103,7 +103,7 @@ function rulesSection(draft, collections) {
   const loadCollection = collectionLoader((id) => api("GET", `/api/collections/${encodeURIComponent(id)}`), collections);
   return h("fieldset", null, h("legend", null, "API rules"),
     h("p", { class: "muted small" }, "A rule is a filter over the record and @request.auth / @request.body / @request.query / @collection.*; the server checks it when you save."),
-    h("p", { class: "muted small" }, "Suggestions follow what you type (Tab takes the first): fields (type a dot after a relation for its fields, at any depth), @request.*, @collection.*, date macros and :modifiers."),
+    h("p", { class: "muted small" }, "Suggestions follow what you type (Tab takes the first): fields (type a dot after a relation or a <collection>_via_<field> back-relation for its fields, at any depth), @request.*, @collection.*, date macros and :modifiers."),
     RULES.map((rule) => ruleEditor(draft, rule, collections, loadCollection)),
     draft.type === "auth" ? AUTH_RULES.map((rule) => ruleEditor(draft, rule, collections, loadCollection)) : null);
 }

@@ -16,6 +16,7 @@ export function candidates(draft, collections) {
     for (const f of c.fields || []) out.add(`@collection.${c.name}.${f.name}`);
   }
   for (const f of authFields(collections)) out.add(`@request.auth.${f.name}`);
+  if (draft.id) for (const back of backRelations([draft.id], collections)) out.add(back);
   return [...out];
 }
 
@@ -24,38 +25,64 @@ function authFields(collections) {
   return collections.filter((c) => c.type === "auth").flatMap((c) => (c.fields || []).filter((f) => !f.hidden));
 }
 
-// The fields after a dotted path (`author.org.`, `@request.auth.team.`, `@collection.posts.author.`):
-// each step must be a relation, and its target's fields come from `loadCollection(id)`, which
-// fetches them when needed (a list loaded earlier may not know a new collection or field).
-// Returns the full candidates (`author.org.name`), or [] when the path does not resolve.
+// The back-relations into any of `ids`: `<collection>_via_<relation field>` (PocketBase's rule
+// syntax for "the records of <collection> whose <field> points here").
+function backRelations(ids, collections) {
+  return backRelationSources(ids, collections).map(([name]) => name);
+}
+
+function backRelationSources(ids, collections) {
+  const out = [];
+  for (const c of collections) {
+    for (const f of c.fields || []) if (f.type === "relation" && f.name && ids.includes(f.collectionId)) out.push([`${c.name}_via_${f.name}`, c]);
+  }
+  return out;
+}
+
+// The names after a dotted path (`author.org.`, `@request.auth.team.`, `@collection.posts.author.`,
+// `comments_via_post.`): each step is a relation or a back-relation, and the collections it reaches
+// come from `loadCollection(id)`, which fetches them when needed (a list loaded earlier may not
+// know a new collection or field). Returns full candidates (`author.org.name`), [] when the path
+// does not resolve.
 export async function pathCandidates(word, draft, collections, loadCollection) {
   const dot = word.lastIndexOf(".");
   if (dot < 0 || word.includes(":")) return [];
   const prefix = word.slice(0, dot);
   const parts = prefix.split(".");
-  let fields;
+  let level; // the collections the path has reached so far
   let steps;
+  let authOnly = false;
   if (parts[0] === "@request" && parts[1] === "auth") {
-    const auths = await Promise.all(collections.filter((c) => c.type === "auth").map((c) => loadCollection(c.id)));
-    fields = authFields(auths.filter(Boolean));
+    level = (await Promise.all(collections.filter((c) => c.type === "auth").map((c) => loadCollection(c.id)))).filter(Boolean);
     steps = parts.slice(2);
+    authOnly = true;
   } else if (parts[0] === "@collection" && parts.length >= 2) {
     const named = collections.find((c) => c.name === parts[1]);
-    fields = named ? (await loadCollection(named.id))?.fields : undefined;
+    level = named ? [await loadCollection(named.id)].filter(Boolean) : [];
     steps = parts.slice(2);
   } else if (parts[0].startsWith("@")) {
     return [];
   } else {
-    fields = draft.fields;
+    level = [draft];
     steps = parts;
   }
+  const load = (id) => (id && draft.id && id === draft.id ? Promise.resolve(draft) : loadCollection(id));
   for (const name of steps) {
-    const relation = (fields || []).find((f) => f.name === name && f.type === "relation");
-    if (!relation) return [];
-    const target = relation.collectionId && draft.id && relation.collectionId === draft.id ? draft : await loadCollection(relation.collectionId);
-    fields = target?.fields;
+    const fields = level.flatMap((c) => c.fields || []);
+    const relation = fields.find((f) => f.name === name && f.type === "relation");
+    const source = backRelationSources(level.map((c) => c.id).filter(Boolean), collections).find(([back]) => back === name)?.[1];
+    if (relation) {
+      level = [await load(relation.collectionId)].filter(Boolean);
+    } else if (source) {
+      level = [await load(source.id)].filter(Boolean);
+    } else {
+      return [];
+    }
+    authOnly = false;
   }
-  return (fields || []).map((f) => f.name).filter(Boolean).map((n) => `${prefix}.${n}`);
+  const names = level.flatMap((c) => (c.fields || []).filter((f) => !(authOnly && f.hidden)).map((f) => f.name)).filter(Boolean);
+  const ids = level.map((c) => c.id).filter(Boolean);
+  return [...new Set([...names, ...backRelations(ids, collections)])].map((n) => `${prefix}.${n}`);
 }
 
 // A loader of collections by id for pathCandidates: each one fetched once, the list as fallback.
