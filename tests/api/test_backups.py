@@ -63,6 +63,15 @@ def test_backups_as_pocketbase(client: TestClient, su_token: str, user_token: st
     assert problems == []
 
 
+@pytest.mark.parametrize("key", ["%00", "a%00.zip", "..%2Fdata.db"])
+def test_unusable_names_are_a_400(su: TestClient, key: str) -> None:
+    """Names no backup can have answer as a missing backup (the API fuzz found a 500 for NUL)."""
+    for method, path in (("DELETE", f"/api/backups/{key}"), ("POST", f"/api/backups/{key}/restore")):
+        response = su.request(method, path)
+        assert response.status_code in (400, 404), (method, path, response.text)
+        assert response.json()["status"] == response.status_code
+
+
 def test_zip_layout_and_listing(app: App, su: TestClient) -> None:
     posts = su.post("/api/collections", json={"name": "posts", "type": "base", "fields": [
         {"name": "title", "type": "text"}, {"name": "doc", "type": "file", "maxSelect": 1}]})

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from satchel.core.files import storage_for_s3
 from satchel.core.hook_events import AppHooks, BackupEvent
 from satchel.errors import ApiError, BadRequestError
-from satchel.tools.filesystem import FileInfo, LocalStorage, Storage, StorageError, snakecase
+from satchel.tools.filesystem import FileInfo, InvalidKey, LocalStorage, Storage, StorageError, snakecase
 from satchel.tools.security import random_string_with_alphabet
 
 # the backups API on a database that is not a file of pb_data (PostgreSQL)
@@ -220,7 +220,10 @@ class BackupService:
         if key == self._in_use:
             raise BadRequestError("The backup is currently being used and cannot be deleted.")
         if not self.exists(key):
-            path = self.storage.local_path(key) or key
+            try:
+                path = self.storage.local_path(key) or key
+            except InvalidKey:  # a name no file can have (a NUL, a path trick): shown as sent
+                path = key
             raise BadRequestError(
                 "Invalid or already deleted backup file. Raw error: \n"
                 f"[key: {key}] remove {path}: no such file or directory\nresource not found."
