@@ -352,7 +352,36 @@ class UserRoute:
     chain: tuple[RouteFn, ...] = field(default=())
 
 
-class UserRouter:
+class _MethodDecorators:
+    """``get``/``post``/``patch``/``put``/``delete`` decorators over ``add`` (routers and groups)."""
+
+    def add(self, method: str, path: str, handler: RouteFn, *middlewares: RouteFn) -> UserRoute:
+        raise NotImplementedError
+
+    def _decorator(self, method: str, path: str, middlewares: tuple[RouteFn, ...]) -> Callable[[F], F]:
+        def register(handler: F) -> F:
+            self.add(method, path, handler, *middlewares)
+            return handler
+
+        return register
+
+    def get(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
+        return self._decorator("GET", path, middlewares)
+
+    def post(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
+        return self._decorator("POST", path, middlewares)
+
+    def patch(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
+        return self._decorator("PATCH", path, middlewares)
+
+    def put(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
+        return self._decorator("PUT", path, middlewares)
+
+    def delete(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
+        return self._decorator("DELETE", path, middlewares)
+
+
+class UserRouter(_MethodDecorators):
     """``app.router``: the custom routes; reads take a snapshot, so adding or removing
     routes (a hook reload) never disturbs a request in flight."""
 
@@ -404,27 +433,6 @@ class UserRouter:
         self._by_method = {m: (*rs, *self._any_method) for m, rs in by_method.items()}
         self.routes = routes
 
-    def _decorator(self, method: str, path: str, middlewares: tuple[RouteFn, ...]) -> Callable[[F], F]:
-        def register(handler: F) -> F:
-            self.add(method, path, handler, *middlewares)
-            return handler
-
-        return register
-
-    def get(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
-        return self._decorator("GET", path, middlewares)
-
-    def post(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
-        return self._decorator("POST", path, middlewares)
-
-    def patch(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
-        return self._decorator("PATCH", path, middlewares)
-
-    def put(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
-        return self._decorator("PUT", path, middlewares)
-
-    def delete(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
-        return self._decorator("DELETE", path, middlewares)
 
     def group(self, prefix: str, *middlewares: RouteFn) -> RouteGroup:
         """Routes under ``prefix`` sharing ``middlewares`` (PocketBase's ``Router.Group``)."""
@@ -454,7 +462,7 @@ class UserRouter:
         return found[0].body_limit if found is not None else None
 
 
-class RouteGroup:
+class RouteGroup(_MethodDecorators):
     """``app.router.group("/api/blog", require_auth())``: its routes' paths start with the
     prefix and their chains with the group's middlewares (then the route's own)."""
 
@@ -469,27 +477,6 @@ class RouteGroup:
     def add(self, method: str, path: str, handler: RouteFn, *middlewares: RouteFn) -> UserRoute:
         return self.router.add(method, self.prefix + path, handler, *self.middlewares, *middlewares)
 
-    def _decorator(self, method: str, path: str, middlewares: tuple[RouteFn, ...]) -> Callable[[F], F]:
-        def register(handler: F) -> F:
-            self.add(method, path, handler, *middlewares)
-            return handler
-
-        return register
-
-    def get(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
-        return self._decorator("GET", path, middlewares)
-
-    def post(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
-        return self._decorator("POST", path, middlewares)
-
-    def patch(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
-        return self._decorator("PATCH", path, middlewares)
-
-    def put(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
-        return self._decorator("PUT", path, middlewares)
-
-    def delete(self, path: str, *middlewares: RouteFn) -> Callable[[F], F]:
-        return self._decorator("DELETE", path, middlewares)
 
 
 # -- serving --------------------------------------------------------------------
