@@ -93,7 +93,7 @@ async def measure(requests: int, rounds: int) -> dict[str, list[float]]:
         app = App(Config(data_dir=Path(tmp) / "pb_data"))
         try:
             _schema(app)
-            from satchel.core.superusers import upsert_superuser
+            from satchel.core.auth.superusers import upsert_superuser
 
             upsert_superuser(app.db, app.records, app.registry, "su@example.com", "1234567890")
             asgi = build_asgi(app)

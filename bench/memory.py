@@ -26,7 +26,7 @@ from starlette.testclient import TestClient
 from satchel.api import build_asgi
 from satchel.app import App
 from satchel.config import Config
-from satchel.core.superusers import upsert_superuser
+from satchel.core.auth.superusers import upsert_superuser
 
 EMAIL, PASSWORD = "memory@example.com", "memory-password-1"
 

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from satchel.config import Config
 from satchel.core.bootstrap import bootstrap_data_dir
-from satchel.core.collection_service import CollectionService
-from satchel.core.files import FileService
+from satchel.core.collections.registry import CollectionRegistry, load_collections
+from satchel.core.collections.service import CollectionService
+from satchel.core.files.storage import FileService
 from satchel.core.hook_events import AppHooks, SettingsReloadEvent
 from satchel.core.logs import AppLogHandler, LogService
 from satchel.core.migrations import Automigrator, MigrationsRunner
@@ -24,11 +25,10 @@ from satchel.core.ops import (
     register_builtin_jobs,
     undo_restore,
 )
-from satchel.core.pb_config import apply_pb_config
-from satchel.core.records import RecordStore
-from satchel.core.registry import CollectionRegistry, load_collections
-from satchel.core.settings import Settings
-from satchel.core.settings_service import SettingsService
+from satchel.core.records.rows import RecordStore
+from satchel.core.settings.model import Settings
+from satchel.core.settings.pb_config import apply_pb_config
+from satchel.core.settings.service import SettingsService
 from satchel.hooks import HookApp, set_current_app
 from satchel.store.database import Database
 from satchel.store.dialect import SqliteDialect

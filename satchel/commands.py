@@ -120,7 +120,7 @@ def superuser() -> None:
 
 
 def _superuser_call(kwargs: dict[str, Any], fn: Callable[[Any], None]) -> None:
-    from satchel.core.superusers import SuperuserError
+    from satchel.core.auth.superusers import SuperuserError
 
     app = open_app(make_config(**kwargs))
     try:
@@ -133,14 +133,14 @@ def _superuser_call(kwargs: dict[str, Any], fn: Callable[[Any], None]) -> None:
 
 
 def _email_password_command(name: str, doc: str, action: str, success: str) -> None:
-    """``superuser NAME EMAIL PASSWORD``: ``satchel.core.superusers.<action>``, then ``success``."""
+    """``superuser NAME EMAIL PASSWORD``: ``satchel.core.auth.superusers.<action>``, then ``success``."""
 
     @superuser.command(name, help=doc)
     @click.argument("email", required=False)
     @click.argument("password", required=False)
     @common_options
     def command(email: str | None, password: str | None, **kwargs: Any) -> None:
-        from satchel.core import superusers
+        from satchel.core.auth import superusers
 
         if not email or not password:
             _log_error("missing email and password arguments")
@@ -167,7 +167,7 @@ _email_password_command(
 @common_options
 def superuser_delete(email: str | None, **kwargs: Any) -> None:
     """Deletes an existing superuser."""
-    from satchel.core.superusers import delete_superuser
+    from satchel.core.auth.superusers import delete_superuser
 
     if not email:
         _log_error("invalid or missing email address")
@@ -187,7 +187,7 @@ def superuser_delete(email: str | None, **kwargs: Any) -> None:
 @common_options
 def superuser_otp(email: str | None, **kwargs: Any) -> None:
     """Creates a new OTP for the specified superuser."""
-    from satchel.core.superusers import create_superuser_otp
+    from satchel.core.auth.superusers import create_superuser_otp
 
     if not email:
         _log_error("invalid or missing email address")
@@ -208,7 +208,7 @@ def superuser_otp(email: str | None, **kwargs: Any) -> None:
 @common_options
 def superuser_ips(ips: tuple[str, ...], **kwargs: Any) -> None:
     """Sets (or clears with no arguments) the IPs/CIDRs superusers may come from."""
-    from satchel.core.settings import clone_settings
+    from satchel.core.settings.model import clone_settings
     from satchel.errors import ApiError
 
     def run(app: Any) -> None:

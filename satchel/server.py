@@ -26,7 +26,7 @@ import orjson
 
 from satchel.api import build_asgi
 from satchel.app import App
-from satchel.core.superusers import has_real_superuser, installer_token
+from satchel.core.auth.superusers import has_real_superuser, installer_token
 from satchel.tools.fdlimit import open_fds, raise_nofile_limit
 
 __all__ = ["DEFAULT_READ_TIMEOUT", "StartupError", "banner", "bind_sockets", "read_timeout_from_env", "run_server"]

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from satchel.api import build_asgi
 from satchel.app import App
 from satchel.config import Config
-from satchel.core.superusers import upsert_superuser
+from satchel.core.auth.superusers import upsert_superuser
 
 SUPERUSER_EMAIL = "test@example.com"  # as in the PocketBase captures
 SUPERUSER_PASSWORD = "1234567890"

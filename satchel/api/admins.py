@@ -28,9 +28,9 @@ from satchel.api.request import get_app, get_auth, read_body
 from satchel.core.auth.legacy_admin import admin_token
 from satchel.core.auth.record_tokens import find_record_by_token, password_reset_token
 from satchel.core.auth.rows import delete_row, update_auth_record
-from satchel.core.collections import Collection
-from satchel.core.mail import get_mailer, send_template
-from satchel.core.records import check_password, row_to_record
+from satchel.core.collections.model import Collection
+from satchel.core.mail.sender import get_mailer, send_template
+from satchel.core.records.rows import check_password, row_to_record
 from satchel.errors import (
     ApiError,
     NotFoundError,

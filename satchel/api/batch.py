@@ -24,15 +24,15 @@ from satchel.api.hook_request import auth_record, load_body, saved_into, with_ov
 from satchel.api.records import MISSING_COLLECTION, MISSING_WRITE_COLLECTION, first_values, write_or_fail
 from satchel.api.request import AuthState, endpoint, get_app, get_auth, is_form, parse_form
 from satchel.api.responses import json_response
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.core.fields._gocompat import to_string
-from satchel.core.files import forwarded_name
+from satchel.core.files.storage import forwarded_name
 from satchel.core.hook_events import RecordRequestEvent, RequestData
-from satchel.core.picking import pick_fields
-from satchel.core.record_model import Record
-from satchel.core.record_query import RecordEnv, fetch_with_rule_sync
-from satchel.core.record_resolver import RequestInfo
-from satchel.core.record_write import (
+from satchel.core.records.model import Record
+from satchel.core.records.picking import pick_fields
+from satchel.core.records.query import RecordEnv, fetch_with_rule_sync
+from satchel.core.records.resolver import RequestInfo
+from satchel.core.records.write import (
     Changes,
     WriteRequest,
     create_record_sync,

@@ -15,10 +15,10 @@ from starlette.responses import Response
 
 from satchel.api.request import AuthState, endpoint, get_app, is_form, read_body, require_superuser
 from satchel.api.responses import no_content, ordered_json_response
-from satchel.core import collection_form as form
-from satchel.core.collection_list import list_collections
-from satchel.core.collections import AUTH, BASE, RULE_KEYS, VIEW
-from satchel.core.legacy import is_legacy_payload
+from satchel.core.collections import form
+from satchel.core.collections.legacy import is_legacy_payload
+from satchel.core.collections.listing import list_collections
+from satchel.core.collections.model import AUTH, BASE, RULE_KEYS, VIEW
 from satchel.errors import ApiError, BadRequestError, NotFoundError, ValidationError
 
 __all__ = [

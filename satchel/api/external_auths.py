@@ -28,7 +28,7 @@ from starlette.responses import Response
 from satchel.api.admins import legacy_endpoint
 from satchel.api.request import get_app, get_auth
 from satchel.core.auth.rows import delete_row, find_rows, system_collection
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError
 from satchel.store.database import Tx
 

@@ -25,12 +25,12 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from satchel.api.request import authenticate_token, endpoint, get_app
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.core.fields import FileField
 from satchel.core.fields.file import file_name, to_file_list
-from satchel.core.files import THUMB_SOURCE_TYPES, file_key, resolve_thumb_size, thumb_key
-from satchel.core.record_resolver import RecordFieldResolver, RequestInfo, rule_exists_query
-from satchel.core.view_files import find_view_file_record_sync, view_file_source
+from satchel.core.files.storage import THUMB_SOURCE_TYPES, file_key, resolve_thumb_size, thumb_key
+from satchel.core.files.view_files import find_view_file_record_sync, view_file_source
+from satchel.core.records.resolver import RecordFieldResolver, RequestInfo, rule_exists_query
 from satchel.errors import NotFoundError
 from satchel.tools.filesystem import FileInfo, InvalidKey, Storage, StorageError
 from satchel.tools.serve_content import Plan, RangePart, multipart_framing, plan

@@ -16,8 +16,8 @@ from starlette.responses import Response
 from satchel.api import batch, collections, files, oauth2, realtime, record_auth, record_auth_email, settings
 from satchel.api.hook_request import fill_collection, hooked
 from satchel.api.request import endpoint, require_superuser
-from satchel.core.collection_form import preview
-from satchel.core.files import file_key
+from satchel.core.collections.form import preview
+from satchel.core.files.storage import file_key
 from satchel.core.hook_events import (
     BatchRequestEvent,
     CollectionRequestEvent,
@@ -28,8 +28,8 @@ from satchel.core.hook_events import (
     RequestEvent,
     SettingsUpdateRequestEvent,
 )
-from satchel.core.record_model import Record
-from satchel.core.settings import SettingsDecodeError, merge_patch
+from satchel.core.records.model import Record
+from satchel.core.settings.model import SettingsDecodeError, merge_patch
 from satchel.errors import NotFoundError
 
 __all__ = ["with_hook"]

@@ -19,12 +19,12 @@ from satchel.core.auth import oauth2 as core
 from satchel.core.auth.avatar import avatar_policy, download_avatar
 from satchel.core.auth.oauth2_redirect import deliver_redirect_anywhere
 from satchel.core.auth.rows import delete_row, find_rows, insert_row, system_collection, update_auth_record
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.core.fields import FileField
-from satchel.core.files import PendingFile
-from satchel.core.record_query import RecordEnv
-from satchel.core.record_resolver import RequestInfo
-from satchel.core.record_write import WriteRequest, create_record_sync
+from satchel.core.files.storage import PendingFile
+from satchel.core.records.query import RecordEnv
+from satchel.core.records.resolver import RequestInfo
+from satchel.core.records.write import WriteRequest, create_record_sync
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, ValidationError
 from satchel.store.database import Tx
 from satchel.tools.security import random_string

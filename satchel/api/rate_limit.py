@@ -19,7 +19,7 @@ from starlette.requests import Request
 
 from satchel.api.record_auth import client_ip, ip_in_list
 from satchel.api.request import get_app, get_auth
-from satchel.core.settings import RateLimitRule, RateLimitsConfig
+from satchel.core.settings.model import RateLimitRule, RateLimitsConfig
 from satchel.errors import ApiError
 from satchel.tools.bus import Message
 from satchel.tools.rate_limit import RateLimiters

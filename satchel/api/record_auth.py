@@ -37,16 +37,16 @@ from satchel.core.auth.otp import create_otp, delete_otp, get_limiter, new_otp_c
 from satchel.core.auth.record_tokens import auth_token, file_token
 from satchel.core.auth.rows import system_collection, update_auth_record
 from satchel.core.auth.rule_check import record_matches_rule
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.core.fields import PasswordValue
 from satchel.core.hook_events import RecordAuthRequestEvent
 from satchel.core.leader import on_leader
 from satchel.core.logs import real_ip
-from satchel.core.mail import get_mailer, send_template
-from satchel.core.picking import pick_fields
-from satchel.core.record_hooks import enrich
-from satchel.core.record_model import Record
-from satchel.core.records import check_password, public_record
+from satchel.core.mail.sender import get_mailer, send_template
+from satchel.core.records.hooks import enrich
+from satchel.core.records.model import Record
+from satchel.core.records.picking import pick_fields
+from satchel.core.records.rows import check_password, public_record
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, ValidationError
 from satchel.tools.search import ListParamsError, parse_fields
 from satchel.tools.security import random_string
@@ -236,8 +236,8 @@ async def _expanded(
     """``?expand=`` of an auth response: fetched as the authenticated record (PocketBase sets
     ``requestInfo.Auth`` to it) and shown through the records Presenter; failures are dropped."""
     from satchel.api.records import request_info
-    from satchel.core.record_expand import expand_records
-    from satchel.core.record_query import Presenter, RecordEnv
+    from satchel.core.records.expand import expand_records
+    from satchel.core.records.query import Presenter, RecordEnv
 
     app = get_app(request)
     info = request_info(request, AuthState(record=dict(record), collection=c))

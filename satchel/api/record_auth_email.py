@@ -28,10 +28,10 @@ from satchel.core.auth.record_tokens import (
 )
 from satchel.core.auth.rows import update_auth_record
 from satchel.core.auth.tokens import TokenError, unverified_claims
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.core.leader import on_leader
-from satchel.core.mail import MailError, get_mailer, send_template
-from satchel.core.records import check_password
+from satchel.core.mail.sender import MailError, get_mailer, send_template
+from satchel.core.records.rows import check_password
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, ValidationError
 from satchel.tools.security import random_string
 

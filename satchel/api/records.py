@@ -28,22 +28,22 @@ from satchel.api.hook_request import (
 )
 from satchel.api.request import AuthState, endpoint, get_app, get_auth, read_body
 from satchel.api.responses import json_response, no_content
-from satchel.core.collections import Collection
-from satchel.core.field_rules import CONTEXT_LIST, CONTEXT_VIEW
+from satchel.core.collections.model import Collection
 from satchel.core.hook_events import RecordRequestEvent, RecordsListRequestEvent
-from satchel.core.picking import pick_fields
-from satchel.core.record_cost import rules_are_bounded
-from satchel.core.record_expand import expand_records
-from satchel.core.record_model import Record
-from satchel.core.record_query import (
+from satchel.core.records.cost import rules_are_bounded
+from satchel.core.records.expand import expand_records
+from satchel.core.records.field_rules import CONTEXT_LIST, CONTEXT_VIEW
+from satchel.core.records.model import Record
+from satchel.core.records.picking import pick_fields
+from satchel.core.records.query import (
     ONLY_SUPERUSERS,
     Presenter,
     RecordEnv,
     fetch_with_rule_sync,
     list_records_sync,
 )
-from satchel.core.record_resolver import RequestInfo, superuser_only_filter_error
-from satchel.core.record_write import (
+from satchel.core.records.resolver import RequestInfo, superuser_only_filter_error
+from satchel.core.records.write import (
     CREATE_FAILED,
     DELETE_REQUIRED_REF,
     UPDATE_FAILED,

@@ -23,7 +23,7 @@ from satchel.api.middleware import BodyTooLarge
 from satchel.api.responses import error_response
 from satchel.core.auth.legacy_admin import admin_claims, admin_key
 from satchel.core.auth.tokens import TokenError, read_unverified, verify
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
 from satchel.store.errors import WriteFailed
 

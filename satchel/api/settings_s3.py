@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from satchel.api.request import endpoint, get_app, read_body, require_superuser
 from satchel.api.responses import no_content
-from satchel.core.files import storage_for_s3
+from satchel.core.files.storage import storage_for_s3
 from satchel.errors import ApiError, ValidationError
 from satchel.tools.filesystem import StorageError
 from satchel.tools.security import pseudorandom_string

@@ -12,8 +12,8 @@ from starlette.responses import Response
 from satchel.api.request import endpoint, get_app, read_body, require_superuser
 from satchel.api.responses import no_content
 from satchel.core.auth.record_tokens import email_change_token, password_reset_token, verification_token
-from satchel.core.collections import Collection
-from satchel.core.mail import MailError, get_mailer, send_template
+from satchel.core.collections.model import Collection
+from satchel.core.mail.sender import MailError, get_mailer, send_template
 from satchel.errors import ApiError, ValidationError
 from satchel.tools.timeutil import now_text
 

@@ -31,8 +31,8 @@ from satchel.api.middleware import BodyTooLarge
 from satchel.api.rate_limit import check_rate_limit
 from satchel.api.request import ERROR_KEY, AuthState, get_auth
 from satchel.api.responses import error_response
-from satchel.core.record_model import Record
-from satchel.core.records import public_record
+from satchel.core.records.model import Record
+from satchel.core.records.rows import public_record
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, UnauthorizedError
 from satchel.tools.registrations import note_undo
 from satchel.tools.route_pattern import Pattern, PatternConflict, Relation, parse_pattern, relation

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from satchel.config import DEFAULT_BODY_LIMIT
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 
 __all__ = ["BATCH_DEFAULT_LIMIT", "batch_body_limit", "record_body_limit"]
 

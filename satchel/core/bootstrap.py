@@ -13,11 +13,11 @@ from typing import Any
 
 import orjson
 
-from satchel.core import auth_options
-from satchel.core.collections import Collection
-from satchel.core.registry import write_collection_row
-from satchel.core.schema_sync import plan_create
-from satchel.core.settings import default_settings, encode_param_value, settings_to_storage_json
+from satchel.core.collections import auth_options
+from satchel.core.collections.model import Collection
+from satchel.core.collections.registry import write_collection_row
+from satchel.core.collections.schema_sync import plan_create
+from satchel.core.settings.model import default_settings, encode_param_value, settings_to_storage_json
 from satchel.store.bootstrap import create_aux_tables, create_data_tables, has_table
 from satchel.store.database import Database, Tx
 from satchel.store.dialect import SqliteDialect

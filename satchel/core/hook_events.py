@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from satchel.core.collections import Collection
-from satchel.core.record_model import Record
+from satchel.core.collections.model import Collection
+from satchel.core.records.model import Record
 from satchel.tools.hook import Event, Hook
 
 __all__ = [

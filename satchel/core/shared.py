@@ -14,7 +14,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
-from satchel.core.registry import load_collections
+from satchel.core.collections.registry import load_collections
 from satchel.tools.bus import Bus, BusTimeout, Message
 
 if TYPE_CHECKING:

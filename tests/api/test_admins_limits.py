@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from satchel.api import build_asgi
 from satchel.app import App
-from satchel.core.mail import get_mailer
+from satchel.core.mail.sender import get_mailer
 from tests.api.test_admins_legacy import admin_login
 from tests.api.test_rate_limit import enable, rule, statuses
 from tests.auth_support import Inbox, smtp_server, use_smtp  # noqa: F401 - fixture

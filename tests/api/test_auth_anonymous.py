@@ -12,7 +12,6 @@ from starlette.testclient import TestClient
 
 from satchel.api import build_asgi
 from satchel.app import App
-from satchel.core import record_events
 from satchel.core.auth.anonymous import (
     NOT_ANONYMOUS,
     NOT_ENABLED,
@@ -20,6 +19,7 @@ from satchel.core.auth.anonymous import (
     SlidingWindowLimiter,
     anonymous_enabled,
 )
+from satchel.core.records import events as record_events
 from tests.auth_support import make_user, set_options
 
 SIGNUP = "/api/collections/users/auth-anonymously"

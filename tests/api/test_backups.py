@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from satchel.app import App
 from satchel.config import Config
-from satchel.core.superusers import upsert_superuser
+from satchel.core.auth.superusers import upsert_superuser
 from tests.api.ops_replay import entries, replay, tokens_for
 from tests.api.test_files_s3 import s3_settings
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD

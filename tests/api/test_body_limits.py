@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from satchel.core.body_limits import record_body_limit
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.core.fields import field_from_dict
 
 MIB = 1 << 20

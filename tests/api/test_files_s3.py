@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from satchel.api import build_asgi
 from satchel.app import App
 from satchel.config import Config
-from satchel.core.settings import PbConfigError
+from satchel.core.settings.model import PbConfigError
 from tests.api.test_files import create, make_posts, png
 from tests.moto_s3 import MotoS3, bucket_keys, moto_s3, new_bucket
 
@@ -132,7 +132,7 @@ def test_pb_config_yaml_is_applied_at_start(tmp_path: Path, moto_s3: MotoS3) -> 
         assert (s3.enabled, s3.bucket, s3.endpoint, s3.secret, s3.force_path_style) == (
             True, bucket, moto_s3.endpoint, moto_s3.secret, True)
         assert app.files.storage.kind == "s3"
-        from satchel.core.superusers import upsert_superuser
+        from satchel.core.auth.superusers import upsert_superuser
 
         upsert_superuser(app.db, app.records, app.registry, "a@b.co", "1234567890")
         with TestClient(build_asgi(app)) as c:

@@ -26,10 +26,10 @@ import uvicorn
 
 from satchel.api import build_asgi
 from satchel.app import App
-from satchel.core import record_events
 from satchel.core.auth.oauth2_redirect import deliver_redirect
 from satchel.core.realtime import RealtimeHub, get_hub
-from satchel.core.records import new_record_id
+from satchel.core.records import events as record_events
+from satchel.core.records.rows import new_record_id
 from satchel.tools.timeutil import now_text
 
 SU_EMAIL = "test@example.com"

@@ -32,8 +32,8 @@ import uvicorn
 from satchel.api import build_asgi
 from satchel.app import App
 from satchel.config import Config
-from satchel.core import record_events
-from satchel.core.records import new_record_id
+from satchel.core.records import events as record_events
+from satchel.core.records.rows import new_record_id
 from satchel.tools.timeutil import now_text
 
 app = App(Config(data_dir=__import__("pathlib").Path(sys.argv[1])))

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from satchel.app import App
-from satchel.core import record_events
+from satchel.core.records import events as record_events
 
 
 def _events(app: App) -> list[record_events.RecordEvent]:

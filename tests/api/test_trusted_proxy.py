@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from satchel.api import build_asgi
 from satchel.app import App
 from satchel.core.logs import normalize_ip, possible_proxy_header, real_ip
-from satchel.core.settings import TrustedProxyConfig
+from satchel.core.settings.model import TrustedProxyConfig
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
 
 XFF = TrustedProxyConfig(headers=["X-Forwarded-For"])

@@ -23,7 +23,7 @@ from satchel.core.logs import (
     logs_cleanup,
     new_log_ids,
 )
-from satchel.core.settings import LogsConfig
+from satchel.core.settings.model import LogsConfig
 from satchel.store.bootstrap import create_aux_tables
 from satchel.store.database import Database
 from tests.e2e.serve_support import start_serve, stop_serve

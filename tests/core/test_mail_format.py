@@ -1,4 +1,4 @@
-"""The mail bytes of :mod:`satchel.core.mail_format` against every mail PocketBase 0.40.6
+"""The mail bytes of :mod:`satchel.core.mail.format` against every mail PocketBase 0.40.6
 sent in ``tests/fixtures/pocketbase_040/mail.json``: each one is rebuilt here from its
 decoded parts (template body, subject, sender, Date, Message-ID, boundaries) and must
 come out byte for byte the same."""
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from satchel.core.mail_format import (
+from satchel.core.mail.format import (
     LAYOUT_HEAD,
     LAYOUT_TAIL,
     Envelope,

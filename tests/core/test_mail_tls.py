@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from satchel.core.mail import DefaultTransport, MailError, MailMessage, build_message
-from satchel.core.settings import SMTPConfig, default_settings
+from satchel.core.mail.sender import DefaultTransport, MailError, MailMessage, build_message
+from satchel.core.settings.model import SMTPConfig, default_settings
 from tests.auth_support import Inbox, free_port
 
 

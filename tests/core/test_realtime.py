@@ -26,7 +26,7 @@ from satchel.core.realtime.subscriptions import (
     parse_subscriptions,
     validate_form,
 )
-from satchel.core.record_events import RecordEvent
+from satchel.core.records.events import RecordEvent
 from satchel.errors import ApiError
 from satchel.tools.sse import frame, frames, sanitize_line
 
@@ -375,7 +375,7 @@ def test_rules_and_filters_against_carried_values(rt_app: App) -> None:
 def test_rule_checks_through_the_rule_cache_answer_the_same(rt_app: App) -> None:
     """Many subscribers of one event: the rule compiled once per request shape; answers
     as without the cache, per viewer."""
-    from satchel.core.rule_cache import RuleCache
+    from satchel.core.records.rule_cache import RuleCache
 
     c = rt_app.registry.get("posts")
     users = rt_app.registry.get("users")

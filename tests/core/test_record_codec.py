@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.core.fields import field_from_dict
-from satchel.core.record_codec import codec_for
+from satchel.core.records.codec import codec_for
 
 FIELDS = [
     {"name": "id", "type": "text", "primaryKey": True},

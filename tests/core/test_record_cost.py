@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.core.fields import field_from_dict
-from satchel.core.record_cost import rules_are_bounded
+from satchel.core.records.cost import rules_are_bounded
 from satchel.store.dialect import SqliteDialect
 
 

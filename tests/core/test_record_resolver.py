@@ -18,10 +18,10 @@ from typing import Any
 import apsw
 import pytest
 
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.core.fields import Field, field_from_dict
 from satchel.core.fields.defaults import auth_system_fields
-from satchel.core.record_resolver import (
+from satchel.core.records.resolver import (
     RecordFieldResolver,
     RequestInfo,
     normalize_header_name,

@@ -8,10 +8,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from satchel.app import App
-from satchel.core.collections import Collection
-from satchel.core.record_query import RecordEnv, compile_rule
-from satchel.core.record_resolver import RequestInfo
-from satchel.core.rule_cache import RuleCache, RuleShape, request_key, rule_shape
+from satchel.core.collections.model import Collection
+from satchel.core.records.query import RecordEnv, compile_rule
+from satchel.core.records.resolver import RequestInfo
+from satchel.core.records.rule_cache import RuleCache, RuleShape, request_key, rule_shape
 
 
 @pytest.mark.parametrize(

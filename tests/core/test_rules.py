@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
+from satchel.core.collections.rules import check_rule
 from satchel.core.fields import field_from_dict
 from satchel.core.fields.defaults import auth_system_fields
-from satchel.core.rules import check_rule
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "pocketbase_040" / "collections_create.json"
 ID_FIELD = {"name": "id", "type": "text", "primaryKey": True, "system": True}

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from satchel.core.settings import (
+from satchel.core.settings.model import (
     PbConfigError,
     RateLimitRule,
     SettingsDecodeError,

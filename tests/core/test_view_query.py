@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from satchel.core.view_query import (
+from satchel.core.collections.view_query import (
     MISSING_ID_MESSAGE,
     WILDCARD_MESSAGE,
     CollectionFieldsInfo,

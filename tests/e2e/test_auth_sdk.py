@@ -17,7 +17,7 @@ import pytest
 
 from satchel.app import App
 from satchel.config import Config
-from satchel.core.superusers import upsert_superuser
+from satchel.core.auth.superusers import upsert_superuser
 from tests.auth_support import Inbox, free_port, make_user, smtp_server, text_of, use_smtp  # noqa: F401
 
 JS = Path(__file__).parent / "js"

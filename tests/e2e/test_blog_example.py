@@ -11,7 +11,7 @@ import pytest
 
 from satchel.app import App
 from satchel.config import Config
-from satchel.core.superusers import upsert_superuser
+from satchel.core.auth.superusers import upsert_superuser
 from tests.auth_support import Inbox, smtp_server, use_smtp  # noqa: F401
 from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, run_node, start_serve, stop_serve
 

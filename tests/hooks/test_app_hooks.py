@@ -9,8 +9,8 @@ from starlette.testclient import TestClient
 
 from satchel.api import build_asgi
 from satchel.app import App
-from satchel.core.mail import Mailer
-from satchel.core.settings import Settings
+from satchel.core.mail.sender import Mailer
+from satchel.core.settings.model import Settings
 from satchel.hooks import MailerEvent, MailerRecordEvent, MailMessage
 
 

@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from satchel.app import App
-from satchel.core.mail import Mailer
+from satchel.core.mail.sender import Mailer
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "hooks.md"
 BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", re.S | re.M)

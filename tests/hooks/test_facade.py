@@ -8,8 +8,8 @@ import pytest
 
 from satchel import errors
 from satchel.app import App
-from satchel.core.record_events import RecordEvent as Published
-from satchel.core.record_events import subscribe
+from satchel.core.records.events import RecordEvent as Published
+from satchel.core.records.events import subscribe
 from satchel.hooks import (
     ApiError,
     BadRequestError,

@@ -16,8 +16,8 @@ from starlette.testclient import TestClient
 from satchel.api import build_asgi
 from satchel.app import App
 from satchel.config import Config
+from satchel.core.auth.superusers import upsert_superuser
 from satchel.core.migrations import MigrationError, snapshot_template
-from satchel.core.superusers import upsert_superuser
 from satchel.store.bootstrap import PB_MIGRATIONS
 from tests.conftest import FIXTURES, SUPERUSER_EMAIL, SUPERUSER_PASSWORD
 

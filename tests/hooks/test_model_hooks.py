@@ -8,8 +8,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from satchel.app import App
-from satchel.core.record_events import RecordEvent as Published
-from satchel.core.record_events import subscribe
+from satchel.core.records.events import RecordEvent as Published
+from satchel.core.records.events import subscribe
 from satchel.hooks import BadRequestError, Record, RecordEvent
 
 

@@ -21,11 +21,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from satchel.core.auth.rows import find_rows, insert_row, system_collection, update_auth_record
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.core.fields.email import EmailField
 from satchel.core.fields.password import PasswordField, PasswordValue
 from satchel.core.fields.text import TextField
-from satchel.core.records import hash_password
+from satchel.core.records.rows import hash_password
 from satchel.errors import ErrorTree, ForbiddenError, ValidationError
 from satchel.store.database import Tx
 from satchel.tools.security import random_string

@@ -12,7 +12,7 @@ upload; a failed download is logged and the sign-up goes on without it.  Here:
   field's ``maxSize`` (5 MB when unset; never more than 32 MB);
 - the file is named like an upload (PocketBase's ``path.Base(url)`` normalized,
   the extension sniffed when the name has none) and becomes a
-  :class:`~satchel.core.files.PendingFile`, stored by the record write path
+  :class:`~satchel.core.files.storage.PendingFile`, stored by the record write path
   inside the sign-up transaction;
 - a file the field would refuse (size, MIME type) is skipped like a failed
   download (PocketBase would fail the whole sign-up on it).
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from satchel.core.fields import FileField
-from satchel.core.files import PendingFile, prepare_upload
+from satchel.core.files.storage import PendingFile, prepare_upload
 
 __all__ = [
     "ALLOW_PRIVATE_ENV",

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from satchel.core.auth.tokens import TokenError, create_token, secret_key_for, unverified_payload
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 
 __all__ = ["ADMIN_TYPE", "admin_claims", "admin_key", "admin_token"]
 

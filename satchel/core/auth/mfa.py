@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from satchel.core.auth.rows import delete_row, insert_row, system_collection
 from satchel.core.auth.rule_check import record_matches_rule
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.errors import BadRequestError
 from satchel.store.database import Tx
 from satchel.tools.timeutil import format_datetime

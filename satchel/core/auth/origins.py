@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from satchel.core.auth.rows import delete_row, find_rows, insert_row, system_collection
-from satchel.core.collections import Collection
-from satchel.core.mail import get_mailer, send_template
+from satchel.core.collections.model import Collection
+from satchel.core.mail.sender import get_mailer, send_template
 from satchel.store.database import Tx
 from satchel.tools.timeutil import now_text
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from satchel.core.auth.mfa import expired
 from satchel.core.auth.rows import delete_row, find_rows, insert_row, system_collection
-from satchel.core.collections import Collection
-from satchel.core.records import check_password, hash_password
+from satchel.core.collections.model import Collection
+from satchel.core.records.rows import check_password, hash_password
 from satchel.store.database import Tx
 from satchel.tools.security import random_string
 

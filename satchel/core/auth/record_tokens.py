@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from satchel.core.auth.tokens import TokenError, create_token, secret_key_for, unverified_claims, verify
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 
 if TYPE_CHECKING:
     from satchel.app import App

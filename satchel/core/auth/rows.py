@@ -2,7 +2,7 @@
 
 Everything here is plain sync code of a write transaction (run by the writer
 through ``app.db.write``), and every change is announced to realtime/hooks with
-:func:`satchel.core.record_events.publish` after COMMIT.
+:func:`satchel.core.records.events.publish` after COMMIT.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from satchel.core.collections import Collection
-from satchel.core.record_events import publish
-from satchel.core.records import hash_password, new_record_id
+from satchel.core.collections.model import Collection
+from satchel.core.records.events import publish
+from satchel.core.records.rows import hash_password, new_record_id
 from satchel.store.database import Tx
 from satchel.tools.security import random_string
 from satchel.tools.timeutil import now_text
@@ -72,7 +72,7 @@ def find_rows(
     app: App, conn: Any, c: Collection, where: Mapping[str, Any], *, order: str = "created"
 ) -> list[dict[str, Any]]:
     """Rows of ``c`` whose columns equal ``where`` (oldest first)."""
-    from satchel.core.records import row_to_record
+    from satchel.core.records.rows import row_to_record
 
     q = app.dialect.q
     clause = " AND ".join(f"{q(k)} = :{k}" for k in where) or "1=1"

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from satchel.core.collections import Collection
+from satchel.core.collections.model import Collection
 from satchel.tools.filter import FilterSyntaxError
 from satchel.tools.search import (
     FilterCompileError,

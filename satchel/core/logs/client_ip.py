@@ -12,7 +12,7 @@ import functools
 import ipaddress
 from typing import Protocol
 
-from satchel.core.settings import TrustedProxyConfig
+from satchel.core.settings.model import TrustedProxyConfig
 
 __all__ = ["HeaderLookup", "normalize_ip", "possible_proxy_header", "real_ip"]
 

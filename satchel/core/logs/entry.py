@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from satchel.core.logs.client_ip import normalize_ip, real_ip
-from satchel.core.settings import LogsConfig, TrustedProxyConfig
+from satchel.core.settings.model import LogsConfig, TrustedProxyConfig
 from satchel.errors import ApiError, ValidationError
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import Any
 import apsw
 import orjson
 
-from satchel.core.picking import pick_fields
+from satchel.core.records.picking import pick_fields
 from satchel.errors import BadRequestError
 from satchel.store.database import Database
 from satchel.tools.filter import FilterSyntaxError

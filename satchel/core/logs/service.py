@@ -16,7 +16,7 @@ from typing import Any
 
 from satchel.core.logs.entry import DEBUG, ERROR, INFO, WARN, LogEntry, RequestFacts, format_created
 from satchel.core.logs.writer import LogWriter
-from satchel.core.settings import LogsConfig
+from satchel.core.settings.model import LogsConfig
 from satchel.store.database import Database, Tx
 
 __all__ = ["AppLogHandler", "LogService", "delete_all_logs", "delete_old_logs", "logs_cleanup"]

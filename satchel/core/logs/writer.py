@@ -18,7 +18,7 @@ from collections.abc import Callable
 import apsw
 
 from satchel.core.logs.entry import LogEntry, RequestFacts, new_log_ids, request_entry, to_row
-from satchel.core.settings import LogsConfig
+from satchel.core.settings.model import LogsConfig
 from satchel.store.database import Database, Tx
 
 __all__ = ["INSERT_LOG", "LogWriter"]

@@ -12,7 +12,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from satchel.core.collections import AUTH_OPTION_KEYS, BASE, RULE_KEYS, VIEW, Collection
+from satchel.core.collections.model import AUTH_OPTION_KEYS, BASE, RULE_KEYS, VIEW, Collection
 from satchel.core.fields import field_from_dict
 
 __all__ = ["add_field", "import_collections", "new_collection", "remove_field", "unmarshal"]

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from satchel.core.collections import HIDDEN_WHEN_DEFAULT
+from satchel.core.collections.model import HIDDEN_WHEN_DEFAULT
 
 __all__ = [
     "BLANK_TEMPLATE",

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from satchel.core.files import storage_for_s3
+from satchel.core.files.storage import storage_for_s3
 from satchel.core.hook_events import AppHooks, BackupEvent
 from satchel.errors import ApiError, BadRequestError
 from satchel.tools.filesystem import FileInfo, InvalidKey, LocalStorage, Storage, StorageError, snakecase
@@ -40,7 +40,7 @@ NO_SNAPSHOTS_MESSAGE = (
 )
 
 if TYPE_CHECKING:
-    from satchel.core.settings import S3Config, Settings
+    from satchel.core.settings.model import S3Config, Settings
     from satchel.store.database import Database
 
 __all__ = [

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from satchel.core.registry import load_collections, write_collection_row
-from satchel.core.schema_sync import plan_create
+from satchel.core.collections.registry import load_collections, write_collection_row
+from satchel.core.collections.schema_sync import plan_create
 from satchel.errors import BadRequestError
 from satchel.store.bootstrap import create_data_tables, has_table
 from satchel.store.database import Database, Tx

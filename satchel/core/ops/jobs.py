@@ -12,8 +12,8 @@ from satchel.store.database import Database, Tx
 from satchel.tools.timeutil import format_datetime
 
 if TYPE_CHECKING:
-    from satchel.core.registry import CollectionRegistry
-    from satchel.core.settings import Settings
+    from satchel.core.collections.registry import CollectionRegistry
+    from satchel.core.settings.model import Settings
 
 __all__ = [
     "delete_expired_auth_rows",

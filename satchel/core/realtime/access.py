@@ -18,12 +18,12 @@ from typing import Any
 import apsw
 import orjson
 
-from satchel.core.collections import Collection
-from satchel.core.field_rules import dropped_by_views
-from satchel.core.picking import pick_fields
+from satchel.core.collections.model import Collection
 from satchel.core.realtime.subscriptions import SubscriptionOptions
-from satchel.core.record_resolver import RecordFieldResolver, RequestInfo, superuser_only_filter_error
-from satchel.core.rule_cache import RuleCache, rule_shape
+from satchel.core.records.field_rules import dropped_by_views
+from satchel.core.records.picking import pick_fields
+from satchel.core.records.resolver import RecordFieldResolver, RequestInfo, superuser_only_filter_error
+from satchel.core.records.rule_cache import RuleCache, rule_shape
 from satchel.store.dialect import SqliteDialect
 from satchel.tools.filter import FilterSyntaxError
 from satchel.tools.search import (

@@ -17,7 +17,7 @@ from satchel.core.realtime.subscriptions import Subscription
 from satchel.tools.security import random_string
 
 if TYPE_CHECKING:
-    from satchel.core.collections import Collection
+    from satchel.core.collections.model import Collection
     from satchel.core.realtime.hub import Group
 
 __all__ = ["Client", "ClientAuth", "Outgoing", "Sink"]

@@ -37,15 +37,15 @@ from satchel.core.realtime.access import (
 from satchel.core.realtime.broker import Broker, InProcessBroker, Message
 from satchel.core.realtime.client import AuthKey, Client, ClientAuth
 from satchel.core.realtime.subscriptions import SubscriptionOptions, parse_subscriptions
-from satchel.core.record_events import RecordEvent
-from satchel.core.record_hooks import enrich
+from satchel.core.records.events import RecordEvent
+from satchel.core.records.hooks import enrich
 from satchel.tools.security import random_string
 from satchel.tools.security.random import DEFAULT_RANDOM_ALPHABET
 from satchel.tools.sse import sanitize_line
 
 if TYPE_CHECKING:
     from satchel.app import App
-    from satchel.core.collections import Collection
+    from satchel.core.collections.model import Collection
 
 __all__ = ["OAUTH2_TOPIC", "Group", "RealtimeHub", "get_hub", "token_secret"]
 
@@ -457,7 +457,7 @@ class RealtimeHub:
         lookup = self.app.registry.get
         d = self.app.dialect
         hooks = self.app.hooks
-        from satchel.core.record_query import RecordEnv  # as make_hub does (import order)
+        from satchel.core.records.query import RecordEnv  # as make_hub does (import order)
 
         rules = RecordEnv.from_app(self.app).rules
         encoded: dict[GroupKey, bytes] = {}
@@ -547,10 +547,10 @@ def get_hub(app: App) -> RealtimeHub:
         hub = app.state.get("realtime_hub")
         if isinstance(hub, RealtimeHub):
             return hub
-        from satchel.core import record_events
         from satchel.core.auth.oauth2_redirect import set_redirect_sink
-        from satchel.core.record_expand import make_expander
-        from satchel.core.record_query import RecordEnv
+        from satchel.core.records import events as record_events
+        from satchel.core.records.expand import make_expander
+        from satchel.core.records.query import RecordEnv
 
         hub = RealtimeHub(app, app.bus)
         hub.expander = make_expander(RecordEnv.from_app(app))

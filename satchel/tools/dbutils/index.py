@@ -21,7 +21,7 @@ This module understands them the way PocketBase v0.40 does, quirks included:
 
 The small quote/parenthesis aware splitter PocketBase uses everywhere
 (``tools/tokenizer``) is exposed as :func:`scan_tokens`; the view query parser
-(:mod:`satchel.core.view_query`) builds on it.
+(:mod:`satchel.core.collections.view_query`) builds on it.
 """
 
 from __future__ import annotations
