@@ -45,8 +45,8 @@ from satchel.core.hook_events import (
     SettingsUpdateRequestEvent,
     TerminateEvent,
 )
-from satchel.core.mail.sender import MailMessage
-from satchel.core.records.model import File, Record
+from satchel.core.mail import MailMessage
+from satchel.core.records import File, Record
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError
 from satchel.hooks._app import HookApp, HookRegistrar, current_app, set_current_app
 from satchel.tools.hook import Event, Hook

@@ -18,14 +18,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import apsw
 
-from satchel.core.collections.model import Collection
-from satchel.core.collections.registry import load_collections
+from satchel.core.collections import Collection, load_collections
 from satchel.core.hook_events import HOOK_NAMES, AppHooks
-from satchel.core.mail.sender import MailMessage, get_mailer
-from satchel.core.records.access import delete_record_model, find_record, find_records, save_record_model
-from satchel.core.records.model import Record
-from satchel.core.records.query import RecordEnv
-from satchel.core.settings.model import Settings
+from satchel.core.mail import MailMessage, get_mailer
+from satchel.core.records import (
+    Record,
+    RecordEnv,
+    delete_record_model,
+    find_record,
+    find_records,
+    save_record_model,
+)
+from satchel.core.settings import Settings
 from satchel.errors import ApiError, BadRequestError, NotFoundError
 from satchel.store.database import Tx
 from satchel.tools.hook import Hook
