@@ -40,6 +40,7 @@ CHANNEL = "satchel_bus"
 NOTIFY_LIMIT = 7900
 _KEEP_PAYLOADS = 300.0  # seconds a stored body stays for a slow listener
 
+_CREATE_LOCK = 0x5A7C4E1B  # pg_advisory_xact_lock key of the table's creation
 _TABLE = 'CREATE TABLE IF NOT EXISTS "_busPayloads" (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL, created TIMESTAMPTZ NOT NULL DEFAULT now())'  # noqa: E501
 
 
@@ -78,11 +79,11 @@ class PgBus:
         self._closed = threading.Event()
         self._listening = threading.Event()
         self._last_sweep = 0.0
-        # nodes starting together race on IF NOT EXISTS: PostgreSQL may then refuse the loser
-        with (
-            psycopg.connect(url, autocommit=True) as conn,
-            contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable),
-        ):
+        # nodes starting together race on IF NOT EXISTS (PostgreSQL refuses the loser with
+        # UniqueViolation, DuplicateTable or, for the BIGSERIAL's sequence, DuplicateObject):
+        # one transaction-scoped advisory lock lets them create the table one at a time
+        with psycopg.connect(url) as conn:  # one transaction, committed on leaving
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
             conn.execute(_TABLE)
         self._thread = threading.Thread(target=self._listen_forever, name="satchel-pgbus", daemon=True)
         self._thread.start()
