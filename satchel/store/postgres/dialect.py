@@ -62,6 +62,9 @@ class PgDialect(PgSearchDialect, SqliteDialect):
 
     # -- record tables -------------------------------------------------------
 
+    # add_column, drop_column, rename_column, rename_table and drop_index are SQLite's own
+    # statements, inherited; only what PostgreSQL says differently is here
+
     def column_def(self, name: str, kind: str) -> str:
         return f"{self.q(name)} {PG_COLUMN_DDL[kind]}"
 
@@ -71,18 +74,6 @@ class PgDialect(PgSearchDialect, SqliteDialect):
         body += f", {ROWID_COLUMN}"
         return f"CREATE TABLE {self.q(table)} ({body})"
 
-    def add_column(self, table: str, name: str, kind: str) -> str:
-        return f"ALTER TABLE {self.q(table)} ADD COLUMN {self.column_def(name, kind)}"
-
-    def drop_column(self, table: str, name: str) -> str:
-        return f"ALTER TABLE {self.q(table)} DROP COLUMN {self.q(name)}"
-
-    def rename_column(self, table: str, old: str, new: str) -> str:
-        return f"ALTER TABLE {self.q(table)} RENAME COLUMN {self.q(old)} TO {self.q(new)}"
-
-    def rename_table(self, old: str, new: str) -> str:
-        return f"ALTER TABLE {self.q(old)} RENAME TO {self.q(new)}"
-
     def drop_table(self, table: str) -> str:
         # SQLite drops a table that views read (they break); PostgreSQL refuses unless CASCADE,
         # which drops those views with it (their collections then answer 400 as broken views do)
@@ -90,9 +81,6 @@ class PgDialect(PgSearchDialect, SqliteDialect):
 
     def drop_view(self, view: str) -> str:
         return f"DROP VIEW IF EXISTS {self.q(view)} CASCADE"
-
-    def drop_index(self, index: str) -> str:
-        return f"DROP INDEX IF EXISTS {self.q(index)}"
 
     def view_select(self, query: str, cast_columns: Sequence[str] | None = None) -> str:
         query = _join_on_true(query)
