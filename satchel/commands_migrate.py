@@ -2,6 +2,11 @@
 
 Texts, prompts and streams as PocketBase 0.40.6's (checked with the binary): the
 question goes to stderr and a "no" (or no answer) cancels with exit status 0.
+
+As PocketBase's (whose commands run after its bootstrap, with the JS hooks registered),
+the commands that open the app load ``pb_hooks/*.py`` first: their ``on_bootstrap``
+runs, the model hooks fire on what a migration saves, and ``on_terminate`` runs at
+the end.  Checked with the 0.40.6 binary and a ``pb_hooks/main.pb.js``.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from satchel.cli import log_error, open_app
+from satchel.cli import load_hooks, log_error, open_app
 from satchel.config import Config
+from satchel.core.hook_events import BootstrapEvent, TerminateEvent
 from satchel.core.migrations import (
     BLANK_TEMPLATE,
     MigrationError,
@@ -89,7 +95,10 @@ def run_migrate(config: Config, args: list[str]) -> None:
     if command not in ("up", "down", "collections", "history-sync"):
         _fail(f'unsupported command: "{command}"')
     app = open_app(config)
+    load_hooks(app)  # a broken hook file: its traceback, exit 1, nothing migrated
+    hooks = app.hooks
     try:
+        hooks.on_bootstrap.trigger_sync(BootstrapEvent(app=hooks.app))
         if command == "up":
             _up(app)
         elif command == "down":
@@ -99,7 +108,9 @@ def run_migrate(config: Config, args: list[str]) -> None:
         else:
             app.migrations.history_sync()
             print("The _migrations table was synced with the available migrations.")
+        hooks.on_terminate.trigger_sync(TerminateEvent(app=hooks.app, is_restart=False))
     except MigrationError as exc:
+        hooks.on_terminate.trigger_sync(TerminateEvent(app=hooks.app, is_restart=False))
         _fail(str(exc))
     finally:
         app.close()

@@ -159,3 +159,73 @@ def test_serve_stops_on_a_failing_migration(tmp_path: Path) -> None:
     r = satchel("serve", "--http=127.0.0.1:0", f"--dir={tmp_path / 'pb_data'}")
     assert r.returncode == 1
     assert re.fullmatch(rf"{STAMP} failed to apply migration 1700000001_bad.py: nope\n", r.stderr), r.stderr
+
+
+HOOKS = '''from satchel.hooks import app
+
+
+@app.on_bootstrap
+def started(e):
+    e.next()
+    print("hook: bootstrap", flush=True)
+
+
+@app.on_record_create("notes")
+def shout(e):
+    e.record.set("title", e.record.get("title") + "!")
+    e.next()
+
+
+@app.on_collection_create
+def seen(e):
+    print("hook: collection", e.collection.name, flush=True)
+    e.next()
+
+
+@app.on_terminate
+def stopped(e):
+    print("hook: terminate", e.is_restart, flush=True)
+    e.next()
+'''
+
+NOTES = '''from satchel.hooks import Record
+from satchel.migrations import new_collection
+
+
+def up(app):
+    app.save(new_collection({"name": "notes", "type": "base", "fields": [{"name": "title", "type": "text"}]}))
+    note = Record(app.find_collection_by_name_or_id("notes"))
+    note.set("title", "hi")
+    app.save(note)
+
+
+def down(app):
+    app.delete(app.find_collection_by_name_or_id("notes"))
+'''
+
+
+def test_migrate_runs_with_the_hook_files_loaded(tmp_path: Path) -> None:
+    """As PocketBase's (checked with 0.40.6 and a main.pb.js): bootstrap hooks, model hooks
+    on what a migration saves, terminate hooks at the end; a broken hook file stops it."""
+    d = f"--dir={tmp_path / 'pb_data'}"
+    (tmp_path / "pb_migrations").mkdir()
+    (tmp_path / "pb_migrations" / "1700000001_notes.py").write_text(NOTES)
+    (tmp_path / "pb_hooks").mkdir()
+    (tmp_path / "pb_hooks" / "main.py").write_text(HOOKS)
+    r = satchel("migrate", "up", d)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ("hook: bootstrap\nhook: collection notes\nApplied 1700000001_notes.py\n"
+                        "hook: terminate False\n")
+    with App(Config(data_dir=tmp_path / "pb_data")) as app:
+        titles = app.db.read_sync(lambda c: [row[0] for row in c.execute("SELECT title FROM notes")])
+    assert titles == ["hi!"]
+
+    (tmp_path / "pb_migrations" / "1700000002_bad.py").write_text('def up(app):\n    raise RuntimeError("boom")\n')
+    r = satchel("migrate", "up", d)  # the failure is reported after the terminate hooks, as PocketBase
+    assert (r.returncode, r.stdout) == (1, "hook: bootstrap\nhook: terminate False\n")
+    assert_log_line(r.stderr, "failed to apply migration 1700000002_bad.py: boom")
+
+    (tmp_path / "pb_hooks" / "main.py").write_text("raise RuntimeError('bad hook file')\n")
+    r = satchel("migrate", "up", d)
+    assert r.returncode == 1 and r.stdout == ""
+    assert "bad hook file" in r.stderr
