@@ -3,10 +3,12 @@
 * :mod:`.protocol` -- the :class:`Bus` interface every implementation offers;
 * :mod:`.inprocess` -- one process: messages handed to the event loop by reference;
 * :mod:`.wire` -- length-prefixed JSON frames (pure);
-* :mod:`.relay` -- the parent's relay on a Unix socket, and :class:`LinkBus`, a worker's end.
+* :mod:`.relay` -- the parent's relay on a Unix socket, and :class:`LinkBus`, a worker's end;
+* :mod:`.nodebus` -- what the buses between nodes share; :mod:`.postgres` (``LISTEN/NOTIFY``),
+  :mod:`.redisbus` and :mod:`.natsbus` carry it, :mod:`.frames` cuts big messages for the
+  last two, :mod:`.select` picks one from ``serve --bus``.
 
 The bus knows no domain: messages are JSON-serializable dicts with a ``type``.
-A PostgreSQL ``LISTEN/NOTIFY`` or Redis bus implements the same interface.
 """
 
 from satchel.tools.bus.inprocess import InProcessBus

@@ -54,6 +54,11 @@ class InProcessBus:
         with self._lock:
             self._handlers.clear()
 
+    def loops(self) -> list[asyncio.AbstractEventLoop]:
+        """The loops of the subscribers."""
+        with self._lock:
+            return [loop for _, loop in self._handlers]
+
 
 async def answer_request(handlers: dict[str, RequestHandler], message: Message) -> Message | None:
     handler = handlers.get(str(message.get("type", "")))

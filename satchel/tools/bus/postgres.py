@@ -9,27 +9,23 @@ notification carries its id.  A listening connection that fails is opened again
 (messages sent meanwhile are lost to that node; its caches are re-read on reconnect
 by the subscribers' ``on_reconnect`` hook).
 
-Directed requests (rate limits, resend guards) stay within a node: every node is
-member 0 of its own, and nothing of that kind crosses nodes.
+What it shares with the Redis and NATS buses (envelopes, acknowledged broadcasts,
+delivery) is :class:`~satchel.tools.bus.nodebus.NodeBus`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import itertools
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import orjson
 import psycopg
 
-from satchel.tools.bus.inprocess import answer_request, safe_call
-from satchel.tools.bus.protocol import BusTimeout, Message, MessageHandler, RequestHandler
+from satchel.tools.bus.nodebus import NodeBus
+from satchel.tools.bus.protocol import Message
 
 __all__ = ["CHANNEL", "NOTIFY_LIMIT", "PgBus", "decode", "encode"]
 
@@ -59,23 +55,13 @@ def decode(payload: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-class PgBus:
-    member = 0
-
+class PgBus(NodeBus):
     def __init__(self, url: str, *, reconnect_delay: float = 1.0) -> None:
+        super().__init__()
         self.url = url
-        self.node = f"{os.uname().nodename}:{os.getpid()}:{os.urandom(4).hex()}"
         self.reconnect_delay = reconnect_delay
-        self.request_handlers: dict[str, RequestHandler] = {}
-        #: called on each loop after the listener reconnected (re-read what may have been missed)
-        self.on_reconnect: list[Callable[[], None]] = []
-        self.delivered = 0
-        self._handlers: list[tuple[MessageHandler, asyncio.AbstractEventLoop]] = []
-        self._lock = threading.Lock()
         self._send_lock = threading.Lock()
         self._send_conn: psycopg.Connection[Any] | None = None
-        self._ids = itertools.count(1)
-        self._echo: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = {}
         self._closed = threading.Event()
         self._listening = threading.Event()
         self._last_sweep = 0.0
@@ -91,13 +77,6 @@ class PgBus:
             raise RuntimeError("the PostgreSQL bus could not start listening")
 
     # -- sending ---------------------------------------------------------------------------
-
-    def subscribe(self, handler: MessageHandler, loop: asyncio.AbstractEventLoop) -> None:
-        with self._lock:
-            self._handlers.append((handler, loop))
-
-    def publish(self, message: Message, *, seq: int = 0) -> None:
-        self._send(message, next(self._ids))
 
     def _send(self, message: Message, seq: int, others: bool = False) -> None:
         body = encode(self.node, message, seq, others=others)
@@ -141,34 +120,9 @@ class PgBus:
                 (_KEEP_PAYLOADS,),
             )
 
-    async def broadcast_acked(self, message: Message, timeout: float = 5.0) -> None:
-        """Sent, and back through PostgreSQL to this node: every node listening got it in the
-        same batch of notifications.  Other nodes do not acknowledge (their number is not
-        known); see docs/scaling.md."""
-        loop = asyncio.get_running_loop()
-        seq = next(self._ids)
-        future: asyncio.Future[None] = loop.create_future()
-        self._echo[seq] = (loop, future)
-        try:
-            await asyncio.to_thread(self._send, message, seq, True)
-            await asyncio.wait_for(future, timeout)
-        except TimeoutError as exc:
-            raise BusTimeout(f"bus: no echo of {message.get('type')} within {timeout}s") from exc
-        finally:
-            self._echo.pop(seq, None)
-
-    def on_request(self, kind: str, handler: RequestHandler) -> None:
-        self.request_handlers[kind] = handler
-
-    async def request(self, member: int, message: Message, timeout: float = 5.0) -> Message | None:
-        if member != self.member:
-            return None
-        return await answer_request(self.request_handlers, message)
-
     def close(self) -> None:
         self._closed.set()
-        with self._lock:
-            self._handlers.clear()
+        self._stop_delivering()
         with self._send_lock:
             self._drop_sender()
         self._thread.join(timeout=3)
@@ -211,38 +165,4 @@ class PgBus:
             if envelope is None:
                 log.error("bus: a stored message (%s) is gone", ref)
                 return
-        message = envelope.get("m")
-        if not isinstance(message, dict):
-            return
-        mine = envelope.get("n") == self.node
-        if not (mine and envelope.get("o")):
-            self.delivered += 1
-            self._deliver(message)
-        if mine:
-            echo = self._echo.get(int(envelope.get("s") or 0))
-            if echo is not None:
-                loop, future = echo
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(_resolve, future)
-
-    def _deliver(self, message: Message) -> None:
-        with self._lock:
-            handlers = list(self._handlers)
-        for handler, loop in handlers:
-            if loop.is_closed():
-                continue
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(safe_call, handler, message)
-
-    def _reconnected(self) -> None:
-        with self._lock:
-            loops = {id(loop): loop for _, loop in self._handlers}
-        for loop in loops.values():
-            for hook in list(self.on_reconnect):
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(hook)
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+        self._accept(envelope)
