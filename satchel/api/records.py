@@ -33,6 +33,7 @@ from satchel.core.hook_events import RecordRequestEvent, RecordsListRequestEvent
 from satchel.core.records.cost import rules_are_bounded
 from satchel.core.records.expand import expand_records
 from satchel.core.records.field_rules import CONTEXT_LIST, CONTEXT_VIEW
+from satchel.core.records.hooks import has_model_handlers
 from satchel.core.records.model import Record
 from satchel.core.records.picking import pick_fields
 from satchel.core.records.query import (
@@ -302,11 +303,30 @@ async def _write_request(request: Request, c: Collection) -> tuple[WriteRequest,
     return WriteRequest(info, body, files, info.query.get("expand", "")), picks
 
 
-async def write_or_fail(app: App, fn: Callable[[Tx], T], failed: str) -> T:
+def _create_runs_inline(app: App, c: Collection, req: WriteRequest) -> bool:
+    """Whether a create is small and bounded enough for the event loop (when the writer
+    is idle; see ``Database.write``): a base collection (no password hash), no upload,
+    no expand, no user hook that runs inside the write or on its output, and a createRule
+    (with its fields' rules) that joins by primary key only (``rules_are_bounded``)."""
+    if c.type != "base" or req.files or req.expand or app.hooks.on_record_enrich.handlers:
+        return False
+    if has_model_handlers(app.hooks, "record", "create"):
+        return False
+    cache: dict[tuple[str, int], bool] = app.state.setdefault("inline_creates", {})
+    key = (c.id, app.registry.version)
+    bounded = cache.get(key)
+    if bounded is None:
+        rules = [c.createRule, *(f.extensions.get("createRule") for f in c.fields if f.extensions)]
+        rules = [r if isinstance(r, str) else None for r in rules]
+        bounded = cache[key] = rules_are_bounded(app.registry.get, c, rules, app.dialect)
+    return bounded
+
+
+async def write_or_fail(app: App, fn: Callable[[Tx], T], failed: str, *, here_if_idle: bool = False) -> T:
     """Run ``fn`` in one write transaction; a write the storage refused (disk full,
     I/O error; already rolled back, uploads removed) is PocketBase's 400 ``failed``."""
     try:
-        return await app.db.write(fn)
+        return await app.db.write(fn, here_if_idle=here_if_idle)
     except WriteFailed as exc:
         log.error("write rolled back: %s", exc)
         raise BadRequestError(failed) from exc
@@ -320,7 +340,8 @@ async def create_record(request: Request) -> Response:
     env = RecordEnv.from_app(app)
     hook = app.hooks.on_record_create_request
     if not hook.handlers:
-        out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, req), CREATE_FAILED)
+        here = _create_runs_inline(app, c, req)
+        out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, req), CREATE_FAILED, here_if_idle=here)
         return json_response(_picked(out, picks))
     record = load_body(Record(c), req.body)
     event = RecordRequestEvent(

@@ -14,10 +14,12 @@ from typing import Any
 
 import apsw
 
-__all__ = ["QueryTimeout", "open_connection", "set_deadline"]
+__all__ = ["BUSY_TIMEOUT_MS", "QueryTimeout", "open_connection", "set_deadline"]
+
+BUSY_TIMEOUT_MS = 10000
 
 PRAGMAS = (
-    "PRAGMA busy_timeout = 10000",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
     "PRAGMA journal_mode = WAL",
     "PRAGMA journal_size_limit = 200000000",
     "PRAGMA synchronous = NORMAL",

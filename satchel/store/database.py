@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import apsw
 
-from satchel.store.connection import QueryTimeout, open_connection, set_deadline
+from satchel.store.connection import BUSY_TIMEOUT_MS, QueryTimeout, open_connection, set_deadline
 from satchel.store.errors import STORAGE_ERRORS, WriteFailed
 from satchel.store.write_gate import Gate
 
@@ -29,6 +29,10 @@ __all__ = ["Database", "Tx", "WriteFailed"]
 log = logging.getLogger("satchel.store")
 
 T = TypeVar("T")
+
+
+class _WriterBusy(Exception):
+    """BEGIN found SQLite's write lock taken by another connection (no waiting asked)."""
 
 
 class Tx:
@@ -62,6 +66,9 @@ class Tx:
 class Database:
     # snapshot_to() works: the backups API may zip this database
     snapshots = True
+    # a small write may run on the calling thread (``write(here_if_idle=True)``): a local
+    # file, whose BEGIN can be told not to wait
+    writes_here = True
 
     def __init__(
         self,
@@ -128,33 +135,60 @@ class Database:
         if outer is not None:
             return self._write_nested(outer, fn)
         with self._write_lock, self.gate or nullcontext():
-            tx = Tx(self._writer)
-            self._local.tx = tx
-            try:
-                self._writer.execute("BEGIN IMMEDIATE")
-                result = fn(tx)
-                self._writer.execute("COMMIT")
-            except BaseException as exc:
-                self._roll_back(tx)
-                if isinstance(exc, STORAGE_ERRORS):
-                    raise WriteFailed(exc) from exc
-                raise
-            finally:
-                self._local.tx = None
-            if tx._in_order:
-                if self.gate is not None:
-                    self.gate.advance()
-                for callback in tx._in_order:
-                    try:
-                        callback()
-                    except Exception:  # noqa: BLE001 - the write is durable; its answer must say so
-                        log.exception("after-commit callback failed")
+            result, tx = self._write_locked(fn, self._begin)
+        self._run_after_commit(tx)
+        return result
+
+    def _begin(self) -> None:
+        self._writer.execute("BEGIN IMMEDIATE")
+
+    def _begin_without_waiting(self) -> None:
+        """BEGIN IMMEDIATE, or :class:`_WriterBusy` at once when another connection (another
+        program on the same file) holds the write lock: the caller is the event loop, which
+        must not sit out the 10 s busy timeout."""
+        self._writer.set_busy_timeout(0)
+        try:
+            self._writer.execute("BEGIN IMMEDIATE")
+        except apsw.BusyError as exc:
+            raise _WriterBusy from exc
+        finally:
+            self._writer.set_busy_timeout(BUSY_TIMEOUT_MS)
+
+    def _write_locked(self, fn: Callable[[Tx], T], begin: Callable[[], None]) -> tuple[T, Tx]:
+        """The transaction of :meth:`write_sync`, under the write lock (and the gate):
+        its ``after_commit`` callbacks are left to the caller, to run once both are free."""
+        tx = Tx(self._writer)
+        self._local.tx = tx
+        try:
+            begin()
+            result = fn(tx)
+            self._writer.execute("COMMIT")
+        except _WriterBusy:
+            raise  # nothing began: the caller queues the write for the writer thread
+        except BaseException as exc:
+            self._roll_back(tx)
+            if isinstance(exc, STORAGE_ERRORS):
+                raise WriteFailed(exc) from exc
+            raise
+        finally:
+            self._local.tx = None
+        if tx._in_order:
+            if self.gate is not None:
+                self.gate.advance()
+            for callback in tx._in_order:
+                try:
+                    callback()
+                except Exception:  # noqa: BLE001 - the write is durable; its answer must say so
+                    log.exception("after-commit callback failed")
+        return result, tx
+
+    @staticmethod
+    def _run_after_commit(tx: Tx) -> None:
         for callback in tx._after_commit:
             try:
                 callback()
             except Exception:  # noqa: BLE001 - the write is durable; its answer must say so
                 log.exception("after-commit callback failed")
-        return result
 
     def current_tx(self) -> Tx | None:
         """The write transaction open on the calling thread (a hook reading inside one)."""
@@ -223,7 +257,27 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._read_pool, lambda: self.read_sync(fn, timeout=timeout))
 
-    async def write(self, fn: Callable[[Tx], T]) -> T:
+    async def write(self, fn: Callable[[Tx], T], *, here_if_idle: bool = False) -> T:
+        """Run ``fn`` in one write transaction on the writer thread.
+
+        ``here_if_idle``: the caller vouches that ``fn`` is a small bounded write that
+        neither blocks nor waits for the event loop (no uploads, no password hash, no user
+        hook, no unbounded rule); it then runs on the calling thread when no write is under
+        way, which saves the two thread hops (~30 us of CPU with uvloop, a tenth of a
+        create).  Not with a cross-process gate (``serve --workers``: another worker may
+        hold it), and not when another program holds SQLite's write lock.
+        """
+        idle = here_if_idle and self.writes_here and self.gate is None and getattr(self._local, "tx", None) is None
+        if idle and self._write_lock.acquire(blocking=False):
+            try:
+                result, tx = self._write_locked(fn, self._begin_without_waiting)
+            except _WriterBusy:
+                tx = None  # another program is writing: wait for it on the writer thread
+            finally:
+                self._write_lock.release()
+            if tx is not None:
+                self._run_after_commit(tx)
+                return result
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._write_pool, lambda: self.write_sync(fn))
 

@@ -48,6 +48,7 @@ class PgDatabase(Database):
     """
 
     snapshots = False  # backups are pg_dump's job (the backups API says so)
+    writes_here = False  # every statement is a network round trip: never on the event loop
 
     def __init__(
         self,
