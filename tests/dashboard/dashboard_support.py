@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.serve_support import serving
+from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, serving, superuser_token
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -28,6 +28,7 @@ __all__ = [
     "chromium_browser",
     "require_chromium",
     "serving",
+    "serving_with_superuser",
 ]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,6 +58,15 @@ def chromium_browser() -> Iterator[Browser]:
 def _launch(p: Playwright) -> Browser:
     path = str(CHROMIUM) if CHROMIUM.exists() else str(shutil.which("chromium"))
     return p.chromium.launch(executable_path=path, args=ARGS)
+
+
+@contextmanager
+def serving_with_superuser(data: Path) -> Iterator[tuple[LiveServer, str]]:
+    """``satchel serve`` on a new data directory that has the tests' superuser, and its token."""
+    created = satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={data}")
+    assert created.returncode == 0, created.stderr
+    with serving(data) as live:
+        yield live, superuser_token(live.base)
 
 
 def new_page(context: BrowserContext) -> Page:

@@ -166,6 +166,7 @@ def test_auth_collection_options(page: Page, server: LiveServer, token: str) -> 
     dialog.get_by_label("Enable sign-in with a one-time password").check()
     dialog.get_by_label("Length", exact=True).fill("6")
     dialog.get_by_label("Require a second method").check()
+    dialog.get_by_label("Allow guests to sign in anonymously").check()
     dialog.get_by_label("Auth token", exact=True).fill("3600")
     dialog.get_by_label("Provider to add").select_option("google")
     dialog.locator("#add-provider").click()
@@ -183,6 +184,7 @@ def test_auth_collection_options(page: Page, server: LiveServer, token: str) -> 
     assert users["authRule"] == "verified = true"
     assert users["otp"]["enabled"] is True and users["otp"]["length"] == 6 and users["mfa"]["enabled"] is True
     assert users["authToken"]["duration"] == 3600
+    assert users["anonymousAuth"] == {"enabled": True}
     assert users["oauth2"]["enabled"] is True and users["oauth2"]["mappedFields"]["name"] == "name"
     assert [(p["name"], p["clientId"]) for p in users["oauth2"]["providers"]] == [("google", "google-client")]
     assert users["verificationTemplate"]["subject"] == "Please verify {APP_NAME}"

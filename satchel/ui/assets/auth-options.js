@@ -1,5 +1,5 @@
 // The options of an auth collection: password and OAuth2 (providers, mapped fields),
-// OTP, MFA, the login alert, token durations and the mail templates. Each input is
+// OTP, MFA, Satchel's anonymous sign-in, the login alert, token durations and the mail templates. Each input is
 // bound to its path in the collection draft and named by it, so the API's errors land
 // next to it.
 
@@ -90,6 +90,9 @@ export function authOptionsSection(draft) {
       bound(draft, "mfa.enabled", "bool", "Require a second method after the first one"),
       bound(draft, "mfa.duration", "int", "Time to complete the second step (seconds)"),
       bound(draft, "mfa.rule", "text", "Only when this rule matches (empty = always)", { class: "mono" })),
+    // Satchel's guest sign-in (POST …/auth-anonymously); the server refuses it for _superusers
+    draft.name === "_superusers" ? null : h("fieldset", null, h("legend", null, "Anonymous sign-in (Satchel)"),
+      bound(draft, "anonymousAuth.enabled", "bool", "Allow guests to sign in anonymously (a record with no email, upgradable later)")),
     h("fieldset", null, h("legend", null, "Login alert"), bound(draft, "authAlert.enabled", "bool", "Email the user when they sign in from a new location")),
     h("fieldset", null, h("legend", null, "Token durations (seconds)"),
       TOKENS.map(([key, label]) => bound(draft, `${key}.duration`, "int", label))),

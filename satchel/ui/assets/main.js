@@ -10,6 +10,7 @@ import { sqlPage } from "./sql.js";
 import { erdPage } from "./erd.js";
 import { realtimePage, stopAll } from "./realtime.js";
 import { installShortcuts, showShortcuts } from "./shortcuts.js";
+import { applyAccent, refreshAccentOnce, savedAccent } from "./accent.js";
 
 const root = document.getElementById("app");
 
@@ -78,6 +79,7 @@ const PRIVATE = {
 // Pages build their node at once and fill it in when their requests answer.
 export function render() {
   stopAll(); // the previous page's realtime streams
+  applyAccent(savedAccent()); // also undoes an unsaved preview of the settings page
   const { parts, params } = parseHash();
   const name = parts[0] || "";
   if (PUBLIC[name]) {
@@ -92,6 +94,7 @@ export function render() {
     go("collections");
     return;
   }
+  refreshAccentOnce();
   clear(root, shell(name, PRIVATE[name](parts, params)));
 }
 

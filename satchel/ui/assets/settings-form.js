@@ -4,6 +4,7 @@
 
 import { api } from "./api.js";
 import { errorSlot, h, labelled, submitting } from "./dom.js";
+import { accentControl } from "./accent.js";
 
 export function getPath(object, path) {
   return path.split(".").reduce((value, key) => (value == null ? undefined : value[key]), object);
@@ -22,11 +23,12 @@ export function splitList(text) {
   return text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
 }
 
-// spec: {path, label, type: text|url|email|number|password|checkbox|select|list, options, help, attrs}
+// spec: {path, label, type: text|url|email|number|password|checkbox|select|list|accent, options, help, attrs}
 export function control(spec, settings) {
   const value = getPath(settings, spec.path);
   const id = "set-" + spec.path.replace(/\./g, "-");
   const help = spec.help ? h("small", { class: "muted" }, spec.help) : null;
+  if (spec.type === "accent") return accentControl(spec.path, value);
   if (spec.type === "checkbox") {
     return h("div", { class: "check" },
       h("label", { class: "inline" }, h("input", { type: "checkbox", id, name: spec.path, checked: Boolean(value) }), spec.label), help, errorSlot(spec.path));

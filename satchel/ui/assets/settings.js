@@ -5,6 +5,7 @@
 import { api, listCollections } from "./api.js";
 import { clear, errorSlot, h, openDialog, submitting } from "./dom.js";
 import { settingsForm } from "./settings-form.js";
+import { rememberAccent } from "./accent.js";
 import { backupsSection, cronsSection } from "./backups.js";
 import { superusersSection } from "./superusers.js";
 import { exportSection, importSection } from "./import-export.js";
@@ -23,6 +24,7 @@ function applicationSection(settings) {
       { path: "meta.appName", label: "Application name" },
       { path: "meta.appURL", label: "Application URL", type: "url" },
       { path: "meta.hideControls", label: "Hide the collection create and edit controls", type: "checkbox" },
+      { path: "meta.accentColor", label: "Accent colour", type: "accent" },
     ] },
     { legend: "Batch API", specs: [
       { path: "batch.enabled", label: "Enable the batch API (POST /api/batch)", type: "checkbox" },
@@ -33,7 +35,7 @@ function applicationSection(settings) {
     { legend: "Superuser access", specs: [
       { path: "superuserIPs", label: "Superuser IPs", type: "list", placeholder: "empty = any; e.g. 10.0.0.0/8, 192.168.1.2", help: "Superuser requests are refused from any other address." },
     ] },
-  ]);
+  ], { onSaved: (saved) => rememberAccent(saved?.meta?.accentColor || "") });
 }
 
 function testEmailButton() {
