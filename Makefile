@@ -39,6 +39,7 @@ unit: $(STAMP)
 
 test: $(STAMP) $(JS_STAMP) $(CHROMIUM) lint
 	bash tests/start_postgres.sh
+	bash tests/install_buses.sh
 	$(PY) -m pytest
 
 bench: $(STAMP)

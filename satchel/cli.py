@@ -33,6 +33,7 @@ _SERVE_VALUES = {
     "--workers": "workers",
     "--migrationsDir": "migrations_dir",
     "--db": "db",
+    "--bus": "bus",
     "--hooksDir": "hooks_dir",
     "--hooksPool": "hooks_pool",
 }
@@ -67,6 +68,7 @@ def make_config(**kwargs: Any) -> Config:
         migrations_dir=Path(kwargs["migrations_dir"]) if kwargs.get("migrations_dir") else None,
         automigrate=bool(kwargs.get("automigrate", True)),
         db=str(kwargs.get("db") or os.environ.get("SATCHEL_DB", "")),
+        bus=str(kwargs.get("bus") or os.environ.get("SATCHEL_BUS", "")),
         hooks_dir=Path(kwargs["hooks_dir"]) if kwargs.get("hooks_dir") else None,
         hooks_watch=bool(kwargs.get("hooks_watch", True)),
     )
@@ -137,6 +139,9 @@ def open_migrated_app(config: Config) -> Any:
 def run_serve(config: Config) -> None:
     from satchel.server import StartupError, run_server
 
+    if config.bus and not config.db:  # nodes share a bus and a PostgreSQL database, never a data.db
+        log_error("--bus needs --db=postgresql://...: the nodes of a bus share one PostgreSQL database")
+        sys.exit(1)
     if config.workers > 1:
         from satchel.workers import run_workers
 

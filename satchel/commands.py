@@ -88,6 +88,7 @@ def main(ctx: click.Context) -> None:
 @click.argument("domains", nargs=-1)
 @click.option("--http", default="127.0.0.1:8090", show_default=True, help="TCP address to listen for the HTTP server")
 @click.option("--origins", default="*", show_default=True, help="CORS allowed domain origins list")
+@click.option("--bus", default=None, help="the bus between nodes sharing --db: redis://host:port/db or nats://host:port (default: PostgreSQL's LISTEN/NOTIFY; env SATCHEL_BUS)")
 @click.option("--workers", default=None, type=click.IntRange(min=1), help="serving processes sharing the address and the data directory (default: the number of usable cores; 1 = a single process)")
 @common_options
 def serve(domains: tuple[str, ...], **kwargs: Any) -> None:

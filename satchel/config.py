@@ -34,6 +34,8 @@ class Config:
     automigrate: bool = True  # write a migration file on every collection change through the API
     # a PostgreSQL URL: the data lives there instead of <data_dir>/data.db (logs stay in auxiliary.db)
     db: str = ""
+    # --bus (SATCHEL_BUS): redis://... or nats://... between nodes; empty: PostgreSQL's LISTEN/NOTIFY
+    bus: str = ""
     hooks_dir: Path | None = None  # --hooksDir; default <dir>/../pb_hooks
     hooks_watch: bool = True  # --hooksWatch: reload the hook files when they change
     extra: dict[str, str] = field(default_factory=dict)

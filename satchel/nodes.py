@@ -1,6 +1,6 @@
 """One node of many sharing a PostgreSQL database (``serve --db=postgresql://...``).
 
-The node's bus is :class:`~satchel.tools.bus.postgres.PgBus`: record events reach the
+The node's bus is :class:`~satchel.tools.bus.postgres.PgBus` (or Redis's, NATS's: ``--bus``): record events reach the
 realtime clients of every node, and a collection or settings change made here is
 re-read by the other nodes (the response waits until the change went round
 through PostgreSQL).  A node write gate keeps the record events in commit order.  Rate limits and resend guards stay per node (docs/scaling.md).
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from satchel.core.realtime import get_hub
 from satchel.core.shared import COLLECTIONS, SETTINGS, SharedChanges
-from satchel.server import run_server
+from satchel.server import StartupError, run_server
 from satchel.store.postgres.leader import Leadership
 
 if TYPE_CHECKING:
@@ -25,10 +25,13 @@ __all__ = ["run_node"]
 
 def run_node(app: App, db_url: str) -> None:
     from satchel.store.postgres.gate import PgNodeGate
-    from satchel.tools.bus.postgres import PgBus
+    from satchel.tools.bus.select import open_node_bus
     from satchel.workers import hold_until_shared
 
-    bus = PgBus(db_url)
+    try:  # PostgreSQL's LISTEN/NOTIFY, or --bus's Redis or NATS
+        bus = open_node_bus(app.config.bus, db_url)
+    except (RuntimeError, ValueError) as exc:
+        raise StartupError(str(exc)) from exc
     app.bus = bus
     # record events leave in commit order across nodes (see the gate's docstring)
     gate = PgNodeGate(db_url)

@@ -6,16 +6,31 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from satchel.tools.bus.frames import Reassembly, frames
 from satchel.tools.bus.nodebus import NodeBus
 from satchel.tools.bus.select import UnknownBus, bus_channel, open_node_bus
 from tests.bus_support import BusServer, bus_server
+from tests.e2e import serve_support
+from tests.e2e.serve_support import (
+    EMAIL,
+    PASSWORD,
+    LiveServer,
+    satchel,
+    start_serve,
+    stop_serve,
+    superuser_token,
+)
+from tests.nodes.test_pg_bus import Stream
+from tests.pg_support import pg_url
 
-__all__ = ["bus_server"]
+__all__ = ["bus_server", "pg_url"]
 
 
 def open_bus(server: BusServer, **options: Any) -> NodeBus:
@@ -115,3 +130,91 @@ def test_a_restarted_server_is_joined_again(bus_server: BusServer) -> None:
             b.close()
 
     asyncio.run(main())
+
+
+# -- two real nodes on one PostgreSQL, over a private Redis or NATS ------------------------
+
+
+@pytest.fixture
+def nodes_on_bus(
+    pg_url: str, tmp_path: Path, bus_server: BusServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[LiveServer, LiveServer, BusServer]]:
+    # a node's first start on a busy 2-core machine can pass 20 s
+    monkeypatch.setattr(serve_support, "START_TIMEOUT", 60.0)
+    made = satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={tmp_path / 'a'}", f"--db={pg_url}")
+    assert made.returncode == 0, made.stderr
+    flags = (f"--db={pg_url}", f"--bus={bus_server.url}", "--workers=1")
+    a = start_serve(tmp_path / "a" / "pb_data", *flags)
+    try:
+        b = start_serve(tmp_path / "b" / "pb_data", *flags[:1], "--workers=1", env={"SATCHEL_BUS": bus_server.url})
+        try:
+            yield a, b, bus_server
+        finally:
+            assert stop_serve(b, timeout=15) == 0, b.stderr
+    finally:
+        assert stop_serve(a, timeout=15) == 0, a.stderr
+
+
+def make_collection(base: str, token: str, name: str) -> None:
+    body = {"name": name, "type": "base", "listRule": "", "viewRule": "", "createRule": "", "updateRule": "",
+            "fields": [{"name": "title", "type": "text"}]}  # fmt: skip
+    r = httpx.post(f"{base}/api/collections", json=body, headers={"Authorization": token}, timeout=30)
+    assert r.status_code == 200, r.text
+
+
+def test_two_nodes_share_realtime_and_schema_and_survive_a_bus_restart(
+    nodes_on_bus: tuple[LiveServer, LiveServer, BusServer],
+) -> None:
+    a, b, server = nodes_on_bus
+    token = superuser_token(a.base)
+    make_collection(a.base, token, "notes")
+    # made on A, usable on B as soon as A answered
+    assert httpx.get(f"{b.base}/api/collections/notes/records").status_code == 200
+
+    stream = Stream(b.base)
+    r = httpx.post(f"{b.base}/api/realtime", json={"clientId": stream.client_id, "subscriptions": ["notes"]})
+    assert r.status_code == 204, r.text
+    ids = []
+    for n in range(5):
+        r = httpx.post(f"{a.base}/api/collections/notes/records", json={"title": f"t{n}"})
+        assert r.status_code == 200, r.text
+        ids.append(r.json()["id"])
+    r = httpx.patch(f"{a.base}/api/collections/notes/records/{ids[0]}", json={"title": "changed"})
+    assert r.status_code == 200
+    events = stream.wait(6)
+    time.sleep(0.2)  # nothing more comes: each event once
+    assert [(e, d["action"], d["record"]["id"]) for e, d in stream.events] == [
+        *(("notes", "create", i) for i in ids),
+        ("notes", "update", ids[0]),
+    ]
+    assert events[-1][1]["record"]["title"] == "changed"
+
+    # the bus server goes away; a collection made meanwhile on A is not announced, and A
+    # answers at once all the same (the change is committed)
+    server.stop()
+    started = time.monotonic()
+    make_collection(a.base, token, "later")
+    assert time.monotonic() - started < 8
+    server.start()
+    # B reconnects and re-reads the collections: it knows "later" without any message
+    deadline = time.monotonic() + 15
+    while httpx.get(f"{b.base}/api/collections/later/records").status_code != 200:
+        assert time.monotonic() < deadline, "B did not resync after the bus came back"
+        time.sleep(0.1)
+    # and events flow again, in order, once (A's first writes may precede its reconnect)
+    deadline = time.monotonic() + 15
+    seen = len(stream.events)
+    while len(stream.events) == seen:
+        assert time.monotonic() < deadline, "no event crossed after the bus came back"
+        r = httpx.post(f"{a.base}/api/collections/notes/records", json={"title": "probe"})
+        assert r.status_code == 200
+        time.sleep(0.2)
+    time.sleep(0.3)
+    seen = len(stream.events)
+    after = []
+    for n in range(5):
+        r = httpx.post(f"{a.base}/api/collections/notes/records", json={"title": f"after{n}"})
+        after.append(r.json()["id"])
+    events = stream.wait(seen + 5)
+    time.sleep(0.2)
+    assert [d["record"]["id"] for _, d in stream.events[seen:]] == after

@@ -98,19 +98,21 @@ class NatsBus(NodeBus):
         if envelope is not None:
             self._accept(envelope)
 
-    def _send(self, message: Message, seq: int, others: bool = False) -> None:
+    def _send(self, message: Message, seq: int, others: bool = False) -> bool:
         nc = self._nc
         if nc is None or self._closed:
-            return
+            return False
         if not nc.is_connected:
             log.error("bus: not connected to NATS; a %s message is dropped", message.get("type"))
-            return
+            return False
         data = frames(self.node, message, seq, others, max(nc.max_payload - _HEAD_ROOM, 1024))
         with self._send_lock:
             try:
                 self._run(self._publish(nc, data), timeout=_SEND_TIMEOUT + 1)
+                return True
             except (nats.errors.Error, OSError, TimeoutError, concurrent.futures.TimeoutError) as exc:
                 log.error("bus: could not send a message to NATS: %s", exc)
+                return False
 
     async def _publish(self, nc: Client, data: list[bytes]) -> None:
         for frame in data:

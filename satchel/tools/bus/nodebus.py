@@ -41,8 +41,9 @@ class NodeBus:
         self._ids = itertools.count(1)
         self._echo: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = {}
 
-    def _send(self, message: Message, seq: int, others: bool = False) -> None:
-        """Send one message on the shared channel (blocking; any thread)."""
+    def _send(self, message: Message, seq: int, others: bool = False) -> bool:
+        """Send one message on the shared channel (blocking; any thread); ``False`` when it
+        could not be sent (the error is logged)."""
         raise NotImplementedError
 
     # -- the Bus interface -----------------------------------------------------------------
@@ -69,12 +70,18 @@ class NodeBus:
         future: asyncio.Future[None] = loop.create_future()
         self._echo[seq] = (loop, future)
         try:
-            await asyncio.to_thread(self._send, message, seq, True)
+            if not await asyncio.to_thread(self._send, message, seq, True):
+                # no echo will come: do not hold the response for nothing
+                raise BusTimeout(f"bus: {message.get('type')} could not be sent")
             await asyncio.wait_for(future, timeout)
         except TimeoutError as exc:
             raise BusTimeout(f"bus: no echo of {message.get('type')} within {timeout}s") from exc
         finally:
             self._echo.pop(seq, None)
+
+    def close(self) -> None:
+        """Stop delivering (subclasses also close their connections)."""
+        self._stop_delivering()
 
     def _stop_delivering(self) -> None:
         self._local.close()

@@ -78,7 +78,7 @@ class PgBus(NodeBus):
 
     # -- sending ---------------------------------------------------------------------------
 
-    def _send(self, message: Message, seq: int, others: bool = False) -> None:
+    def _send(self, message: Message, seq: int, others: bool = False) -> bool:
         body = encode(self.node, message, seq, others=others)
         with self._send_lock:
             for attempt in (1, 2):
@@ -94,11 +94,13 @@ class PgBus(NodeBus):
                     else:
                         payload = body.decode()
                     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
-                    return
+                    return True
                 except psycopg.Error as exc:
                     self._drop_sender()
                     if attempt == 2 or self._closed.is_set():
                         log.error("bus: could not send a message: %s", exc)
+                        break
+        return False
 
     def _sender(self) -> psycopg.Connection[Any]:
         if self._send_conn is None or self._send_conn.closed:

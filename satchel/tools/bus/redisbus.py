@@ -22,6 +22,8 @@ import threading
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from satchel.tools.bus.frames import Reassembly, frames
 from satchel.tools.bus.nodebus import NodeBus
@@ -32,7 +34,9 @@ __all__ = ["PART_LIMIT", "RedisBus"]
 log = logging.getLogger("satchel.bus")
 
 PART_LIMIT = 512 * 1024
-_TIMEOUTS: dict[str, Any] = {"socket_connect_timeout": 2.0, "socket_timeout": 5.0}
+# no silent retries inside redis-py: a lost connection must reach the listener's loop, which
+# reconnects and then runs the on_reconnect hooks (re-reads what may have been missed)
+_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 2.0, "socket_timeout": 5.0, "retry": Retry(NoBackoff(), 0)}
 
 
 class RedisBus(NodeBus):
@@ -54,13 +58,13 @@ class RedisBus(NodeBus):
             self.close()
             raise RuntimeError(f"the Redis bus could not start listening on {url}: {self._failed}")
 
-    def _send(self, message: Message, seq: int, others: bool = False) -> None:
+    def _send(self, message: Message, seq: int, others: bool = False) -> bool:
         data = frames(self.node, message, seq, others, self.part_limit)
         with self._send_lock:
             for attempt in (1, 2):
                 try:
                     if self._sender is None:
-                        self._sender = redis.Redis.from_url(self.url, **_TIMEOUTS)
+                        self._sender = redis.Redis.from_url(self.url, **_OPTIONS)
                     if len(data) == 1:
                         self._sender.publish(self.channel, data[0])
                     else:  # the parts in one round trip, in order
@@ -68,11 +72,13 @@ class RedisBus(NodeBus):
                         for frame in data:
                             pipe.publish(self.channel, frame)
                         pipe.execute()
-                    return
+                    return True
                 except (redis.RedisError, OSError) as exc:
                     self._drop_sender()
                     if attempt == 2 or self._closed.is_set():
                         log.error("bus: could not send a message to Redis: %s", exc)
+                        break
+        return False
 
     def _drop_sender(self) -> None:
         sender, self._sender = self._sender, None
@@ -92,7 +98,7 @@ class RedisBus(NodeBus):
         first = True
         reassembly = Reassembly()
         while not self._closed.is_set():
-            client = redis.Redis.from_url(self.url, **_TIMEOUTS)
+            client = redis.Redis.from_url(self.url, **_OPTIONS)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.subscribe(self.channel)
