@@ -13,12 +13,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from satchel.api.hook_request import hook_event, new_request_event, run_request_hook
 from satchel.api.request import AuthState, endpoint, get_app, is_form, read_body, require_superuser
 from satchel.api.responses import no_content, ordered_json_response
 from satchel.core.collections import form
 from satchel.core.collections.legacy import is_legacy_payload
 from satchel.core.collections.listing import list_collections
-from satchel.core.collections.model import AUTH, BASE, RULE_KEYS, VIEW
+from satchel.core.collections.model import AUTH, BASE, RULE_KEYS, VIEW, Collection
+from satchel.core.hook_events import CollectionsImportRequestEvent, CollectionsListRequestEvent
 from satchel.errors import ApiError, BadRequestError, NotFoundError, ValidationError
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "dry_run_view",
     "get_collection",
     "import_collections",
+    "PREVIEW_KEY",
     "list_collections_endpoint",
     "scaffolds",
     "truncate_collection",
@@ -51,8 +54,19 @@ def _legacy_client(auth: AuthState, body: Mapping[str, Any]) -> bool:
 async def list_collections_endpoint(request: Request) -> Response:
     auth = await require_superuser(request)
     app = get_app(request)
-    result = await list_collections(app, dict(request.query_params), legacy_keys=auth.legacy_admin)
-    return ordered_json_response(result)
+    hook = app.hooks.on_collections_list_request
+    if not hook.handlers:
+        return ordered_json_response(
+            await list_collections(app, dict(request.query_params), legacy_keys=auth.legacy_admin)
+        )
+    models: list[Collection] = []
+    result = await list_collections(app, dict(request.query_params), legacy_keys=auth.legacy_admin, keep=models)
+    event = await new_request_event(request, CollectionsListRequestEvent, collections=models, result=result)
+
+    def send(e: CollectionsListRequestEvent) -> None:
+        e.response = ordered_json_response(e.result)
+
+    return await run_request_hook(hook, event, send)
 
 
 @endpoint
@@ -63,6 +77,23 @@ async def get_collection(request: Request) -> Response:
     if c is None:
         raise NotFoundError()
     return ordered_json_response(c.to_api_dict(legacy_keys=auth.legacy_admin))
+
+
+# the scope key of the API dict of the e.collection an on_collection_create_request
+# handler was given (to tell what it changed)
+PREVIEW_KEY = "satchel.collection_preview"
+
+
+def _with_hook_changes(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """The body with the keys an ``on_collection_create_request`` handler changed on
+    ``e.collection`` (PocketBase saves the event's collection itself)."""
+    before = request.scope.get(PREVIEW_KEY)
+    event = hook_event(request)
+    collection = getattr(event, "collection", None)
+    if before is None or not isinstance(collection, Collection):
+        return body
+    after = collection.to_api_dict()
+    return {**body, **{k: v for k, v in after.items() if before.get(k) != v}}
 
 
 @endpoint
@@ -78,7 +109,7 @@ async def create_collection(request: Request) -> Response:
         for key in RULE_KEYS:
             body.setdefault(key, "")
     app = get_app(request)
-    created = await app.collections.create(body)
+    created = await app.collections.create(_with_hook_changes(request, body))
     await _automigrate(app, None, created)
     return ordered_json_response(created.to_api_dict(legacy_keys=_legacy_client(auth, body)))
 
@@ -125,8 +156,20 @@ async def import_collections(request: Request) -> Response:
             {"collections": ValidationError("validation_required", "Cannot be blank.")},
         )
     app = get_app(request)
-    await app.collections.import_(items, bool(body.get("deleteMissing")))
-    return no_content()
+    hook = app.hooks.on_collections_import_request
+    if not hook.handlers:
+        await app.collections.import_(items, bool(body.get("deleteMissing")))
+        return no_content()
+    event = await new_request_event(
+        request, CollectionsImportRequestEvent, body,
+        collections_import_data=items, delete_missing=bool(body.get("deleteMissing")),
+    )  # fmt: skip
+
+    async def run_import(e: CollectionsImportRequestEvent) -> None:
+        await app.collections.import_(e.collections_import_data, e.delete_missing)
+        e.response = no_content()
+
+    return await run_request_hook(hook, event, run_import)
 
 
 @endpoint

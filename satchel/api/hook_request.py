@@ -33,7 +33,9 @@ __all__ = [
     "auth_record",
     "hook_event",
     "fill_collection",
+    "around_hook",
     "load_body",
+    "new_request_event",
     "saved_into",
     "with_overrides",
     "has_handlers",
@@ -125,6 +127,38 @@ def respond(event: RequestEvent) -> Response:
 async def run_request_hook(hook: Hook[Any], event: RequestEvent, final: Callable[[Any], Any]) -> Response:
     await hook.trigger(event, final)
     return respond(event)
+
+
+async def new_request_event(
+    request: Request, event_type: type[Any], body: Mapping[str, Any] | None = None, **fields: Any
+) -> Any:
+    """A request event for a hook an endpoint fires itself, after its own checks (as
+    PocketBase's endpoints do): ``fields`` are the event's own (``e.collection``...)."""
+    app: App = request.app.state.satchel
+    auth = auth_record(await get_auth(request))
+    return event_type(app=app.hooks.app, request=request_data(request, body), auth=auth, **fields)
+
+
+async def around_hook(
+    request: Request,
+    name: str,
+    event_type: type[Any],
+    work: Callable[[Any], Awaitable[Response]],
+    body: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> Response:
+    """Fire request hook ``name`` from inside an endpoint, once its own checks passed:
+    ``work(e)`` (the built-in rest of the endpoint, reading what a handler may have
+    changed on ``e``) is the final link.  With no handler bound, ``work(None)``."""
+    hook = request.app.state.satchel.hooks.get(name)
+    if not hook.handlers:
+        return await work(None)
+    event = await new_request_event(request, event_type, body, **fields)
+
+    async def final(e: Any) -> None:
+        e.response = await work(e)
+
+    return await run_request_hook(hook, event, final)
 
 
 Handler = Callable[[Request], Awaitable[Response]]

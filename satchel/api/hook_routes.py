@@ -13,7 +13,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api import batch, collections, files, oauth2, realtime, record_auth, record_auth_email, settings
+from satchel.api import batch, collections, files, realtime, record_auth, record_auth_email, settings
+from satchel.api.collections import PREVIEW_KEY
 from satchel.api.hook_request import fill_collection, hooked
 from satchel.api.request import endpoint, require_superuser
 from satchel.core.collections.form import preview
@@ -28,6 +29,7 @@ from satchel.core.hook_events import (
     RequestEvent,
     SettingsUpdateRequestEvent,
 )
+from satchel.core.realtime import get_hub
 from satchel.core.records.model import Record
 from satchel.core.settings.model import SettingsDecodeError, merge_patch
 from satchel.errors import NotFoundError
@@ -66,8 +68,11 @@ async def _fill_file(app: Any, request: Request, event: Any) -> None:
 
 
 async def _fill_new_collection(app: Any, request: Request, event: Any) -> None:
-    """``e.collection``: what the body describes (read-only: not validated yet, no id)."""
+    """``e.collection``: what the body describes (not validated yet, no id); what a handler
+    changes on it is applied to the body (see ``collections.create_collection``)."""
     event.collection = preview(event.request.body, app.registry.get)
+    if event.collection is not None:
+        request.scope[PREVIEW_KEY] = event.collection.to_api_dict()
 
 
 async def _fill_by_email(app: Any, request: Request, event: Any) -> None:
@@ -94,6 +99,7 @@ async def _fill_subscriptions(app: Any, request: Request, event: Any) -> None:
     event.client_id = str(body.get("clientId") or "")
     subs = body.get("subscriptions")
     event.subscriptions = [str(s) for s in subs] if isinstance(subs, list) else []
+    event.client = get_hub(app).get(event.client_id)  # None when it is another node's
 
 
 _SU = require_superuser
@@ -101,30 +107,20 @@ _em = record_auth_email
 
 # handler -> (hook name, event type, fill, guard)
 _TABLE: dict[Any, tuple[str, type[RequestEvent], Any, Any]] = {
-    collections.list_collections_endpoint: ("on_collections_list_request", CollectionRequestEvent, None, _SU),
     collections.get_collection: ("on_collection_view_request", CollectionRequestEvent, fill_collection, _SU),
     collections.create_collection: ("on_collection_create_request", CollectionRequestEvent, _fill_new_collection,
                                     _SU),
     collections.update_collection: ("on_collection_update_request", CollectionRequestEvent, fill_collection, _SU),
     collections.delete_collection: ("on_collection_delete_request", CollectionRequestEvent, fill_collection, _SU),
-    collections.import_collections: ("on_collections_import_request", CollectionRequestEvent, None, _SU),
-    settings.get_settings: ("on_settings_list_request", SettingsUpdateRequestEvent, _fill_settings, _SU),
     settings.patch_settings: ("on_settings_update_request", SettingsUpdateRequestEvent, _fill_settings, _SU),
     batch.batch: ("on_batch_request", BatchRequestEvent, None, None),
     realtime.set_subscriptions: ("on_realtime_subscribe_request", RealtimeSubscribeRequestEvent, _fill_subscriptions, None),
     files.serve_file: ("on_file_download_request", FileDownloadRequestEvent, _fill_file, None),
-    record_auth.file_token_endpoint: ("on_file_token_request", RequestEvent, None, None),
     record_auth.auth_refresh: ("on_record_auth_refresh_request", RecordAuthRequestEvent, _fill_with_auth, None),
-    record_auth.auth_with_otp: ("on_record_auth_with_otp_request", RecordAuthRequestEvent, fill_collection, None),
-    record_auth.request_otp: ("on_record_request_otp_request", RecordRequestEvent, _fill_by_email, None),
-    oauth2.auth_with_oauth2: ("on_record_auth_with_oauth2_request", RecordAuthRequestEvent, fill_collection, None),
     _em.request_verification: ("on_record_request_verification_request", RecordRequestEvent, _fill_by_email, None),
-    _em.confirm_verification: ("on_record_confirm_verification_request", RecordRequestEvent, fill_collection, None),
     _em.request_password_reset: ("on_record_request_password_reset_request", RecordRequestEvent, _fill_by_email,
                                  None),
-    _em.confirm_password_reset: ("on_record_confirm_password_reset_request", RecordRequestEvent, fill_collection, None),
     _em.request_email_change: ("on_record_request_email_change_request", RecordRequestEvent, _fill_with_auth, None),
-    _em.confirm_email_change: ("on_record_confirm_email_change_request", RecordRequestEvent, fill_collection, None),
 }
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from satchel.api.dashboard import has_dashboard
+from satchel.api.hook_request import around_hook
 from satchel.api.record_auth import LOAD_FAILED, SUPERUSERS, auth_collection, client_ip, finish_auth
 from satchel.api.records import request_info
 from satchel.api.request import endpoint, get_app, get_auth, parse_form, read_body, require_superuser
@@ -22,6 +23,8 @@ from satchel.core.auth.rows import delete_row, find_rows, insert_row, system_col
 from satchel.core.collections.model import Collection
 from satchel.core.fields import FileField
 from satchel.core.files.storage import PendingFile
+from satchel.core.hook_events import RecordAuthWithOAuth2RequestEvent
+from satchel.core.records.model import Record
 from satchel.core.records.query import RecordEnv
 from satchel.core.records.resolver import RequestInfo
 from satchel.core.records.write import WriteRequest, create_record_sync
@@ -210,15 +213,29 @@ async def auth_with_oauth2(request: Request) -> Response:
     raw_create = body.get("createData")
     create_data: dict[str, Any] = dict(raw_create) if isinstance(raw_create, Mapping) else {}
     info = request_info(request, await get_auth(request), method="POST", context="oauth2")
-    avatar = await _new_account_avatar(app, c, user, name, info, create_data)
-    try:
-        record, is_new = await app.db.write(lambda tx: _sign_in(app, tx, c, user, name, info, create_data, avatar))
-    except ApiError as exc:
-        if exc.message == "Failed to authenticate.":
-            raise
-        raise BadRequestError("Failed to authenticate.", exc.data) from exc
-    return await finish_auth(request, c, record, "oauth2", mfa_id=str(request.query_params.get("mfaId")
-                             or body.get("mfaId") or ""), meta=user.meta(is_new))
+    mfa_id = str(request.query_params.get("mfaId") or body.get("mfaId") or "")
+
+    async def sign_in(e: RecordAuthWithOAuth2RequestEvent | None) -> Response:
+        oauth2_user, data = (user, create_data) if e is None else (e.o_auth2_user, e.create_data)
+        avatar = await _new_account_avatar(app, c, oauth2_user, name, info, data)
+        try:
+            record, is_new = await app.db.write(lambda tx: _sign_in(app, tx, c, oauth2_user, name, info, data, avatar))
+        except ApiError as exc:
+            if exc.message == "Failed to authenticate.":
+                raise
+            raise BadRequestError("Failed to authenticate.", exc.data) from exc
+        meta = oauth2_user.meta(is_new if e is None else e.is_new_record)
+        return await finish_auth(request, c, record, "oauth2", mfa_id=mfa_id, meta=meta)
+
+    if not app.hooks.on_record_auth_with_oauth2_request.handlers:
+        return await sign_in(None)
+    # the event carries the account the sign-in would use (None: a sign-up), as PocketBase's
+    existing = await app.db.read(lambda conn: _find_existing(app, conn, c, user, name, info.auth))
+    return await around_hook(
+        request, "on_record_auth_with_oauth2_request", RecordAuthWithOAuth2RequestEvent, sign_in, body,
+        collection=c, provider_name=name, provider_client=config, o_auth2_user=user, create_data=create_data,
+        record=None if existing is None else Record.from_stored(c, existing), is_new_record=existing is None,
+    )  # fmt: skip
 
 
 # -- redirect ---------------------------------------------------------------------------------

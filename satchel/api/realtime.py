@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from satchel.api.hook_request import hook_event, request_data
+from satchel.api.hook_request import auth_record, hook_event, request_data, respond
 from satchel.api.record_auth import client_ip
 from satchel.api.request import endpoint, get_app, get_auth, read_body
 from satchel.api.responses import error_response, no_content
@@ -45,26 +45,37 @@ async def serve_stream(app: App, scope: Scope, receive: Receive, send: Send,
                        extra_headers: list[tuple[bytes, bytes]]) -> None:  # fmt: skip
     """The SSE response of a new client, until it disconnects or the hub closes it."""
     hook = app.hooks.on_realtime_connect_request
-    if not hook.handlers:
-        await _serve(app, scope, receive, send, extra_headers)
-        return
-    # a hook sees the client before PB_CONNECT; its e.next() is the whole stream
+    hub = get_hub(app)
     request = Request(scope)
-    event = RealtimeConnectRequestEvent(app=app.hooks.app, request=request_data(request))
+    client = hub.register(client_ip(request))
+    if not hook.handlers:
+        await _serve(app, client, receive, send, extra_headers)
+        return
+    # a hook sees the new client (e.client) before PB_CONNECT; its e.next() is the whole stream
+    auth = auth_record(await get_auth(request))
+    event = RealtimeConnectRequestEvent(app=app.hooks.app, request=request_data(request), auth=auth, client=client)
+
+    served = False
 
     async def final(_: RealtimeConnectRequestEvent) -> None:
-        await _serve(app, scope, receive, send, extra_headers)
+        nonlocal served
+        served = True
+        await _serve(app, client, receive, send, extra_headers)
 
     try:
         await hook.trigger(event, final)
+        if not served:  # a handler answered instead of the stream
+            await respond(event)(scope, receive, send)
     except ApiError as exc:  # refused before the stream started
         response = error_response(exc)
         await response(scope, receive, send)
+    finally:
+        hub.unregister(client)  # (again, when served: idempotent) a chain that stopped early
 
 
-async def _serve(app: App, scope: Scope, receive: Receive, send: Send, extra_headers: list[tuple[bytes, bytes]]) -> None:
+async def _serve(app: App, client: Client, receive: Receive, send: Send,
+                 extra_headers: list[tuple[bytes, bytes]]) -> None:  # fmt: skip
     hub = get_hub(app)
-    client = hub.register(client_ip(Request(scope)))
     task = asyncio.current_task()
     assert task is not None
     client_id = client.id_bytes

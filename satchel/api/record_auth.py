@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.hook_request import auth_record, request_data, run_request_hook
+from satchel.api.hook_request import (
+    around_hook,
+    auth_record,
+    new_request_event,
+    request_data,
+    run_request_hook,
+)
 from satchel.api.request import (
     AuthState,
     endpoint,
@@ -39,7 +45,12 @@ from satchel.core.auth.rows import system_collection, update_auth_record
 from satchel.core.auth.rule_check import record_matches_rule
 from satchel.core.collections.model import Collection
 from satchel.core.fields import PasswordValue
-from satchel.core.hook_events import RecordAuthRequestEvent
+from satchel.core.hook_events import (
+    FileTokenRequestEvent,
+    RecordAuthRequestEvent,
+    RecordAuthWithOTPRequestEvent,
+    RecordCreateOTPRequestEvent,
+)
 from satchel.core.leader import on_leader
 from satchel.core.logs import real_ip
 from satchel.core.mail.sender import get_mailer, send_template
@@ -398,6 +409,7 @@ async def _password_with_hooks(
         collection=c,
         record=Record.from_stored(c, record) if record is not None else None,
         identity=str(body["identity"]),
+        identity_field=str(body.get("identityField") or ""),
         password=str(body["password"]),
         auth_method="password",
     )
@@ -458,8 +470,15 @@ async def file_token_endpoint(request: Request) -> Response:
     auth = await require_auth(request)
     assert auth.collection is not None and auth.record is not None
     if auth.legacy_admin:  # what 0.22 gave an admin: its own file token shape
-        return json_response({"token": admin_token(auth.collection, auth.record, "file")})
-    return json_response({"token": file_token(auth.collection, auth.record)})
+        token = admin_token(auth.collection, auth.record, "file")
+    else:
+        token = file_token(auth.collection, auth.record)
+    hook = get_app(request).hooks.on_file_token_request
+    if not hook.handlers:
+        return json_response({"token": token})
+    record = Record.from_stored(auth.collection, auth.record)
+    event = await new_request_event(request, FileTokenRequestEvent, record=record, token=token)
+    return await run_request_hook(hook, event, lambda e: e.json(200, {"token": e.token}))
 
 
 # -- OTP -------------------------------------------------------------------------------------
@@ -491,14 +510,26 @@ async def request_otp(request: Request) -> Response:
     if errors:
         raise ApiError(400, VALIDATION_FAILED, errors)
     email = str(body["email"])
-    record = await app.records.find_by_field(c, "email", email)
-    if record is None:
-        return json_response({"otpId": random_string(15, "abcdefghijklmnopqrstuvwxyz0123456789")})
-    code = new_otp_code(c)
-    row, created = await app.db.write(lambda tx: create_otp(app, tx, c, record, code))
-    if created:
-        send_otp_mail(app, c, record, row, code, email)
-    return json_response({"otpId": row["id"]})
+    found = await app.records.find_by_field(c, "email", email)
+
+    async def create(e: RecordCreateOTPRequestEvent | None) -> Response:
+        record, code = (found, new_otp_code(c)) if e is None else (_stored_or_none(e.record), e.password)
+        if record is None:
+            return json_response({"otpId": random_string(15, "abcdefghijklmnopqrstuvwxyz0123456789")})
+        row, created = await app.db.write(lambda tx: create_otp(app, tx, c, record, code))
+        if created:
+            send_otp_mail(app, c, record, row, code, email)
+        return json_response({"otpId": row["id"]})
+
+    if not app.hooks.on_record_request_otp_request.handlers:
+        return await create(None)
+    return await around_hook(request, "on_record_request_otp_request", RecordCreateOTPRequestEvent, create, body,
+                             collection=c, record=None if found is None else Record.from_stored(c, found),
+                             password=new_otp_code(c))  # fmt: skip
+
+
+def _stored_or_none(record: Record | None) -> dict[str, Any] | None:
+    return None if record is None else stored_dict(record)
 
 
 def send_otp_mail(app: App, c: Collection, record: Mapping[str, Any], row: Mapping[str, Any], code: str, to: str) -> None:
@@ -544,11 +575,18 @@ async def auth_with_otp(request: Request) -> Response:
 
     if not await asyncio.to_thread(otp_matches, row, str(body["password"])):
         raise invalid
-    record = await _verify_by_otp(app, c, record, row)
-    response = await finish_auth(request, c, record, "otp", mfa_id=await mfa_id_of(request, body))
-    if response.status_code == 200:
-        await app.db.try_write(lambda tx: delete_otp(app, tx, row), "removal of a used OTP")
-    return response
+    found = record
+
+    async def sign_in(e: RecordAuthWithOTPRequestEvent | None) -> Response:
+        record = await _verify_by_otp(app, c, found, row)
+        response = await finish_auth(request, c, record, "otp", mfa_id=await mfa_id_of(request, body))
+        if response.status_code == 200:
+            await app.db.try_write(lambda tx: delete_otp(app, tx, row), "removal of a used OTP")
+        return response
+
+    return await around_hook(request, "on_record_auth_with_otp_request", RecordAuthWithOTPRequestEvent, sign_in,
+                             body, collection=c, record=Record.from_stored(c, found),
+                             otp=Record.from_stored(otps, row))  # fmt: skip
 
 
 async def _verify_by_otp(app: App, c: Collection, record: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:

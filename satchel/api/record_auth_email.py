@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from satchel.api.hook_request import around_hook
 from satchel.api.record_auth import (
     LOAD_FAILED,
     SUPERUSERS,
@@ -29,8 +30,10 @@ from satchel.core.auth.record_tokens import (
 from satchel.core.auth.rows import update_auth_record
 from satchel.core.auth.tokens import TokenError, unverified_claims
 from satchel.core.collections.model import Collection
+from satchel.core.hook_events import RecordConfirmEmailChangeRequestEvent, RecordRequestEvent
 from satchel.core.leader import on_leader
 from satchel.core.mail.sender import MailError, get_mailer, send_template
+from satchel.core.records.model import Record
 from satchel.core.records.rows import check_password
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, ValidationError
 from satchel.tools.security import random_string
@@ -143,11 +146,16 @@ async def confirm_verification(request: Request) -> Response:
     if str(owner.record.get("email") or "").lower() != email.lower():
         raise _token_error("validation_token_email_mismatch", "The verification email is different from the one in the token.")
     record = owner.record
-    if not record.get("verified"):
-        password_enabled = bool((c.options.get("passwordAuth") or {}).get("enabled"))
-        password = None if password_enabled else random_string(30)
-        await app.db.write(lambda tx: update_auth_record(app, tx, c, record, {"verified": True}, password=password))
-    return no_content()
+
+    async def verify(e: RecordRequestEvent | None) -> Response:
+        if not record.get("verified"):
+            password_enabled = bool((c.options.get("passwordAuth") or {}).get("enabled"))
+            password = None if password_enabled else random_string(30)
+            await app.db.write(lambda tx: update_auth_record(app, tx, c, record, {"verified": True}, password=password))
+        return no_content()
+
+    return await around_hook(request, "on_record_confirm_verification_request", RecordRequestEvent, verify, body,
+                             collection=c, record=Record.from_stored(c, record))  # fmt: skip
 
 
 # -- password reset ----------------------------------------------------------------------
@@ -217,8 +225,13 @@ async def confirm_password_reset(request: Request) -> Response:
     changes: dict[str, Any] = {}
     if not record.get("verified") and owner.claims.get("email") == record.get("email"):
         changes["verified"] = True
-    await app.db.write(lambda tx: update_auth_record(app, tx, c, record, changes, password=password))
-    return no_content()
+
+    async def reset(e: RecordRequestEvent | None) -> Response:
+        await app.db.write(lambda tx: update_auth_record(app, tx, c, record, changes, password=password))
+        return no_content()
+
+    return await around_hook(request, "on_record_confirm_password_reset_request", RecordRequestEvent, reset, body,
+                             collection=c, record=Record.from_stored(c, record))  # fmt: skip
 
 
 # -- email change ---------------------------------------------------------------------------
@@ -284,6 +297,13 @@ async def confirm_email_change(request: Request) -> Response:
     if errors:
         raise ApiError(400, VALIDATION_FAILED, errors)
     assert owner is not None
-    record, new_email = owner.record, str(owner.claims["newEmail"])
-    await app.db.write(lambda tx: update_auth_record(app, tx, c, record, {"email": new_email, "verified": True}))
-    return no_content()
+    record = owner.record
+
+    async def change(e: RecordConfirmEmailChangeRequestEvent | None) -> Response:
+        new_email = e.new_email if e is not None else str(owner.claims["newEmail"])
+        await app.db.write(lambda tx: update_auth_record(app, tx, c, record, {"email": new_email, "verified": True}))
+        return no_content()
+
+    return await around_hook(request, "on_record_confirm_email_change_request", RecordConfirmEmailChangeRequestEvent,
+                             change, body, collection=c, record=Record.from_stored(c, record),
+                             new_email=str(owner.claims["newEmail"]))  # fmt: skip

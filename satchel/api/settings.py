@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.hook_request import hook_event
+from satchel.api.hook_request import hook_event, new_request_event, run_request_hook
 from satchel.api.request import endpoint, get_app, read_body, require_superuser
 from satchel.api.responses import ordered_json_response
+from satchel.core.hook_events import SettingsListRequestEvent
 from satchel.core.settings.model import Settings, settings_to_api_dict
 
 __all__ = ["get_settings", "patch_settings"]
@@ -17,7 +20,15 @@ __all__ = ["get_settings", "patch_settings"]
 async def get_settings(request: Request) -> Response:
     await require_superuser(request)
     app = get_app(request)
-    return ordered_json_response(settings_to_api_dict(app.settings.current))
+    hook = app.hooks.on_settings_list_request
+    if not hook.handlers:
+        return ordered_json_response(settings_to_api_dict(app.settings.current))
+    event = await new_request_event(request, SettingsListRequestEvent, settings=copy.deepcopy(app.settings.current))
+
+    def send(e: SettingsListRequestEvent) -> None:
+        e.response = ordered_json_response(settings_to_api_dict(e.settings))
+
+    return await run_request_hook(hook, event, send)
 
 
 @endpoint

@@ -28,14 +28,23 @@ __all__ = [
     "CollectionErrorEvent",
     "CollectionEvent",
     "CollectionRequestEvent",
+    "CollectionsImportRequestEvent",
+    "CollectionsListRequestEvent",
     "FileDownloadRequestEvent",
+    "FileTokenRequestEvent",
     "MailerEvent",
     "MailerRecordEvent",
+    "ModelErrorEvent",
+    "ModelEvent",
     "RealtimeConnectRequestEvent",
     "RealtimeMessage",
     "RealtimeMessageEvent",
     "RealtimeSubscribeRequestEvent",
     "RecordAuthRequestEvent",
+    "RecordAuthWithOAuth2RequestEvent",
+    "RecordAuthWithOTPRequestEvent",
+    "RecordConfirmEmailChangeRequestEvent",
+    "RecordCreateOTPRequestEvent",
     "RecordEnrichEvent",
     "RecordErrorEvent",
     "RecordEvent",
@@ -44,6 +53,7 @@ __all__ = [
     "RequestData",
     "RequestEvent",
     "ServeEvent",
+    "SettingsListRequestEvent",
     "SettingsReloadEvent",
     "SettingsUpdateRequestEvent",
     "TerminateEvent",
@@ -95,6 +105,26 @@ class CollectionEvent(AppEvent):
 
 @dataclass(eq=False, kw_only=True)
 class CollectionErrorEvent(CollectionEvent):
+    error: BaseException | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class ModelEvent(AppEvent):
+    """Any model (a record or a collection) being validated/created/updated/deleted:
+    ``e.model``, ``e.type`` (``create``, ``update``, ``delete``, ``validate``)."""
+
+    model: Record | Collection
+    type: str = ""
+
+    def hook_tags(self) -> tuple[str, ...]:
+        m = self.model
+        if isinstance(m, Record):
+            return (m.collection.id, m.collection.name)
+        return ("_collections",)  # PocketBase tags a model by its table
+
+
+@dataclass(eq=False, kw_only=True)
+class ModelErrorEvent(ModelEvent):
     error: BaseException | None = None
 
 
@@ -164,9 +194,34 @@ class RecordRequestEvent(CollectionRequestEvent):
 
 
 @dataclass(eq=False, kw_only=True)
+class RecordConfirmEmailChangeRequestEvent(RecordRequestEvent):
+    """``confirm-email-change`` once the token and password are checked: ``e.next()``
+    sets ``e.new_email`` on ``e.record``."""
+
+    new_email: str = ""
+
+
+@dataclass(eq=False, kw_only=True)
 class RecordsListRequestEvent(CollectionRequestEvent):
     records: list[Record] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False, kw_only=True)
+class CollectionsListRequestEvent(RequestEvent):
+    """``GET /api/collections``: ``e.result`` (the answer's dict) is what ``e.next()`` sends."""
+
+    collections: list[Collection] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False, kw_only=True)
+class CollectionsImportRequestEvent(RequestEvent):
+    """``PUT /api/collections/import`` (after the body's validation): ``e.next()`` imports
+    ``e.collections_import_data`` (with ``e.delete_missing``)."""
+
+    collections_import_data: list[dict[str, Any]] = field(default_factory=list)
+    delete_missing: bool = False
 
 
 @dataclass(eq=False, kw_only=True)
@@ -175,7 +230,38 @@ class RecordAuthRequestEvent(RecordRequestEvent):
     meta: Any = None
     auth_method: str = ""
     identity: str = ""
+    identity_field: str = ""  # the body's identityField ("" when not given)
     password: str = ""
+
+
+@dataclass(eq=False, kw_only=True)
+class RecordAuthWithOAuth2RequestEvent(RecordRequestEvent):
+    """``auth-with-oauth2`` once the provider answered: ``e.record`` is the account the
+    sign-in would use (``None`` for a sign-up, ``e.is_new_record``); ``e.next()`` signs in
+    ``e.o_auth2_user`` (creating the account from ``e.create_data``) and answers."""
+
+    provider_name: str = ""
+    provider_client: Any = None
+    o_auth2_user: Any = None
+    create_data: dict[str, Any] = field(default_factory=dict)
+    is_new_record: bool = False
+
+
+@dataclass(eq=False, kw_only=True)
+class RecordCreateOTPRequestEvent(RecordRequestEvent):
+    """``request-otp`` (after the body's check): ``e.record`` is the account of the email
+    (``None`` if unknown: ``e.next()`` then answers a made-up otpId, telling nothing);
+    ``e.password`` is the code ``e.next()`` stores and mails (a handler may change it)."""
+
+    password: str = ""
+
+
+@dataclass(eq=False, kw_only=True)
+class RecordAuthWithOTPRequestEvent(RecordRequestEvent):
+    """``auth-with-otp`` once the OTP is checked: ``e.record`` signs in, ``e.otp`` (the
+    ``_otps`` record) is used up by ``e.next()``."""
+
+    otp: Record | None = None
 
 
 @dataclass(eq=False, kw_only=True)
@@ -183,6 +269,30 @@ class FileDownloadRequestEvent(RecordRequestEvent):
     file_field: str = ""
     served_path: str = ""
     served_name: str = ""
+
+
+@dataclass(eq=False, kw_only=True)
+class FileTokenRequestEvent(RequestEvent):
+    """``POST /api/files/token``: ``e.record`` is the authenticated record; ``e.next()``
+    answers ``{"token": e.token}`` (a handler may change the token)."""
+
+    record: Record | None = None
+    token: str = ""
+
+    def hook_tags(self) -> tuple[str, ...]:
+        r = self.record
+        return () if r is None else (r.collection.id, r.collection.name)
+
+
+@dataclass(eq=False, kw_only=True)
+class SettingsListRequestEvent(RequestEvent):
+    """``GET /api/settings``: ``e.settings`` (a copy) is what ``e.next()`` sends."""
+
+    settings: Any = None
+
+    @property
+    def old_settings(self) -> Any:  # the name this event had before it had its own type
+        return self.settings
 
 
 @dataclass(eq=False, kw_only=True)
@@ -208,6 +318,7 @@ class RealtimeSubscribeRequestEvent(RequestEvent):
     """``POST /api/realtime``: a handler may change ``e.subscriptions`` before ``e.next()``."""
 
     client_id: str = ""
+    client: Any = None
     subscriptions: list[str] = field(default_factory=list)
 
 
@@ -306,6 +417,7 @@ HOOK_NAMES: tuple[str, ...] = (
     "on_realtime_subscribe_request",
     "on_realtime_message_send",
     "on_record_enrich",
+    *_model_names("model"),
     *_model_names("record"),
     *_model_names("collection"),
     "on_records_list_request",
@@ -369,8 +481,9 @@ class AppHooks:
         key = (kind, action)
         chain = self._chains.get(key)
         if chain is None:
-            names = [f"on_{kind}_{action}", f"on_{kind}_{action}_execute", f"on_{kind}_validate",
-                     f"on_{kind}_after_{action}_success", f"on_{kind}_after_{action}_error"]  # fmt: skip
+            names = [f"on_{k}_{step}" for k in (kind, "model")
+                     for step in (action, f"{action}_execute", "validate", f"after_{action}_success",
+                                  f"after_{action}_error")]  # fmt: skip
             chain = self._chains[key] = tuple(self._hooks[n] for n in names)
         return chain
 

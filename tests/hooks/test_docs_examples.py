@@ -125,6 +125,22 @@ def check_mail_subject(app: App, client: TestClient, user_token: str) -> None:
     assert captured.sent and captured.sent[0].subject.startswith("Welcome, Test User! ")
 
 
+def check_model_hooks(app: App, client: TestClient, su_token: str) -> None:
+    rid = _post(client, None, title="t").json()["id"]
+    su = {"Authorization": su_token}
+    r = client.delete(f"/api/collections/posts/records/{rid}", headers=su)
+    assert (r.status_code, r.json()["message"]) == (400, "This record stays (delete).")
+    r = client.delete("/api/collections/comments", headers=su)
+    assert (r.status_code, r.json()["message"]) == (400, "This collection stays (delete).")
+    assert app.registry.get("comments") is not None
+    assert client.get(f"/api/collections/posts/records/{rid}").status_code == 200
+
+
+def check_collections_list(app: App, client: TestClient, su_token: str) -> None:
+    items = client.get("/api/collections", headers={"Authorization": su_token}).json()["items"]
+    assert sorted(c["name"] for c in items) == ["comments", "posts", "users"]
+
+
 CHECKS: dict[str, Callable[[App, TestClient, str], None]] = {
     "contract-imports": check_contract,
     "contract-decorator": check_contract_decorator,
@@ -134,7 +150,10 @@ CHECKS: dict[str, Callable[[App, TestClient, str], None]] = {
     "enrich": check_enrich,
     "replace-response": check_replace_response,
     "mail-subject": check_mail_subject,
+    "model-hooks": check_model_hooks,
+    "collections-list": check_collections_list,
 }
+SUPERUSER_CHECKS = {"enrich", "model-hooks", "collections-list"}
 
 
 def test_every_example_has_a_check() -> None:
@@ -150,7 +169,7 @@ def test_example(name: str, app: App, blog: TestClient, su_token: str, user_toke
     if name == "contract-decorator":
         exec("from satchel.hooks import app", namespace)  # the contract's first block
     exec(compile(code, f"docs/hooks.md:{name}", "exec"), namespace)
-    CHECKS[name](app, client, su_token if name == "enrich" else user_token)
+    CHECKS[name](app, client, su_token if name in SUPERUSER_CHECKS else user_token)
 
 
 def test_data_access_example(app: App, blog: TestClient) -> None:

@@ -93,3 +93,49 @@ def test_subscribe_hook_sees_and_may_change_the_subscriptions(app: App, live: Li
         sse.close()
 
     asyncio.run(main())
+
+
+def test_connect_subscribe_and_send_events_carry_the_client(app: App, live: LiveServer) -> None:
+    from satchel.core.realtime import get_hub
+
+    seen: dict[str, list[Any]] = {"connect": [], "subscribe": [], "send": []}
+    h = app.hook_app
+
+    @h.on_realtime_connect_request
+    async def on_connect(e: Any) -> None:
+        seen["connect"].append(e.client)
+        await e.next()
+
+    @h.on_realtime_subscribe_request
+    def on_subscribe(e: Any) -> None:
+        seen["subscribe"].append((e.client, list(e.subscriptions)))
+        e.next()
+
+    @h.on_realtime_message_send
+    def on_send(e: Any) -> None:
+        seen["send"].append((e.client, e.message.name))
+        e.next()
+
+    async def main() -> None:
+        sse = await SSE(live.port).start()
+        client = get_hub(app).get(sse.client_id)
+        assert client is not None and seen["connect"] == [client]
+        assert (await subscribe(live.url, sse.client_id, ["tags/*"])).status_code == 204
+        assert seen["subscribe"] == [(client, ["tags/*"])]
+        write(app, "create", "tags", {"name": "one"})
+        await sse.wait_for(lambda: len(sse.messages()) >= 1)
+        assert seen["send"] == [(client, "tags/*")]
+        sse.close()
+
+    asyncio.run(main())
+
+
+def test_a_connect_chain_that_stops_leaves_no_client(app: App, live: LiveServer) -> None:
+    from satchel.core.realtime import get_hub
+
+    @app.hook_app.on_realtime_connect_request
+    def refuse_quietly(e: Any) -> None:
+        e.json(204, None)  # answers without e.next(): no stream
+
+    r = httpx.get(f"{live.url}/api/realtime")
+    assert r.status_code == 204 and get_hub(app).clients == {}

@@ -34,7 +34,9 @@ __all__ = ["list_collections"]
 LISTABLE = ("id", "created", "updated", "name", "system", "type")
 
 
-def _query(app: App, conn: apsw.Connection, query: Mapping[str, str], legacy_keys: bool) -> dict[str, Any]:
+def _query(
+    app: App, conn: apsw.Connection, query: Mapping[str, str], legacy_keys: bool, keep: list[Collection] | None
+) -> dict[str, Any]:
     params = parse_list_params(query)
     d = app.dialect
     resolver = MapResolver("_collections", LISTABLE, d)
@@ -55,8 +57,10 @@ def _query(app: App, conn: apsw.Connection, query: Mapping[str, str], legacy_key
         f"SELECT * FROM `_collections`{where}{order} LIMIT :_limit OFFSET :_offset",
         {**values, "_limit": params.per_page, "_offset": params.offset},
     )
-    items = [Collection.from_row(decode_collection_row(cursor, row)).to_api_dict(legacy_keys=legacy_keys)
-             for row in cursor]
+    models = [Collection.from_row(decode_collection_row(cursor, row)) for row in cursor]
+    if keep is not None:
+        keep.extend(models)
+    items = [c.to_api_dict(legacy_keys=legacy_keys) for c in models]
     total = -1
     pages = -1
     if not params.skip_total:
@@ -72,7 +76,10 @@ def _query(app: App, conn: apsw.Connection, query: Mapping[str, str], legacy_key
     }
 
 
-async def list_collections(app: App, query: Mapping[str, str], *, legacy_keys: bool = False) -> dict[str, Any]:
-    """``legacy_keys``: add the v0.22 ``schema``/``options`` (for a legacy admin token)."""
-    return await app.db.read(lambda conn: _query(app, conn, query, legacy_keys))
+async def list_collections(
+    app: App, query: Mapping[str, str], *, legacy_keys: bool = False, keep: list[Collection] | None = None
+) -> dict[str, Any]:
+    """``legacy_keys``: add the v0.22 ``schema``/``options`` (for a legacy admin token);
+    ``keep`` receives the page's collections (for ``on_collections_list_request``)."""
+    return await app.db.read(lambda conn: _query(app, conn, query, legacy_keys, keep))
 

@@ -4,7 +4,8 @@ PocketBase's order for one saved record (``app.Save``): ``on_record_create`` who
 ``e.next()`` runs validation (``on_record_validate``, then the field checks) and
 the INSERT (``on_record_create_execute``); after COMMIT
 ``on_record_after_create_success``, after a rollback ``..._error``.  The same for
-update and delete.  With no user handler every chain is a direct call of its
+update and delete, and for collections; each step's ``on_model_*`` hook runs at the
+end of the record's (or collection's) chain of that step.  With no user handler every chain is a direct call of its
 final step (no event is even built).
 """
 
@@ -20,6 +21,8 @@ from satchel.core.hook_events import (
     AppHooks,
     CollectionErrorEvent,
     CollectionEvent,
+    ModelErrorEvent,
+    ModelEvent,
     RecordEnrichEvent,
     RecordErrorEvent,
     RecordEvent,
@@ -34,7 +37,9 @@ def _has(hooks: AppHooks, name: str) -> bool:
     return bool(hooks.get(name).handlers)
 
 
-def _event(hooks: AppHooks, model: Record | Collection, error: BaseException | None = None, *, failed: bool = False) -> AppEvent:
+def _event(
+    hooks: AppHooks, model: Record | Collection, error: BaseException | None = None, *, failed: bool = False
+) -> AppEvent:
     if isinstance(model, Record):
         if failed:
             return RecordErrorEvent(app=hooks.app, record=model, error=error)
@@ -42,6 +47,37 @@ def _event(hooks: AppHooks, model: Record | Collection, error: BaseException | N
     if failed:
         return CollectionErrorEvent(app=hooks.app, collection=model, error=error)
     return CollectionEvent(app=hooks.app, collection=model)
+
+
+def _fire(
+    hooks: AppHooks,
+    kind: str,
+    step: str,
+    model: Record | Collection,
+    final: Callable[[], None] | None,
+    error: BaseException | None = None,
+    *,
+    failed: bool = False,
+) -> None:
+    """``on_<kind>_<step>`` whose end runs ``on_model_<step>`` whose end runs ``final``:
+    PocketBase binds the record (and collection) hooks as a handler of the model hook
+    (priority -99), so a model handler runs after the record's, and only if they go on."""
+    own, generic = hooks.get(f"on_{kind}_{step}"), hooks.get(f"on_model_{step}")
+
+    def model_step(_: Any = None) -> None:
+        if not generic.handlers:
+            if final is not None:
+                final()
+            return
+        action = step.removeprefix("after_").split("_")[0]  # create/update/delete/validate
+        event = (ModelErrorEvent(app=hooks.app, model=model, type=action, error=error) if failed
+                 else ModelEvent(app=hooks.app, model=model, type=action))  # fmt: skip
+        generic.trigger_sync(event, None if final is None else (lambda _: final()))
+
+    if not own.handlers:
+        model_step()
+        return
+    own.trigger_sync(_event(hooks, model, error, failed=failed), model_step)
 
 
 def run_model_hooks(
@@ -52,37 +88,32 @@ def run_model_hooks(
     validate: Callable[[], None] | None,
     execute: Callable[[], None],
 ) -> None:
-    """``on_<kind>_<action>`` (kind: record or collection) around ``validate`` (wrapped
-    in ``on_<kind>_validate``) and ``execute`` (the SQL, wrapped in
-    ``on_<kind>_<action>_execute``), inside ``tx``; the after-success/error hooks are
-    scheduled on the transaction's outcome."""
+    """``on_<kind>_<action>`` (kind: record or collection, each followed by its
+    ``on_model_*`` twin) around ``validate`` (wrapped in ``on_<kind>_validate``) and
+    ``execute`` (the SQL, wrapped in ``on_<kind>_<action>_execute``), inside ``tx``; the
+    after-success/error hooks are scheduled on the transaction's outcome."""
     if hooks is None or not _any_handler(hooks, model, action):
         _validate_then(validate, execute)  # the common case: two calls, nothing built
         return
     kind = "record" if isinstance(model, Record) else "collection"
-    outer, inner = f"on_{kind}_{action}", f"on_{kind}_{action}_execute"
-    success, failure = f"on_{kind}_after_{action}_success", f"on_{kind}_after_{action}_error"
-    if _has(hooks, success):
-        tx.after_commit(lambda: hooks.get(success).trigger_sync(_event(hooks, model)))
+    success, failure = f"after_{action}_success", f"after_{action}_error"
+    if _has(hooks, f"on_{kind}_{success}") or _has(hooks, f"on_model_{success}"):
+        tx.after_commit(lambda: _fire(hooks, kind, success, model, None))
     errors: list[BaseException] = []
-    if _has(hooks, failure):
+    if _has(hooks, f"on_{kind}_{failure}") or _has(hooks, f"on_model_{failure}"):
 
         def failed() -> None:
-            event = _event(hooks, model, errors[0] if errors else None, failed=True)
-            hooks.get(failure).trigger_sync(event)
+            _fire(hooks, kind, failure, model, None, errors[0] if errors else None, failed=True)
 
         tx.after_rollback(failed)
-    check = None if validate is None else (lambda: _run_validate(hooks, kind, model, validate))
-    if not (_has(hooks, outer) or _has(hooks, inner)):
-        _catching(lambda: _validate_then(check, execute), errors)
-        return
+    check = None if validate is None else (lambda: _fire(hooks, kind, "validate", model, validate))
 
-    def final(e: AppEvent) -> None:
+    def final() -> None:
         if check is not None:
             check()
-        hooks.get(inner).trigger_sync(_event(hooks, model), lambda _: execute())
+        _fire(hooks, kind, f"{action}_execute", model, execute)
 
-    _catching(lambda: hooks.get(outer).trigger_sync(_event(hooks, model), final), errors)
+    _catching(lambda: _fire(hooks, kind, action, model, final), errors)
 
 
 def _any_handler(hooks: AppHooks, model: Record | Collection, action: str) -> bool:
@@ -95,14 +126,6 @@ def has_model_handlers(hooks: AppHooks, kind: str, action: str) -> bool:
         if hook.handlers:
             return True
     return False
-
-
-def _run_validate(hooks: AppHooks, kind: str, model: Record | Collection, validate: Callable[[], None]) -> None:
-    hook = hooks.get(f"on_{kind}_validate")
-    if not hook.handlers:
-        validate()
-        return
-    hook.trigger_sync(_event(hooks, model), lambda _: validate())
 
 
 def _validate_then(validate: Callable[[], None] | None, execute: Callable[[], None]) -> None:
