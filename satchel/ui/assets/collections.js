@@ -2,6 +2,7 @@
 
 import { api, fileHref, isImage, listCollections } from "./api.js";
 import { searchFilter } from "./search.js";
+import { attachCompletion, candidates, collectionLoader, pathCandidates } from "./rule-complete.js";
 import { clear, h, summary } from "./dom.js";
 import { openRecordForm } from "./record-form.js";
 import { openCollectionEditor } from "./collection-editor.js";
@@ -188,13 +189,19 @@ function pager(result, params, go) {
   );
 }
 
-function searchBar(params, go) {
-  const input = h("input", { type: "search", name: "filter", value: params.filter || "", placeholder: "Search words, or a filter such as title ~ 'abc' && created > '2024-01-01'", "aria-label": "Filter" });
-  return h("form", { class: "search", onsubmit: (event) => {
+// The search box: plain words or a filter, with the rule editors' suggestions (fields, through
+// relations with a dot, @request.*, macros, :modifiers) for the word before the caret.
+function searchBar(collection, collections, params, go) {
+  const input = h("input", { type: "search", name: "filter", value: params.filter || "", placeholder: "Search words, or a filter such as title ~ 'abc' && created > '2024-01-01'", "aria-label": "Filter", autocomplete: "off" });
+  const loadCollection = collectionLoader((id) => api("GET", `/api/collections/${encodeURIComponent(id)}`), collections);
+  const suggestions = attachCompletion(input, async (word) => [...new Set([...candidates(collection, collections),
+    ...await pathCandidates(word, collection, collections, loadCollection)])]);
+  const form = h("form", { class: "search", onsubmit: (event) => {
     event.preventDefault();
     go("collections", { ...params, filter: input.value.trim(), page: 1 });
   } }, input, h("button", { type: "submit", class: "btn-plain" }, "Search"),
   params.filter ? h("button", { type: "button", class: "btn-plain", onclick: () => go("collections", { ...params, filter: "", page: 1 }) }, "Clear") : null);
+  return [form, suggestions];
 }
 
 async function loadRecords(area, collection, params, go, selection) {
@@ -236,7 +243,7 @@ function collectionView(collection, collections, params, go, hideControls) {
       collection.type === "view" ? null : h("button", { type: "button", class: "btn", id: "new-record", onclick: () => openRecordForm(collection, null, reload) }, "+ New record")),
   );
   reload();
-  return [header, searchBar(params, go), bar, area];
+  return [header, searchBar(collection, collections, params, go), bar, area];
 }
 
 export function collectionsPage(searchParams, go) {
