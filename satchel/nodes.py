@@ -3,7 +3,8 @@
 The node's bus is :class:`~satchel.tools.bus.postgres.PgBus` (or Redis's, NATS's: ``--bus``): record events reach the
 realtime clients of every node, and a collection or settings change made here is
 re-read by the other nodes (the response waits until the change went round
-through PostgreSQL).  A node write gate keeps the record events in commit order.  Rate limits and resend guards stay per node (docs/scaling.md).
+through PostgreSQL).  A node write gate keeps the record events in commit order.  Rate limits
+are counted in the database (one count for all nodes); resend guards stay per node (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from satchel.api.rate_limit import SHARED_KEY
 from satchel.core.realtime import get_hub
 from satchel.core.shared import COLLECTIONS, SETTINGS, SharedChanges
 from satchel.server import StartupError, run_server
@@ -25,6 +27,7 @@ __all__ = ["run_node"]
 
 def run_node(app: App, db_url: str) -> None:
     from satchel.store.postgres.gate import PgNodeGate
+    from satchel.store.postgres.rate_counter import PgRateCounter
     from satchel.tools.bus.select import open_node_bus
     from satchel.workers import hold_until_shared
 
@@ -36,6 +39,9 @@ def run_node(app: App, db_url: str) -> None:
     # record events leave in commit order across nodes (see the gate's docstring)
     gate = PgNodeGate(db_url)
     app.db.gate = gate
+    # rate limits counted in the database, once for all nodes
+    counter = PgRateCounter(db_url)
+    app.state[SHARED_KEY] = counter
     changes = SharedChanges(app, bus)
     changes.install()
     app.state["shared_changes"] = changes
@@ -58,3 +64,4 @@ def run_node(app: App, db_url: str) -> None:
         with contextlib.suppress(Exception):
             bus.close()
         gate.close()
+        counter.close()

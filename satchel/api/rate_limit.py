@@ -8,11 +8,16 @@ per client IP; past ``maxRequests`` in ``duration`` seconds the answer is 429
 ``Too Many Requests.``.  Nothing is checked while the limits are disabled (the
 default), for superusers, or for ``excludedIPs``.  A settings change resets all
 counters.
+
+Nodes sharing a PostgreSQL database count in it (``app.state["shared_rate_limits"]``, a
+:class:`SharedCounter`), so a client spread over the nodes is limited once; the key of a
+count carries a digest of the rules, so new rules start new counts on every node.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import hashlib
+from typing import TYPE_CHECKING, Protocol
 
 import orjson
 from starlette.requests import Request
@@ -27,12 +32,21 @@ from satchel.tools.rate_limit import RateLimiters
 if TYPE_CHECKING:
     from satchel.app import App
 
-__all__ = ["RateLimitExceeded", "check_rate_limit", "rate_limiters", "serve_shared_rate_limits"]
+__all__ = ["SHARED_KEY", "RateLimitExceeded", "SharedCounter", "check_rate_limit", "rate_limiters",
+           "serve_shared_rate_limits"]  # fmt: skip
 
 STATE_KEY = "rate_limiters"
+SHARED_KEY = "shared_rate_limits"
+_DIGEST_KEY = "rate_limits_digest"
 RATE_LIMIT_REQUEST = "ratelimit.count"
 AUTH_AUDIENCES = ("", "@auth")
 GUEST_AUDIENCES = ("", "@guest")
+
+
+class SharedCounter(Protocol):
+    async def allow(self, key: str, max_requests: int, duration: int) -> bool:
+        """Count one request of ``key`` in its fixed window; False past ``max_requests``."""
+        ...
 
 
 class RateLimitExceeded(Exception):
@@ -88,6 +102,9 @@ async def check_rate_limit(request: Request, pattern: str, tags: tuple[str, ...]
 async def _allow(app: App, config: RateLimitsConfig, limiter_id: str, ip: str, rule: RateLimitRule) -> bool:
     """Counted here, or by member 0 among the workers of ``serve --workers`` (a client is
     counted once whichever worker it reaches; while member 0 restarts, requests pass)."""
+    shared: SharedCounter | None = app.state.get(SHARED_KEY)
+    if shared is not None:  # every node of the database counts in one place
+        return await shared.allow(f"{_rules_digest(app, config)}|{limiter_id}|{ip}", rule.max_requests, rule.duration)
     bus = app.bus
     if bus.member == 0 or not app.state.get("workers"):
         return rate_limiters(app, config).allow(limiter_id, ip, rule.max_requests, rule.duration)
@@ -95,6 +112,16 @@ async def _allow(app: App, config: RateLimitsConfig, limiter_id: str, ip: str, r
                "duration": rule.duration}  # fmt: skip
     answer = await bus.request(0, message)
     return True if answer is None else bool(answer.get("allow"))
+
+
+def _rules_digest(app: App, config: RateLimitsConfig) -> str:
+    """A short digest of the rules, the same on every node (made once per configuration)."""
+    held = app.state.get(_DIGEST_KEY)
+    if held is None or held[0] is not config:
+        rules = [(r.label, r.audience, r.duration, r.max_requests) for r in config.rules]
+        held = app.state[_DIGEST_KEY] = (config, hashlib.sha256(orjson.dumps(rules)).hexdigest()[:12])
+    digest: str = held[1]
+    return digest
 
 
 def serve_shared_rate_limits(app: App) -> None:

@@ -189,6 +189,14 @@ def test_two_nodes_share_realtime_and_schema_and_survive_a_bus_restart(
     ]
     assert events[-1][1]["record"]["title"] == "changed"
 
+    # a rate limit holds across the nodes: one client, counted once (in PostgreSQL)
+    rules = [{"label": "notes:list", "audience": "", "duration": 60, "maxRequests": 3}]
+    r = httpx.patch(f"{b.base}/api/settings", json={"rateLimits": {"enabled": True, "rules": rules}},
+                    headers={"Authorization": token})  # fmt: skip
+    assert r.status_code == 200, r.text
+    codes = [httpx.get(f"{node.base}/api/collections/notes/records").status_code for node in (a, b, a, b, a)]
+    assert codes == [200, 200, 200, 429, 429]
+
     # the bus server goes away; a collection made meanwhile on A is not announced, and A
     # answers at once all the same (the change is committed)
     server.stop()
