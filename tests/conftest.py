@@ -1,4 +1,4 @@
-"""Shared fixtures: a real App on a real SQLite file in a temporary pb_data."""
+"""Shared fixtures: a real App on a real SQLite file in a temporary pb_data, or on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from satchel.api import build_asgi
 from satchel.app import App
 from satchel.config import Config
 from satchel.core.auth.superusers import upsert_superuser
+from tests.pg_support import SharedDatabase
 
 SUPERUSER_EMAIL = "test@example.com"  # as in the PocketBase captures
 SUPERUSER_PASSWORD = "1234567890"
@@ -24,28 +25,73 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "pb_data"
 
 
-# SATCHEL_TEST_DB=postgresql runs the tests that use this fixture on PostgreSQL
-# (a fresh database each), the way tests/api/test_pg_api.py always does
+# Which database the ``app`` fixture (and the e2e live server) runs on.  The API and
+# end-to-end tests run on both: tests/api/conftest.py and tests/e2e/conftest.py parametrize
+# ``db_kind`` with "sqlite" and "postgresql" (a test or module marked
+# ``sqlite_only("why")`` keeps SQLite alone).  Elsewhere it is SQLite, or PostgreSQL with
+# SATCHEL_TEST_DB=postgresql.
 TEST_DB = os.environ.get("SATCHEL_TEST_DB", "sqlite")
+DB_KINDS = ("sqlite", "postgresql")
+
+
+def parametrize_db_kind(metafunc: pytest.Metafunc, pending: frozenset[str] = frozenset()) -> None:
+    """Run a test that uses ``db_kind`` on both databases, unless it is marked ``sqlite_only``
+    (or its module is in ``pending``: not yet green on PostgreSQL)."""
+    if "db_kind" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("sqlite_only")
+    if marker is not None:
+        assert marker.args and str(marker.args[0]).strip(), "sqlite_only needs a one-line reason"
+    alone = marker is not None or metafunc.module.__name__.rpartition(".")[2] in pending
+    kinds = ["sqlite"] if alone else list(DB_KINDS)
+    metafunc.parametrize("db_kind", kinds, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def db_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = getattr(request, "param", TEST_DB)
+    return kind
+
+
+@pytest.fixture(scope="session")
+def shared_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedDatabase]:
+    """One PostgreSQL database for the session, bootstrapped with the superuser, reset per user."""
+
+    def bootstrap(url: str) -> None:
+        application = App(Config(data_dir=tmp_path_factory.mktemp("pg-seed") / "pb_data", db=url))
+        try:
+            upsert_superuser(
+                application.db, application.records, application.registry, SUPERUSER_EMAIL, SUPERUSER_PASSWORD
+            )
+        finally:
+            application.close()
+
+    database = SharedDatabase(bootstrap)
+    try:
+        yield database
+    finally:
+        database.drop()
 
 
 @pytest.fixture
-def app(data_dir: Path) -> Iterator[App]:
-    if TEST_DB == "postgresql":
-        from tests.pg_support import drop_database, fresh_database
-
-        name, url = fresh_database()
-        config = Config(data_dir=data_dir, db=url)
-    else:
-        name, config = "", Config(data_dir=data_dir)
-    application = App(config)
+def app(data_dir: Path, db_kind: str, request: pytest.FixtureRequest) -> Iterator[App]:
+    if db_kind == "postgresql":
+        shared: SharedDatabase = request.getfixturevalue("shared_pg")
+        with shared.use() as url:  # reset to the bootstrap, which holds the superuser already
+            application = App(Config(data_dir=data_dir, db=url))
+            try:
+                yield application
+            finally:
+                application.close()
+        return
+    application = App(Config(data_dir=data_dir))
     try:
-        upsert_superuser(application.db, application.records, application.registry, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
+        upsert_superuser(
+            application.db, application.records, application.registry, SUPERUSER_EMAIL, SUPERUSER_PASSWORD
+        )
         yield application
     finally:
         application.close()
-        if name:
-            drop_database(name)
 
 
 @pytest.fixture
@@ -81,7 +127,8 @@ def user_token(app: App, client: TestClient) -> str:
     values.update(id="testuser0000001", name="Test User")  # as in the PocketBase captures
     app.db.write_sync(lambda tx: app.records.insert_sync(tx, users, values))
     r = client.post(
-        "/api/collections/users/auth-with-password", json={"identity": "user@example.com", "password": "1234567890"}
+        "/api/collections/users/auth-with-password",
+        json={"identity": "user@example.com", "password": "1234567890"},
     )
     assert r.status_code == 200, r.text
     token: str = r.json()["token"]

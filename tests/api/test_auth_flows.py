@@ -110,7 +110,7 @@ def test_otp_flow(app: App, su: TestClient, mail: Inbox) -> None:
     assert msg["From"] == "Support <support@example.com>" and msg["To"] == "bob@example.com"
     code = re.search(r"one-time password is: (\d+)", text_of(msg))
     assert code and len(code.group(1)) == 6
-    row = app.records.find_by_field_sync(app.db._reader(), app.registry.get("_otps"), "id", otp_id)  # type: ignore[arg-type]
+    row = app.db.read_sync(lambda c: app.records.find_by_field_sync(c, app.registry.get("_otps"), "id", otp_id))  # type: ignore[arg-type]
     assert row is not None and row["password"].startswith("$2a$08$")
 
     bad = su.post("/api/collections/users/auth-with-otp", json={"otpId": otp_id, "password": "000000x"})
@@ -271,7 +271,9 @@ def test_verification(app: App, client: TestClient, mail: Inbox) -> None:
     client.post("/api/collections/users/request-verification", json={"email": "nobody@example.com"})
     r = client.post("/api/collections/users/confirm-verification", json={"token": token})
     assert r.status_code == 204
-    assert app.records.find_by_field_sync(app.db._reader(), app.registry.get("users"), "id", user["id"])["verified"]  # type: ignore[arg-type,index]
+    users = app.registry.get("users")
+    assert users is not None
+    assert app.db.read_sync(lambda c: app.records.find_by_field_sync(c, users, "id", user["id"]))["verified"]  # type: ignore[index]
     assert len(mail.messages) == 1
     bad = client.post("/api/collections/users/confirm-verification", json={"token": "x.y.z"})
     assert bad.json()["data"] == {"token": {"code": "validation_invalid_token_claims", "message": "Missing email token claim."}}

@@ -26,7 +26,7 @@ def test_token_of_one_collection_rejected_by_another(client: TestClient, user_to
 def test_expired_tampered_wrong_type(app: App, client: TestClient, user_token: str) -> None:
     users = app.registry.get("users")
     assert users is not None
-    record = app.records.find_by_field_sync(app.db._reader(), users, "id", "testuser0000001")
+    record = app.db.read_sync(lambda c: app.records.find_by_field_sync(c, users, "id", "testuser0000001"))
     assert record is not None
     key = record["tokenKey"] + users.options["authToken"]["secret"]
     claims = {"collectionId": users.id, "id": record["id"], "refreshable": True, "type": "auth"}
@@ -63,7 +63,7 @@ def test_no_secret_in_responses(app: App, su: TestClient, user_token: str) -> No
     app.settings.patch_sync({"smtp": {"enabled": False, "host": "127.0.0.1", "port": 25, "password": "smtp-secret-pw"}})
     users = app.registry.get("users")
     assert users is not None
-    record = app.records.find_by_field_sync(app.db._reader(), users, "id", "testuser0000001")
+    record = app.db.read_sync(lambda c: app.records.find_by_field_sync(c, users, "id", "testuser0000001"))
     assert record is not None
     secrets = [record["tokenKey"], record["password"], users.options["authToken"]["secret"], "smtp-secret-pw"]
     bodies = [

@@ -123,3 +123,7 @@ def test_create_batch(out: dict[str, Any]) -> None:
     assert out["batchRolledBack"] == NOT_FOUND  # the create before the denied delete is gone too
     assert out["suBatch"] == [204, 200]
     assert out["finalTitles"] == ["Alpha", "B1 upserted", "Beta 2", "Delta", QUOTED]
+
+
+def test_the_server_is_on_the_database_of_its_leg(live_server: LiveServer, db_kind: str) -> None:
+    assert (live_server.data_dir / "data.db").exists() == (db_kind == "sqlite")
