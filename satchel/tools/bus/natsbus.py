@@ -81,6 +81,8 @@ class NatsBus(NodeBus):
             name=f"satchel {self.node}",
             connect_timeout=2,
             reconnect_time_wait=self.reconnect_delay,  # type: ignore[arg-type]  # a float works
+            ping_interval=10,  # a server gone without closing the socket: noticed within ~30 s
+            max_outstanding_pings=3,
             max_reconnect_attempts=1,  # at start, a missing server is an error, not a wait
             allow_reconnect=True,
             reconnected_cb=reconnected,
