@@ -167,13 +167,6 @@ def banner(app: App, *, installer: bool = True) -> str:
             "(!) The data is in PostgreSQL but files are stored in the local data dir: a file stays on the "
             "node that received it. Enable S3 storage (settings) to share files between nodes.",
         ]
-    if app.config.db and app.config.workers > 1:
-        # the workers' bus is a Unix socket on this host: other nodes cannot hear it
-        lines += [
-            "",
-            f"(!) --workers={app.config.workers} on PostgreSQL: this node does not join other nodes on the same "
-            "database (realtime, schema changes, crons). Run each node with --workers=1 to have several.",
-        ]
     if installer and not has_real_superuser(app.db, app.records, app.registry):
         token = installer_token(app.db, app.records, app.registry)
         lines += [

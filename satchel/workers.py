@@ -243,20 +243,28 @@ def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Ru
                 ready_fd: int | None = None) -> int:  # fmt: skip
     """One serving process (after fork): its own App, joined to the others.  ``ready_fd``
     (worker 0 at start-up) gets one byte once it serves: the parent then forks the others."""
+    cluster = None
     try:
-        app.db.gate = WriteGate(runtime.data_gate)
         app.aux_db.gate = WriteGate(runtime.aux_gate)
-        bus = LinkBus(runtime.bus, member)
+        link = LinkBus(runtime.bus, member)
         # the parent is gone (killed): stop cleanly rather than serve on alone
-        bus.on_lost = lambda: os.kill(os.getpid(), signal.SIGTERM)
-        app.bus = bus
+        link.on_lost = lambda: os.kill(os.getpid(), signal.SIGTERM)
         app.state["workers"] = True
         app.state["worker"] = member
-        app.state["cron_leader"] = member == 0
-        changes = SharedChanges(app, bus)
-        changes.install()
+        db_url = app.config.db
+        if db_url:  # PostgreSQL: every worker joins the other nodes' bus itself (docs/workers.md)
+            from satchel.nodes import join_cluster
+
+            cluster = join_cluster(app, db_url, link=link, campaign=member == 0)
+            changes = cluster.changes
+        else:
+            app.db.gate = WriteGate(runtime.data_gate)
+            app.bus = link
+            app.state["cron_leader"] = member == 0
+            changes = SharedChanges(app, link)
+            changes.install()
+            app.state["shared_changes"] = changes
         serve_realtime_stats(app)
-        app.state["shared_changes"] = changes
         if member == 0:
             serve_shared_rate_limits(app)
             serve_on_leader(app, {OTP_ATTEMPT: otp_attempt_here, RECENTLY_SENT: recently_sent_here,
@@ -264,8 +272,11 @@ def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Ru
         hub = get_hub(app)
 
         async def started() -> None:
-            changes.attach(asyncio.get_running_loop())
-            hub.attach()
+            if cluster is not None:
+                await cluster.started()
+            else:
+                changes.attach(asyncio.get_running_loop())
+                hub.attach()
             if ready_fd is not None:
                 os.write(ready_fd, b"1")
                 os.close(ready_fd)
@@ -278,8 +289,11 @@ def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Ru
         return 1
     finally:
         app.close()
-        with contextlib.suppress(Exception):
-            app.bus.close()
+        if cluster is not None:
+            cluster.close()
+        else:
+            with contextlib.suppress(Exception):
+                app.bus.close()
     return RESTART_EXIT if app.state.get("restart_requested") else 0
 
 

@@ -118,7 +118,7 @@ async def set_subscriptions(request: Request) -> Response:
     hub = get_hub(app)
     ip = client_ip(request)
     client = hub.get(client_id)
-    if client is None and hub.owner_of(client_id) == hub.broker.member:
+    if client is None and hub.holds_here(client_id):
         raise NotFoundError("Missing or invalid client id.")
     if client is not None and client.ip and client.ip != ip:
         raise BadRequestError("Invalid realtime client.")

@@ -48,7 +48,9 @@ def _env(extra: dict[str, str] | None) -> dict[str, str]:
     return {**os.environ, **(extra or {})}
 
 
-def satchel(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def satchel(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
     """``python -m satchel ARGS`` from the project's interpreter, output captured as text."""
     return subprocess.run(
         [sys.executable, "-m", "satchel", *args],
@@ -81,9 +83,15 @@ class LiveServer:
 
 
 def start_serve(
-    data_dir: Path, *flags: str, env: dict[str, str] | None = None, port: int | None = None
+    data_dir: Path,
+    *flags: str,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    timeout: float | None = None,
 ) -> LiveServer:
-    """Start ``satchel serve --http=127.0.0.1:<port> --dir=<data_dir> FLAGS`` and wait until it answers."""
+    """Start ``satchel serve --http=127.0.0.1:<port> --dir=<data_dir> FLAGS`` and wait until it
+    answers (``timeout``: START_TIMEOUT unless given; a loaded machine starts several slowly)."""
+    start_timeout = timeout or START_TIMEOUT
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     logs = data_dir.parent
@@ -92,14 +100,22 @@ def start_serve(
     stderr_path = logs / f"serve-{port}.err"
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "satchel", "serve", f"--http=127.0.0.1:{port}", f"--dir={data_dir}", *flags],
+            [
+                sys.executable,
+                "-m",
+                "satchel",
+                "serve",
+                f"--http=127.0.0.1:{port}",
+                f"--dir={data_dir}",
+                *flags,
+            ],
             stdout=out,
             stderr=err,
             env=_env(env),
             cwd=PROJECT,
         )
     server = LiveServer(base, data_dir, proc, stdout_path, stderr_path)
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + start_timeout
     while True:
         if proc.poll() is not None:
             raise AssertionError(f"satchel serve exited {proc.returncode}:\n{server.stdout}\n{server.stderr}")
@@ -111,7 +127,9 @@ def start_serve(
         if time.monotonic() > deadline:
             proc.kill()
             proc.wait()
-            raise AssertionError(f"satchel serve did not answer in {START_TIMEOUT}s:\n{server.stdout}\n{server.stderr}")
+            raise AssertionError(
+                f"satchel serve did not answer in {start_timeout}s:\n{server.stdout}\n{server.stderr}"
+            )
         time.sleep(0.03)
     # the banner is printed right after the listener is up; give it a moment to be flushed
     while "Server started at" not in server.stdout and time.monotonic() < deadline:
@@ -135,14 +153,17 @@ def stop_serve(server: LiveServer, timeout: float = STOP_TIMEOUT) -> int:
 
 def superuser_token(base: str, email: str = EMAIL, password: str = PASSWORD) -> str:
     r = httpx.post(
-        f"{base}/api/collections/_superusers/auth-with-password", json={"identity": email, "password": password}
+        f"{base}/api/collections/_superusers/auth-with-password",
+        json={"identity": email, "password": password},
     )
     assert r.status_code == 200, r.text
     token: str = r.json()["token"]
     return token
 
 
-def run_node(script: str, base: str, env: dict[str, str] | None = None, timeout: float = 30) -> dict[str, Any]:
+def run_node(
+    script: str, base: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> dict[str, Any]:
     """Run ``node js/SCRIPT`` with PB_URL (and PB_EMAIL/PB_PASSWORD) set; its last stdout line is JSON."""
     r = subprocess.run(
         ["node", str(JS_DIR / script)],

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from tests.e2e.serve_support import (
     stop_serve,
     superuser_token,
 )
+from tests.nodes.support import START, Stream
 from tests.pg_support import pg_url
 
 __all__ = ["pg_url"]
@@ -102,50 +102,15 @@ def test_a_broken_listening_connection_is_opened_again(pg_url: str) -> None:
 def two_nodes(pg_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
     made = satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={tmp_path / 'a'}", f"--db={pg_url}")
     assert made.returncode == 0, made.stderr
-    a = start_serve(tmp_path / "a" / "pb_data", f"--db={pg_url}", "--workers=1")
+    a = start_serve(tmp_path / "a" / "pb_data", f"--db={pg_url}", "--workers=1", timeout=START)
     try:
-        b = start_serve(tmp_path / "b" / "pb_data", f"--db={pg_url}", "--workers=1")
+        b = start_serve(tmp_path / "b" / "pb_data", f"--db={pg_url}", "--workers=1", timeout=START)
         try:
             yield a, b
         finally:
             assert stop_serve(b, timeout=15) == 0, b.stderr
     finally:
         assert stop_serve(a, timeout=15) == 0, a.stderr
-
-
-class Stream:
-    """A raw SSE client on its own thread, collecting (event, data)."""
-
-    def __init__(self, base: str) -> None:
-        self.events: list[tuple[str, Any]] = []
-        self.client_id = ""
-        self._ready = threading.Event()
-        self._client = httpx.Client(base_url=base, timeout=httpx.Timeout(10, read=60))
-        threading.Thread(target=self._run, daemon=True).start()
-        assert self._ready.wait(10)
-
-    def _run(self) -> None:
-        event = ""
-        try:
-            with self._client.stream("GET", "/api/realtime") as r:
-                for line in r.iter_lines():
-                    if line.startswith("event:"):
-                        event = line[6:]
-                    elif line.startswith("data:"):
-                        data = json.loads(line[5:])
-                        if event == "PB_CONNECT":
-                            self.client_id = data["clientId"]
-                            self._ready.set()
-                        else:
-                            self.events.append((event, data))
-        except httpx.HTTPError:
-            pass
-
-    def wait(self, count: int, timeout: float = 10) -> list[tuple[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(self.events) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.events
 
 
 def test_two_nodes_share_realtime_and_schema(two_nodes: tuple[LiveServer, LiveServer]) -> None:
@@ -259,21 +224,6 @@ def test_one_node_leads_the_crons_and_another_takes_over_when_it_dies(pg_url: st
         assert events[-1] == "second-lost"
 
     asyncio.run(main())
-
-
-def test_the_banner_warns_that_workers_keep_a_node_alone() -> None:
-    from types import SimpleNamespace
-
-    from satchel.server import banner
-
-    def app(workers: int) -> Any:
-        config = SimpleNamespace(db="postgresql://x/y", workers=workers, host_port=("127.0.0.1", 8090))
-        return SimpleNamespace(
-            config=config, settings=SimpleNamespace(current=SimpleNamespace(s3=SimpleNamespace(enabled=True)))
-        )
-
-    assert "--workers=2 on PostgreSQL: this node does not join other nodes" in banner(app(2), installer=False)
-    assert "does not join" not in banner(app(1), installer=False)
 
 
 def test_nodes_starting_together_all_join(pg_url: str) -> None:

@@ -39,6 +39,7 @@ from satchel.core.realtime.client import AuthKey, Client, ClientAuth
 from satchel.core.realtime.subscriptions import SubscriptionOptions, parse_subscriptions
 from satchel.core.records.events import RecordEvent
 from satchel.core.records.hooks import enrich
+from satchel.tools.bus import BusTimeout, ClusterBus
 from satchel.tools.security import random_string
 from satchel.tools.security.random import DEFAULT_RANDOM_ALPHABET
 from satchel.tools.sse import sanitize_line
@@ -130,11 +131,37 @@ class RealtimeHub:
     def _new_id(self) -> str | None:
         if not self.shared:
             return None  # Client's own: 40 random characters
+        if isinstance(self.broker, ClusterBus):  # many nodes: this process's address first
+            address = self.broker.address
+            return address + random_string(40 - len(address))
         return DEFAULT_RANDOM_ALPHABET[self.broker.member] + random_string(39)
+
+    def address_of(self, client_id: str) -> str | None:
+        """Among nodes, the address of the process holding ``client_id``'s stream when it is
+        not this one (None: this process, or the member :meth:`owner_of` names)."""
+        broker = self.broker
+        if not isinstance(broker, ClusterBus) or client_id.startswith(broker.address):
+            return None
+        return client_id[: len(broker.address)]
+
+    def holds_here(self, client_id: str) -> bool:
+        """Whether ``client_id``'s stream would be held by this process (if it exists)."""
+        return self.address_of(client_id) is None and self.owner_of(client_id) == self.broker.member
+
+    async def ask_holder(self, client_id: str, message: Message) -> Message | None:
+        """``message`` answered by the process holding ``client_id`` (None: nobody holds it)."""
+        address = self.address_of(client_id)
+        try:
+            if address is not None:
+                assert isinstance(self.broker, ClusterBus)
+                return await self.broker.request_at(address, message)
+            return await self.broker.request(self.owner_of(client_id), message)
+        except BusTimeout:
+            return None
 
     def owner_of(self, client_id: str) -> int:
         """The member holding the stream of ``client_id`` (this one when alone)."""
-        if not self.shared or not client_id:
+        if not self.shared or not client_id or isinstance(self.broker, ClusterBus):
             return self.broker.member
         member = DEFAULT_RANDOM_ALPHABET.find(client_id[0])
         return member if member >= 0 else self.broker.member
@@ -183,13 +210,12 @@ class RealtimeHub:
     async def apply_form_anywhere(self, client_id: str, ip: str, auth: ClientAuth | None, names: list[str]) -> str:
         """:meth:`apply_form` on the member holding the client (PocketBase's clients may
         send the POST on a connection that another worker accepted)."""
-        owner = self.owner_of(client_id)
-        if owner == self.broker.member:
+        if self.holds_here(client_id):
             return self.apply_form(client_id, ip, auth, names)
         shown = None if auth is None else {"collectionId": auth.collection.id, "record": dict(auth.record),
                                            "secret": auth.secret}  # fmt: skip
         message = {"type": "realtime.bind", "clientId": client_id, "ip": ip, "auth": shown, "names": names}
-        answer = await self.broker.request(owner, message)
+        answer = await self.ask_holder(client_id, message)
         return "missing" if answer is None else str(answer.get("outcome", "missing"))
 
     async def _on_bind_request(self, message: Message) -> Message:
@@ -294,11 +320,10 @@ class RealtimeHub:
         return True
 
     async def oauth2_redirect_anywhere(self, client_id: str, data: Mapping[str, Any], ip: str) -> bool:
-        owner = self.owner_of(client_id)
-        if owner == self.broker.member:
+        if self.holds_here(client_id):
             return self.oauth2_redirect(client_id, data, ip)
         message = {"type": "realtime.oauth2", "clientId": client_id, "data": dict(data), "ip": ip}
-        answer = await self.broker.request(owner, message)
+        answer = await self.ask_holder(client_id, message)
         return bool(answer and answer.get("delivered"))
 
     async def _on_oauth2_request(self, message: Message) -> Message:

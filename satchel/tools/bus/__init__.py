@@ -7,11 +7,14 @@
 * :mod:`.nodebus` -- what the buses between nodes share; :mod:`.postgres` (``LISTEN/NOTIFY``),
   :mod:`.redisbus` and :mod:`.natsbus` carry it, :mod:`.frames` cuts big messages for the
   last two, :mod:`.select` picks one from ``serve --bus``.
+* :mod:`.cluster` -- one process among many nodes: the cluster bus, its siblings' link,
+  and requests to one process anywhere (:class:`ClusterBus`).
 
 The bus knows no domain: messages are JSON-serializable dicts with a ``type``.
 """
 
+from satchel.tools.bus.cluster import ClusterBus
 from satchel.tools.bus.inprocess import InProcessBus
 from satchel.tools.bus.protocol import Bus, BusTimeout, Message, MessageHandler, RequestHandler
 
-__all__ = ["Bus", "BusTimeout", "InProcessBus", "Message", "MessageHandler", "RequestHandler"]
+__all__ = ["Bus", "BusTimeout", "ClusterBus", "InProcessBus", "Message", "MessageHandler", "RequestHandler"]
