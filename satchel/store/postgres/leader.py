@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -77,7 +78,10 @@ class Leadership:
     def _check(self) -> bool:
         """Still holding (a live session), or just acquired."""
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+            # named so that pg_stat_activity shows which process leads (the tests read it too)
+            self._conn = psycopg.connect(
+                self.url, autocommit=True, connect_timeout=5, application_name=f"satchel-crons-{os.getpid()}"
+            )
         if self.leading:
             self._conn.execute("SELECT 1")
             return True
