@@ -27,7 +27,7 @@ from tests.e2e.serve_support import (
     stop_serve,
     superuser_token,
 )
-from tests.nodes.test_pg_bus import Stream
+from tests.nodes.support import Stream
 from tests.pg_support import pg_url
 
 __all__ = ["bus_server", "pg_url"]
