@@ -10,7 +10,7 @@ are some: with none, endpoints call the built-in code directly.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,8 @@ from starlette.responses import Response
 
 from satchel.api.request import AuthState, get_auth
 from satchel.api.responses import json_response
-from satchel.core.hook_events import RequestData, RequestEvent
+from satchel.core.collections.model import Collection
+from satchel.core.hook_events import RecordRequestEvent, RequestData, RequestEvent
 from satchel.core.records.model import Record
 from satchel.core.records.write import WriteRequest
 from satchel.tools.hook import Hook
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENT_KEY",
+    "LazyRecordRequestEvent",
     "auth_record",
     "hook_event",
     "fill_collection",
@@ -105,6 +107,77 @@ class _RequestData(RequestData):
         return client.host if client else ""
 
 
+_UNSET: Any = object()
+
+
+class LazyRecordRequestEvent(RecordRequestEvent):
+    """A :class:`RecordRequestEvent` whose ``e.record``, ``e.auth`` and ``e.request`` are
+    made on first read (a hook that reads nothing makes none of them: the per-request
+    cost of a do-nothing hook, docs/performance.md).  ``record_made`` tells the final link
+    whether a handler may have changed the record."""
+
+    def __init__(self, app: Any, request: Request, auth: AuthState, collection: Collection,
+                 stored: Mapping[str, Any]) -> None:  # fmt: skip
+        # the dataclass fields not set here are class attributes (their defaults); those
+        # with a factory get a fresh value, as the dataclass __init__ gives them
+        for name, factory in _FACTORIES:
+            setattr(self, name, factory())
+        self.app = app
+        self.collection = collection
+        self._starlette = request
+        self._auth_state = auth
+        self._stored = stored
+
+    _record: Any = _UNSET  # not made yet (class attributes: nothing to set per request)
+    _auth: Any = _UNSET
+    _request: Any = _UNSET
+
+    @property  # type: ignore[override]
+    def record(self) -> Record | None:
+        if self._record is _UNSET:
+            assert self.collection is not None
+            self._record = Record.from_stored(self.collection, self._stored)
+        record: Record | None = self._record
+        return record
+
+    @record.setter
+    def record(self, value: Record | None) -> None:
+        self._record = value
+
+    @property
+    def record_made(self) -> bool:
+        return self._record is not _UNSET
+
+    @property  # type: ignore[override]
+    def auth(self) -> Record | None:
+        if self._auth is _UNSET:
+            self._auth = auth_record(self._auth_state)
+        auth: Record | None = self._auth
+        return auth
+
+    @auth.setter
+    def auth(self, value: Record | None) -> None:
+        self._auth = value
+
+    @property  # type: ignore[override]
+    def request(self) -> RequestData:
+        if self._request is _UNSET:
+            self._request = _RequestData(self._starlette, None)
+        data: RequestData = self._request
+        return data
+
+    @request.setter
+    def request(self, value: RequestData) -> None:
+        self._request = value
+
+
+_FACTORIES = tuple(
+    (f.name, f.default_factory)
+    for f in fields(RecordRequestEvent)
+    if f.default_factory is not MISSING and f.name not in ("record", "auth", "request")
+)
+
+
 def request_data(request: Request, body: Mapping[str, Any] | None = None) -> RequestData:
     return _RequestData(request, body)
 
@@ -126,7 +199,10 @@ def respond(event: RequestEvent) -> Response:
 
 async def run_request_hook(hook: Hook[Any], event: RequestEvent, final: Callable[[Any], Any]) -> Response:
     await hook.trigger(event, final)
-    return respond(event)
+    response = event.response
+    if response is None or isinstance(response, Response):
+        return respond(event)
+    return json_response(response, event.status)  # the built-in answer, inline
 
 
 async def new_request_event(

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from satchel.api.hook_request import (
+    LazyRecordRequestEvent,
     auth_record,
     load_body,
     request_data,
@@ -196,78 +197,62 @@ async def view_record(request: Request) -> Response:
     env = RecordEnv.from_app(app)
     record_id = request.path_params["id"]
 
-    def run(conn: Any) -> dict[str, Any] | None:
-        rule = None if auth.is_superuser else c.viewRule
+    rule = None if auth.is_superuser else c.viewRule
+    hook = app.hooks.on_record_view_request
+    hooked = bool(hook.handlers)
+
+    def run(conn: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
         record = fetch_with_rule_sync(conn, env, c, record_id, info, rule)
         if record is None:
             return None
+        stored = dict(record) if hooked and expand else record  # as read, for e.record
         if expand:
             expand_records(conn, env, c, [record], expand, info)
-        return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, record)
+        return stored, Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, record)
 
-    hook = app.hooks.on_record_view_request
-    if hook.handlers:
-        return await _view_with_hooks(request, app, c, auth, info, record_id, expand, picks)
     # cheap, primary-key bounded reads run on the loop; anything else on a reader thread
-    out = app.db.read_here(run) if _view_runs_inline(app, c, expand) else await app.db.read(run)
+    inline = _view_runs_inline(app, c, expand)
+    out = app.db.read_here(run) if inline else await app.db.read(run)
     if out is None:
         raise NotFoundError()
-    return json_response(_picked(out, picks))
+    if not hooked:
+        return json_response(_picked(out[1], picks))
+    return await _view_hook(request, app, auth, c, out, inline, expand, info, picks)
 
 
-async def _view_with_hooks(
+async def _view_hook(
     request: Request,
     app: App,
-    c: Collection,
     auth: AuthState,
-    info: RequestInfo,
-    record_id: str,
+    c: Collection,
+    out: tuple[dict[str, Any], dict[str, Any]],
+    inline: bool,
     expand: Sequence[str],
+    info: RequestInfo,
     picks: tuple[FieldPick, ...],
 ) -> Response:
-    """The record is found (rule applied) before the hook, presented by its final link."""
-    env = RecordEnv.from_app(app)
-    rule = None if auth.is_superuser else c.viewRule
-    inline = _view_runs_inline(app, c, expand)
+    """The record was found (rule applied) and presented before the hook: its final link
+    sends that answer unless a handler read ``e.record`` and changed it."""
+    stored, presented = out
+    event = LazyRecordRequestEvent(app.hooks.app, request, auth, c, stored)
 
-    async def read(fn: Callable[[Any], T]) -> T:
-        return app.db.read_here(fn) if inline else await app.db.read(fn)
-
-    def fetch(conn: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        # presented now too: a hook that leaves e.record alone costs no second read
-        found = fetch_with_rule_sync(conn, env, c, record_id, info, rule)
-        if found is None:
-            return None
-        stored = dict(found)
-        if expand:
-            expand_records(conn, env, c, [found], expand, info)
-        return stored, Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, found)
-
-    fetched = await read(fetch)
-    if fetched is None:
-        raise NotFoundError()
-    stored, presented = fetched
-    record = Record.from_stored(c, stored)
-    event = RecordRequestEvent(
-        app=app.hooks.app,
-        request=request_data(request),
-        auth=auth_record(auth),
-        collection=c,
-        record=record,
-    )
-
-    async def final(e: RecordRequestEvent) -> None:
-        if e.record is record and not record.is_changed() and not record.custom and not record.hidden:
+    async def final(e: LazyRecordRequestEvent) -> None:
+        if not e.record_made:  # no handler looked at the record
             e.json(200, _picked(presented, picks))
             return
-        internal = _internal(e.record) if e.record is not None else stored
+        record = e.record
+        if record is not None and not (record.is_changed() or record.custom or record.hidden):
+            e.json(200, _picked(presented, picks))
+            return
+        internal = stored if record is None else _internal(record)
+        env = RecordEnv.from_app(app)
 
         def present(conn: Any) -> dict[str, Any]:
             if expand:
                 expand_records(conn, env, c, [internal], expand, info)
             return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, internal)
 
-        e.json(200, _picked(await read(present), picks))
+        e.json(200, _picked(app.db.read_here(present) if inline else await app.db.read(present), picks))
 
     return await run_request_hook(app.hooks.on_record_view_request, event, final)
 

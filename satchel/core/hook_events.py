@@ -462,6 +462,8 @@ class AppHooks:
     def __init__(self) -> None:
         self.app: Any = None
         self._hooks: dict[str, Hook[Any]] = {name: Hook(name) for name in HOOK_NAMES}
+        # plain attributes: ``hooks.on_record_view_request`` is read on every request
+        self.__dict__.update(self._hooks)
         self._tasks: set[asyncio.Task[None]] = set()
         self._chains: dict[tuple[str, str], tuple[Hook[Any], ...]] = {}
 

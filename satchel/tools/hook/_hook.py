@@ -114,14 +114,15 @@ class Hook(Generic[E]):
 
     async def trigger(self, event: E, final: Final[E] | None = None) -> None:
         """Run the chain on the event loop (see the package docstring)."""
-        handlers = self._for(event)
-        if not handlers:  # the common case: no user hook at all
-            if final is not None:
-                result = final(event)
-                if result is not None and inspect.isawaitable(result):
-                    await result
-            return
-        await _AsyncChain(event, handlers, final).run(0)
+        handlers = self._handlers
+        if handlers and self._tagged:
+            handlers = tuple(h for h in handlers if h.applies_to(event))
+        if handlers:
+            await _AsyncChain(event, handlers, final).run(0)
+        elif final is not None:  # the common case: no user hook at all
+            result = final(event)
+            if result is not None and hasattr(result, "__await__"):
+                await result
 
     def trigger_sync(self, event: E, final: Final[E] | None = None) -> None:
         """Run the chain on the calling thread (see the package docstring)."""
@@ -137,21 +138,27 @@ def _is_async(func: Callable[..., Any]) -> bool:
     return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(type(func).__call__)
 
 
+async def _done() -> None:
+    return None
+
+
 class _AsyncChain(Generic[E]):
     """One run of a chain on the loop.  Lean on purpose (a do-nothing coroutine handler
-    is on the path of every hooked request): no closure per link, ``e.next()`` is one
-    bound method made once, the position of the running link lives on the chain."""
+    is on the path of every hooked request): no closure per link, the position of the
+    running link lives on the chain, and ``e.next`` is the bound method for where the
+    handler runs (the loop, or a hook thread) so it need not ask.  Nothing keeps a
+    reference cycle once the run is over (``e.next`` is restored after each link): a
+    cycle would leave the request's whole object graph to the garbage collector, which
+    cost more than everything else a hook adds."""
 
-    __slots__ = ("event", "final", "handlers", "link", "loop", "loop_thread", "pos")
+    __slots__ = ("event", "final", "handlers", "loop", "pos")
 
     def __init__(self, event: E, handlers: tuple[Handler[E], ...], final: Final[E] | None) -> None:
         self.event = event
         self.handlers = handlers
         self.final = final
-        self.loop_thread = threading.get_ident()
         self.pos = -1
-        self.link = self._next
-        self.loop = asyncio.get_running_loop()
+        self.loop: asyncio.AbstractEventLoop | None = None  # taken when a plain handler needs it
 
     async def run(self, index: int) -> None:
         event = self.event
@@ -159,41 +166,50 @@ class _AsyncChain(Generic[E]):
             final = self.final
             if final is not None:
                 result = final(event)
-                if result is not None and inspect.isawaitable(result):
+                if result is not None and hasattr(result, "__await__"):
                     await result
             return
         handler = self.handlers[index]
         previous, previous_pos = event._next, self.pos
-        event._next = self.link
         self.pos = index
         try:
             if handler.is_async:
+                event._next = self._next_on_loop
                 await handler.func(event)
             else:
                 # plain functions may block: off the loop, with the caller's context, on the
                 # hooks' own threads (a blocked handler must not starve asyncio.to_thread users)
-                ctx = contextvars.copy_context()
-                await self.loop.run_in_executor(_pool(), ctx.run, handler.func, event)
+                event._next = self._next_on_thread
+                loop = self.loop = asyncio.get_running_loop()
+                await loop.run_in_executor(_pool(), contextvars.copy_context().run, handler.func, event)
         finally:
             event._next = previous
             self.pos = previous_pos
 
-    def _next(self) -> Any:
+    def _next_on_loop(self) -> Any:
+        """What the coroutine handler awaits: the next link, or the built-in step's own
+        coroutine (called now: one coroutine less on every hooked request)."""
         index = self.pos + 1
-        if threading.get_ident() == self.loop_thread:
-            return self.run(index)  # a coroutine handler awaits it
+        if index < len(self.handlers):
+            return self.run(index)
+        final = self.final
+        result = final(self.event) if final is not None else None
+        return result if result is not None and hasattr(result, "__await__") else _done()
+
+    def _next_on_thread(self) -> None:
+        index = self.pos + 1
         if index < len(self.handlers) and not self.handlers[index].is_async:
             # plain after plain: called right here, one worker thread per chain
             self._run_here(index)
-            return None
+            return
         # the rest (a coroutine handler, the built-in step) on the loop; this thread waits
+        assert self.loop is not None
         asyncio.run_coroutine_threadsafe(self.run(index), self.loop).result()
-        return None
 
     def _run_here(self, index: int) -> None:
         event = self.event
         previous, previous_pos = event._next, self.pos
-        event._next = self.link
+        event._next = self._next_on_thread
         self.pos = index
         try:
             self.handlers[index].func(event)
