@@ -10,7 +10,7 @@ JS_STAMP := $(JS)/node_modules/.installed
 # the dashboard tests drive Debian's Chromium (Playwright never downloads a browser here)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve test lint unit bench soak clean
+.PHONY: serve test lint unit bench soak clean vendor-ui
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: $(STAMP)
 # an hour of mixed load with restarts (SIGTERM and kill -9), RSS and open files sampled; not in CI
 soak: $(STAMP)
 	$(PY) -m bench.soak $(SOAK_ARGS)
+
+# re-fetch the dashboard's vendored libraries (TinyMCE, Leaflet) from the npm registry, checked against
+# satchel/ui/vendor.lock.json; RELOCK=1 after bumping a version rewrites the files' hashes. Needs no node.
+vendor-ui: $(STAMP)
+	$(PY) -m tests.dashboard.vendor_ui $(if $(RELOCK),--relock)
 
 clean:
 	rm -rf $(VENV) $(JS)/node_modules .pytest_cache .mypy_cache .ruff_cache

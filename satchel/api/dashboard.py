@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -33,9 +34,17 @@ CONTENT_TYPES = {
     ".json": "application/json",
     ".png": "image/png",
     ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
 }
-# The dashboard only talks to its own origin and never needs inline script or eval.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+# The dashboard only talks to its own origin and never needs inline script or eval. Two
+# exceptions, both for the record form (docs/compatibility.md#the-dashboard): the geoPoint map
+# shows OpenStreetMap's tile images, and the rich-text editor shows `style` attributes (a
+# coloured span) -- attributes only: <style> elements stay refused, and an attribute can load
+# nothing that img-src does not allow.
+TILE_SERVER = "https://tile.openstreetmap.org"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-elem 'self'; "
+       f"style-src-attr 'unsafe-inline'; img-src 'self' data: blob: {TILE_SERVER}; "
        "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
 
 
@@ -51,16 +60,23 @@ def _content_type(name: str) -> str:
     return CONTENT_TYPES.get(name[dot:].lower() if dot >= 0 else "", "application/octet-stream")
 
 
-@cache
-def assets() -> dict[str, Asset]:
-    """Every file of the assets folder by its name, read once per process."""
-    folder = resources.files("satchel").joinpath("ui", "assets")
-    found: dict[str, Asset] = {}
+def _walk(folder: Traversable, prefix: str, found: dict[str, Asset]) -> None:
     for entry in folder.iterdir():
-        if entry.is_file() and not entry.name.startswith("."):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():  # vendor/<library>/...: the vendored editor and map files
+            _walk(entry, f"{prefix}{entry.name}/", found)
+        elif entry.is_file():
             body = entry.read_bytes()
             etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-            found[entry.name] = Asset(body, _content_type(entry.name), etag)
+            found[prefix + entry.name] = Asset(body, _content_type(entry.name), etag)
+
+
+@cache
+def assets() -> dict[str, Asset]:
+    """Every file under the assets folder by its path there (``app.css``, ``vendor/leaflet/leaflet.js``), read once."""
+    found: dict[str, Asset] = {}
+    _walk(resources.files("satchel").joinpath("ui", "assets"), "", found)
     return found
 
 
@@ -84,7 +100,7 @@ async def serve_dashboard(request: Request) -> Response:
     if rel == INDEX:  # as PocketBase: the index has one address
         return RedirectResponse(PREFIX, status_code=301)
     files = assets()
-    asset = files.get(rel or INDEX)  # the folder is flat: a name with "/" is never a file
+    asset = files.get(rel or INDEX)  # only the files found under the folder: a lookup, never a path join
     if asset is None:
         raise NotFoundError("File not found.")
     return _answer(request, asset)

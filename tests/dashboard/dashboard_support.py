@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import httpx
 from tests.e2e.serve_support import EMAIL, PASSWORD, LiveServer, satchel, serving, superuser_token
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 except ImportError as exc:  # a missing package fails the run: no skipping
     raise ImportError("the `playwright` package is missing: run `make test` (pip install -e '.[test]')") from exc
 
@@ -35,6 +37,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 AUTH_KEY = "__pb_superuser_auth__"
+TILE_URLS = "https://tile.openstreetmap.org/**"
 TIMEOUT_MS = 10_000
 
 
@@ -82,6 +85,7 @@ def new_page(context: BrowserContext) -> Page:
 def authed_context(browser: Browser, base: str, token: str | None = None, **options: Any) -> Iterator[Page]:
     """A fresh browser context (own localStorage); with ``token``, already logged in."""
     context = browser.new_context(base_url=base, **options)
+    context.route(TILE_URLS, _fake_tile)  # the tests have no internet: the geoPoint map gets a local tile
     if token is not None:
         record = api(base, "POST", "/api/collections/_superusers/auth-refresh", token)["record"]
         saved = json.dumps({"token": token, "record": record})
@@ -90,6 +94,22 @@ def authed_context(browser: Browser, base: str, token: str | None = None, **opti
         yield new_page(context)
     finally:
         context.close()
+
+
+@cache
+def tile_png() -> bytes:
+    """A 256x256 map tile: pale land with one darker line, so a screenshot shows where tiles are."""
+    from PIL import Image, ImageDraw  # a test dependency already
+
+    tile = Image.new("RGB", (256, 256), (232, 238, 226))
+    ImageDraw.Draw(tile).line([(0, 200), (256, 120)], fill=(170, 190, 210), width=6)
+    buf = io.BytesIO()
+    tile.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _fake_tile(route: Route) -> None:
+    route.fulfill(status=200, content_type="image/png", body=tile_png())
 
 
 def api(base: str, method: str, path: str, token: str, **kwargs: Any) -> Any:

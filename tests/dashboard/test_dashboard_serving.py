@@ -23,6 +23,9 @@ ASSETS = resources.files("satchel").joinpath("ui", "assets")
         ("/_/main.js", "text/javascript; charset=utf-8"),
         ("/_/app.css", "text/css; charset=utf-8"),
         ("/_/favicon.svg", "image/svg+xml; charset=utf-8"),
+        ("/_/vendor/tinymce/tinymce.min.js", "text/javascript; charset=utf-8"),
+        ("/_/vendor/tinymce/skins/ui/oxide/skin.min.css", "text/css; charset=utf-8"),
+        ("/_/vendor/leaflet/images/marker-icon.png", "image/png"),
     ],
 )
 def test_files(client: TestClient, path: str, content_type: str) -> None:
@@ -36,12 +39,20 @@ def test_files(client: TestClient, path: str, content_type: str) -> None:
     assert r.content == ASSETS.joinpath(name).read_bytes()
 
 
-@pytest.mark.parametrize("path", ["/_/collections/deep/link", "/_/missing.js", "/_/x"])
+@pytest.mark.parametrize("path", ["/_/collections/deep/link", "/_/missing.js", "/_/x", "/_/vendor", "/_/vendor/tinymce", "/_/vendor//tinymce/tinymce.min.js"])
 def test_other_paths_are_404(client: TestClient, path: str) -> None:
     # PocketBase 0.40.6: the dashboard routes by hash, any other path is "File not found." (files_api.json)
     r = client.get(path)
     assert r.status_code == 404
     assert r.json() == {"data": {}, "message": "File not found.", "status": 404}
+
+
+def test_the_csp_opens_only_what_the_editor_and_the_map_need(client: TestClient) -> None:
+    directives = dict(d.strip().split(" ", 1) for d in client.get("/_/").headers["content-security-policy"].split(";"))
+    assert directives["script-src"] == "'self'" and directives["connect-src"] == "'self'"
+    assert directives["style-src"] == "'self'" and directives["style-src-elem"] == "'self'"  # no <style> elements
+    assert directives["style-src-attr"] == "'unsafe-inline'"  # the editor's coloured spans
+    assert directives["img-src"] == "'self' data: blob: https://tile.openstreetmap.org"  # the map's tiles, nothing else
 
 
 def test_index_loads_the_app(client: TestClient) -> None:

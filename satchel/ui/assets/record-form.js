@@ -4,6 +4,7 @@
 import { ApiError, api, fileHref, isImage } from "./api.js";
 import { clear, errorSlot, h, labelled, openDialog, submitting } from "./dom.js";
 import { relationEditor } from "./relation-picker.js";
+import { geoMap } from "./geo-map.js";
 import { richTextEditor } from "./rich-text.js";
 
 // editors made of several controls get a group, not a <label> around them all
@@ -63,14 +64,14 @@ const EDITORS = {
   geoPoint: (f, v) => {
     const lon = h("input", { type: "number", step: "any", min: -180, max: 180, name: `${f.name}.lon`, value: v?.lon ?? 0, "aria-label": "Longitude" });
     const lat = h("input", { type: "number", step: "any", min: -90, max: 90, name: `${f.name}.lat`, value: v?.lat ?? 0, "aria-label": "Latitude" });
-    // a link, not an embedded map: the dashboard loads nothing from other sites
-    const map = h("a", { target: "_blank", rel: "noopener noreferrer", class: "small", "data-map": f.name }, "Show on OpenStreetMap");
-    const update = () => (map.href = `https://www.openstreetmap.org/?mlat=${Number(lat.value)}&mlon=${Number(lon.value)}#map=12/${Number(lat.value)}/${Number(lon.value)}`);
+    const link = h("a", { target: "_blank", rel: "noopener noreferrer", class: "small", "data-map-link": f.name }, "Open in OpenStreetMap");
+    const update = () => (link.href = `https://www.openstreetmap.org/?mlat=${Number(lat.value)}&mlon=${Number(lon.value)}#map=12/${Number(lat.value)}/${Number(lon.value)}`);
     lon.addEventListener("input", update);
     lat.addEventListener("input", update);
     update();
     return {
-      node: h("div", { class: "geo" }, h("label", { class: "inline" }, "Longitude", lon), h("label", { class: "inline" }, "Latitude", lat), map),
+      node: h("div", { class: "geo" }, h("label", { class: "inline" }, "Longitude", lon), h("label", { class: "inline" }, "Latitude", lat), link,
+        geoMap(f, lon, lat)),
       value: () => {
         const point = { lon: Number(lon.value), lat: Number(lat.value) };
         if (!(Math.abs(point.lon) <= 180 && Math.abs(point.lat) <= 90)) throw new FieldError(f.name, "Longitude must be within ±180 and latitude within ±90.");

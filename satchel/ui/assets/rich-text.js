@@ -1,99 +1,120 @@
-// The editor for `editor` fields: a small rich-text box (bold, italic, heading, lists,
-// link, quote, code) and an "HTML" view of the source. Stored HTML is never put on the
-// page as markup: it is parsed in an inert document (DOMParser runs no script and loads
-// nothing) and rebuilt from an allow-list of tags, without any attribute but a link's href;
-// only a field you edited is sent back.
+// The editor for `editor` fields: TinyMCE 6 (MIT, the editor PocketBase's UI uses too), vendored
+// in vendor/tinymce/ and loaded the first time a record form needs it. TinyMCE keeps what it
+// does not offer a button for (images, tables, coloured spans, classes), so editing a field never
+// drops part of it. Stored HTML is first parsed in an inert document (DOMParser runs and loads
+// nothing) and cleaned of scripts, `on*=` attributes and `javascript:` URLs -- TinyMCE itself
+// parses content in live documents, where an `<img onload>` would fire -- and the editing frame
+// has the dashboard's CSP, so nothing in it could run anyway. A field whose HTML you did not
+// change is left out of the save, so its stored HTML is never rewritten unasked.
+//
+// The editor lives in a shadow root: TinyMCE puts its own dialogs (link, image, table) in the
+// root holding the editor, which then is inside the record form's modal <dialog> -- in
+// document.body they would sit behind it, unclickable.
 
 import { h } from "./dom.js";
 
-const ALLOWED = new Set(["P", "BR", "B", "STRONG", "I", "EM", "U", "S", "A", "UL", "OL", "LI", "H1", "H2", "H3", "H4",
-  "BLOCKQUOTE", "CODE", "PRE", "SPAN", "DIV", "HR"]);
-const SAFE_URL = /^(https?:|mailto:|\/|#)/i;
+const BASE = new URL("vendor/tinymce", document.baseURI).href;
+let loading = null;
 
-function copyClean(source, target) {
-  for (const node of source.childNodes) {
-    if (node.nodeType === Node.TEXT_NODE) {
-      target.append(document.createTextNode(node.textContent));
-    } else if (node.nodeType === Node.ELEMENT_NODE) {
-      if (!ALLOWED.has(node.tagName)) {
-        // unknown wrappers keep their text; script/style content is dropped
-        if (!["SCRIPT", "STYLE", "TEMPLATE", "IFRAME", "OBJECT", "NOSCRIPT"].includes(node.tagName)) copyClean(node, target);
-        continue;
-      }
-      const el = document.createElement(node.tagName.toLowerCase());
-      const href = node.tagName === "A" ? (node.getAttribute("href") || "").trim() : "";
-      if (href && SAFE_URL.test(href)) {
-        el.setAttribute("href", href);
-        el.setAttribute("rel", "noopener noreferrer");
-      }
-      copyClean(node, el);
-      target.append(el);
+function loadTinymce() {
+  if (window.tinymce) return Promise.resolve(window.tinymce);
+  loading ??= new Promise((resolve, reject) => {
+    const script = h("script", { src: `${BASE}/tinymce.min.js` });
+    script.addEventListener("load", () => resolve(window.tinymce));
+    script.addEventListener("error", () => reject(new Error("the rich-text editor failed to load")));
+    document.head.append(script);
+  });
+  return loading;
+}
+
+// TinyMCE editors whose record form has closed are removed with the next one opened.
+function forgetClosedEditors(tinymce) {
+  for (const old of tinymce.get()) if (!old.getContainer()?.isConnected) old.remove();
+}
+
+const ACTIVE = "script, noscript, iframe, frame, object, embed, applet, base, meta, link, style, template";
+const URL_ATTRIBUTES = new Set(["href", "src", "action", "formaction", "xlink:href", "data", "srcdoc"]);
+const SCRIPT_URL = /^\s*(javascript|vbscript|data:text\/html)/i;
+
+// What can run code taken out of stored HTML; everything else left as it is.
+export function defuse(html) {
+  const doc = new DOMParser().parseFromString(String(html ?? ""), "text/html");
+  for (const el of doc.body.querySelectorAll(ACTIVE)) el.remove();
+  for (const el of doc.body.querySelectorAll("*")) {
+    for (const { name, value } of [...el.attributes]) {
+      const lower = name.toLowerCase();
+      if (lower.startsWith("on") || (URL_ATTRIBUTES.has(lower) && SCRIPT_URL.test(value.replace(/[\u0000-\u001f]/g, "")))) el.removeAttribute(name);
     }
   }
-  return target;
+  return doc.body.innerHTML;
 }
 
-// HTML text -> a clean fragment of this document.
-export function sanitize(html) {
-  const parsed = new DOMParser().parseFromString(String(html ?? ""), "text/html");
-  return copyClean(parsed.body, document.createDocumentFragment());
-}
+const dark = () => window.matchMedia?.("(prefers-color-scheme: dark)").matches;
 
-export function cleanHtml(html) {
-  const box = document.createElement("div");
-  box.append(sanitize(html));
-  return box.innerHTML;
+function settings(field, target, onReady) {
+  return {
+    target,
+    base_url: BASE,
+    suffix: ".min",
+    skin: dark() ? "oxide-dark" : "oxide",
+    content_css: dark() ? "dark" : "default",
+    plugins: "autolink code image link lists table",
+    toolbar: "blocks | bold italic underline forecolor backcolor | bullist numlist blockquote | alignleft aligncenter alignright | link image table | removeformat code",
+    menubar: false,
+    branding: false,
+    promotion: false,
+    statusbar: false,
+    height: 320,
+    // as PocketBase: URLs are kept as written unless the field's "convert URLs" option is on
+    convert_urls: Boolean(field.convertURLs),
+    relative_urls: false,
+    remove_script_host: false,
+    // keep the HTML as stored: characters stay characters (no &eacute;), any element and attribute
+    // TinyMCE's HTML5 schema knows is kept; only what can run code is refused
+    entity_encoding: "raw",
+    invalid_elements: "script,noscript,iframe,frame,object,embed,applet,base,meta,link,style",
+    xss_sanitization: true,
+    allow_script_urls: false,
+    iframe_aria_text: `${field.name} rich text`,
+    setup: (editor) => editor.on("init", () => onReady(editor)),
+  };
 }
-
-const TOOLS = [
-  ["B", "Bold", "bold"], ["I", "Italic", "italic"], ["H", "Heading", "formatBlock", "h3"], ["•", "Bulleted list", "insertUnorderedList"],
-  ["1.", "Numbered list", "insertOrderedList"], ["❝", "Quote", "formatBlock", "blockquote"], ["‹›", "Code", "formatBlock", "pre"],
-  ["¶", "Paragraph", "formatBlock", "p"], ["⌫", "Clear formatting", "removeFormat"],
-];
 
 export function richTextEditor(field, value) {
-  const area = h("div", { class: "rich-area", contenteditable: "true", role: "textbox", "aria-multiline": "true", "aria-label": field.name, "data-rich": field.name });
-  area.append(sanitize(value));
-  const source = h("textarea", { class: "mono", rows: 8, hidden: true, "aria-label": `${field.name} HTML` });
-  let showingSource = false;
-  // an untouched field is left out of the save, so stored HTML is never rewritten unasked
-  let dirty = false;
-  area.addEventListener("input", () => (dirty = true));
-  source.addEventListener("input", () => (dirty = true));
-  const run = (command, arg) => () => {
-    if (showingSource) return;
-    area.focus();
-    document.execCommand(command, false, arg);
-    dirty = true;
-  };
-  const link = () => {
-    if (showingSource) return;
-    const href = prompt("Link address (https://…)");
-    if (href && SAFE_URL.test(href.trim())) {
-      area.focus();
-      document.execCommand("createLink", false, href.trim());
-      dirty = true;
+  const stored = defuse(value);
+  // shown (as text, never as markup) until the editor has loaded
+  const fallback = h("textarea", { class: "mono", rows: 8, readonly: true, "aria-label": `${field.name} HTML`, value: stored });
+  const host = h("div", { class: "rich-editor", "data-rich": field.name });
+  host.attachShadow({ mode: "open" }).append(fallback);
+  const status = h("small", { class: "muted", "data-rich-status": field.name }, "Loading the editor…");
+  let editor = null;
+  let initial = "";
+
+  // started once the form is on the page (TinyMCE measures its target)
+  queueMicrotask(async () => {
+    try {
+      const tinymce = await loadTinymce();
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      forgetClosedEditors(tinymce);
+      if (!host.isConnected) return;
+      await tinymce.init(settings(field, fallback, (ready) => {
+        editor = ready;
+        ready.setContent(stored);
+        initial = ready.getContent();
+        host.dataset.ready = "true";
+        status.textContent = "";
+      }));
+    } catch (err) {
+      status.textContent = `${err.message}: the HTML is shown as text.`;
     }
-  };
-  const toggle = h("button", { type: "button", class: "btn-plain small", "aria-pressed": "false", onclick: () => {
-    showingSource = !showingSource;
-    if (showingSource) source.value = cleanHtml(area.innerHTML);
-    else area.replaceChildren(sanitize(source.value));
-    source.hidden = !showingSource;
-    area.hidden = showingSource;
-    toggle.setAttribute("aria-pressed", String(showingSource));
-  } }, "HTML");
-  const bar = h("div", { class: "rich-toolbar", role: "toolbar", "aria-label": `${field.name} formatting` },
-    TOOLS.map(([text, label, command, arg]) => h("button", { type: "button", class: "btn-plain small", title: label, "aria-label": label,
-      onmousedown: (e) => e.preventDefault(), onclick: run(command, arg) }, text)),
-    h("button", { type: "button", class: "btn-plain small", title: "Link", "aria-label": "Link", onmousedown: (e) => e.preventDefault(), onclick: link }, "Link"),
-    toggle);
+  });
+
   return {
-    node: h("div", { class: "rich-editor" }, bar, area, source),
+    node: h("div", { class: "rich-field" }, host, status),
     value: () => {
-      if (!dirty) return undefined;
-      const html = cleanHtml(showingSource ? source.value : area.innerHTML);
-      return html === "<br>" ? "" : html;
+      if (!editor) return undefined;
+      const html = editor.getContent();
+      return html === initial ? undefined : html;
     },
   };
 }
