@@ -14,7 +14,7 @@ from satchel.core.bootstrap import bootstrap_data_dir
 from satchel.core.collections.registry import CollectionRegistry, load_collections
 from satchel.core.collections.service import CollectionService
 from satchel.core.files.storage import FileService
-from satchel.core.hook_events import AppHooks, SettingsReloadEvent
+from satchel.core.hook_events import AppHooks
 from satchel.core.logs import AppLogHandler, LogService
 from satchel.core.migrations import Automigrator, MigrationsRunner
 from satchel.core.ops import (
@@ -26,6 +26,7 @@ from satchel.core.ops import (
     undo_restore,
 )
 from satchel.core.records.rows import RecordStore
+from satchel.core.settings.hook_events import SettingsReloadEvent
 from satchel.core.settings.model import Settings
 from satchel.core.settings.pb_config import apply_pb_config
 from satchel.core.settings.service import SettingsService

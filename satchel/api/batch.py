@@ -27,7 +27,8 @@ from satchel.api.responses import json_response
 from satchel.core.collections.model import Collection
 from satchel.core.fields._gocompat import to_string
 from satchel.core.files.storage import forwarded_name
-from satchel.core.hook_events import RecordRequestEvent, RequestData
+from satchel.core.hook_events import RequestData
+from satchel.core.records.hook_events import RecordRequestEvent
 from satchel.core.records.model import Record
 from satchel.core.records.picking import pick_fields
 from satchel.core.records.query import RecordEnv, fetch_with_rule_sync

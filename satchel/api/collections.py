@@ -17,10 +17,10 @@ from satchel.api.hook_request import hook_event, new_request_event, run_request_
 from satchel.api.request import AuthState, endpoint, get_app, is_form, read_body, require_superuser
 from satchel.api.responses import no_content, ordered_json_response
 from satchel.core.collections import form
+from satchel.core.collections.hook_events import CollectionsImportRequestEvent, CollectionsListRequestEvent
 from satchel.core.collections.legacy import is_legacy_payload
 from satchel.core.collections.listing import list_collections
 from satchel.core.collections.model import AUTH, BASE, RULE_KEYS, VIEW, Collection
-from satchel.core.hook_events import CollectionsImportRequestEvent, CollectionsListRequestEvent
 from satchel.errors import ApiError, BadRequestError, NotFoundError, ValidationError
 
 __all__ = [

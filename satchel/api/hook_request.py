@@ -21,7 +21,8 @@ from starlette.responses import Response
 from satchel.api.request import AuthState, get_auth
 from satchel.api.responses import json_response
 from satchel.core.collections.model import Collection
-from satchel.core.hook_events import RecordRequestEvent, RequestData, RequestEvent
+from satchel.core.hook_events import RequestData, RequestEvent
+from satchel.core.records.hook_events import RecordRequestEvent
 from satchel.core.records.model import Record
 from satchel.core.records.write import WriteRequest
 from satchel.tools.hook import Hook

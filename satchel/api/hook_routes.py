@@ -17,20 +17,17 @@ from satchel.api import batch, collections, files, realtime, record_auth, record
 from satchel.api.collections import PREVIEW_KEY
 from satchel.api.hook_request import fill_collection, hooked
 from satchel.api.request import endpoint, require_superuser
+from satchel.core.auth.hook_events import RecordAuthRequestEvent
 from satchel.core.collections.form import preview
+from satchel.core.collections.hook_events import CollectionRequestEvent
+from satchel.core.files.hook_events import FileDownloadRequestEvent
 from satchel.core.files.storage import file_key
-from satchel.core.hook_events import (
-    BatchRequestEvent,
-    CollectionRequestEvent,
-    FileDownloadRequestEvent,
-    RealtimeSubscribeRequestEvent,
-    RecordAuthRequestEvent,
-    RecordRequestEvent,
-    RequestEvent,
-    SettingsUpdateRequestEvent,
-)
+from satchel.core.hook_events import BatchRequestEvent, RequestEvent
 from satchel.core.realtime import get_hub
+from satchel.core.realtime.hook_events import RealtimeSubscribeRequestEvent
+from satchel.core.records.hook_events import RecordRequestEvent
 from satchel.core.records.model import Record
+from satchel.core.settings.hook_events import SettingsUpdateRequestEvent
 from satchel.core.settings.model import SettingsDecodeError, merge_patch
 from satchel.errors import NotFoundError
 

@@ -18,12 +18,12 @@ from satchel.api.request import endpoint, get_app, get_auth, parse_form, read_bo
 from satchel.api.responses import ordered_json_response
 from satchel.core.auth import oauth2 as core
 from satchel.core.auth.avatar import avatar_policy, download_avatar
+from satchel.core.auth.hook_events import RecordAuthWithOAuth2RequestEvent
 from satchel.core.auth.oauth2_redirect import deliver_redirect_anywhere
 from satchel.core.auth.rows import delete_row, find_rows, insert_row, system_collection, update_auth_record
 from satchel.core.collections.model import Collection
 from satchel.core.fields import FileField
 from satchel.core.files.storage import PendingFile
-from satchel.core.hook_events import RecordAuthWithOAuth2RequestEvent
 from satchel.core.records.model import Record
 from satchel.core.records.query import RecordEnv
 from satchel.core.records.resolver import RequestInfo

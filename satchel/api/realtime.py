@@ -22,8 +22,8 @@ from satchel.api.hook_request import auth_record, hook_event, request_data, resp
 from satchel.api.record_auth import client_ip
 from satchel.api.request import endpoint, get_app, get_auth, read_body
 from satchel.api.responses import error_response, no_content
-from satchel.core.hook_events import RealtimeConnectRequestEvent
 from satchel.core.realtime import Client, ClientAuth, Outgoing, get_hub, token_secret, validate_form
+from satchel.core.realtime.hook_events import RealtimeConnectRequestEvent
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError
 from satchel.tools.sse import frame, frames
 

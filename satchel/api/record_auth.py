@@ -36,6 +36,11 @@ from satchel.api.request import (
 from satchel.api.responses import json_response, ordered_json_response
 from satchel.core.auth import oauth2 as oauth2_core
 from satchel.core.auth.anonymous import anonymous_enabled
+from satchel.core.auth.hook_events import (
+    RecordAuthRequestEvent,
+    RecordAuthWithOTPRequestEvent,
+    RecordCreateOTPRequestEvent,
+)
 from satchel.core.auth.legacy_admin import admin_token
 from satchel.core.auth.mfa import check_mfa
 from satchel.core.auth.origins import track_origin
@@ -45,12 +50,7 @@ from satchel.core.auth.rows import system_collection, update_auth_record
 from satchel.core.auth.rule_check import record_matches_rule
 from satchel.core.collections.model import Collection
 from satchel.core.fields import PasswordValue
-from satchel.core.hook_events import (
-    FileTokenRequestEvent,
-    RecordAuthRequestEvent,
-    RecordAuthWithOTPRequestEvent,
-    RecordCreateOTPRequestEvent,
-)
+from satchel.core.files.hook_events import FileTokenRequestEvent
 from satchel.core.leader import on_leader
 from satchel.core.logs import real_ip
 from satchel.core.mail.sender import get_mailer, send_template

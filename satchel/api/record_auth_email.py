@@ -21,6 +21,7 @@ from satchel.api.record_auth import (
 )
 from satchel.api.request import endpoint, get_app, read_body, require_auth
 from satchel.api.responses import no_content
+from satchel.core.auth.hook_events import RecordConfirmEmailChangeRequestEvent
 from satchel.core.auth.record_tokens import (
     email_change_token,
     find_record_by_token,
@@ -30,9 +31,9 @@ from satchel.core.auth.record_tokens import (
 from satchel.core.auth.rows import update_auth_record
 from satchel.core.auth.tokens import TokenError, unverified_claims
 from satchel.core.collections.model import Collection
-from satchel.core.hook_events import RecordConfirmEmailChangeRequestEvent, RecordRequestEvent
 from satchel.core.leader import on_leader
 from satchel.core.mail.sender import MailError, get_mailer, send_template
+from satchel.core.records.hook_events import RecordRequestEvent
 from satchel.core.records.model import Record
 from satchel.core.records.rows import check_password
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, ValidationError

@@ -30,10 +30,10 @@ from satchel.api.hook_request import (
 from satchel.api.request import AuthState, endpoint, get_app, get_auth, read_body
 from satchel.api.responses import json_response, no_content
 from satchel.core.collections.model import Collection
-from satchel.core.hook_events import RecordRequestEvent, RecordsListRequestEvent
 from satchel.core.records.cost import rules_are_bounded
 from satchel.core.records.expand import expand_records
 from satchel.core.records.field_rules import CONTEXT_LIST, CONTEXT_VIEW
+from satchel.core.records.hook_events import RecordRequestEvent, RecordsListRequestEvent
 from satchel.core.records.hooks import has_model_handlers
 from satchel.core.records.model import Record
 from satchel.core.records.picking import pick_fields

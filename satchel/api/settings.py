@@ -10,7 +10,7 @@ from starlette.responses import Response
 from satchel.api.hook_request import hook_event, new_request_event, run_request_hook
 from satchel.api.request import endpoint, get_app, read_body, require_superuser
 from satchel.api.responses import ordered_json_response
-from satchel.core.hook_events import SettingsListRequestEvent
+from satchel.core.settings.hook_events import SettingsListRequestEvent
 from satchel.core.settings.model import Settings, settings_to_api_dict
 
 __all__ = ["get_settings", "patch_settings"]

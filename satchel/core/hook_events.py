@@ -25,37 +25,11 @@ __all__ = [
     "BackupEvent",
     "BatchRequestEvent",
     "BootstrapEvent",
-    "CollectionErrorEvent",
-    "CollectionEvent",
-    "CollectionRequestEvent",
-    "CollectionsImportRequestEvent",
-    "CollectionsListRequestEvent",
-    "FileDownloadRequestEvent",
-    "FileTokenRequestEvent",
-    "MailerEvent",
-    "MailerRecordEvent",
     "ModelErrorEvent",
     "ModelEvent",
-    "RealtimeConnectRequestEvent",
-    "RealtimeMessage",
-    "RealtimeMessageEvent",
-    "RealtimeSubscribeRequestEvent",
-    "RecordAuthRequestEvent",
-    "RecordAuthWithOAuth2RequestEvent",
-    "RecordAuthWithOTPRequestEvent",
-    "RecordConfirmEmailChangeRequestEvent",
-    "RecordCreateOTPRequestEvent",
-    "RecordEnrichEvent",
-    "RecordErrorEvent",
-    "RecordEvent",
-    "RecordRequestEvent",
-    "RecordsListRequestEvent",
     "RequestData",
     "RequestEvent",
     "ServeEvent",
-    "SettingsListRequestEvent",
-    "SettingsReloadEvent",
-    "SettingsUpdateRequestEvent",
     "TerminateEvent",
 ]
 
@@ -66,46 +40,6 @@ class AppEvent(Event):
 
 
 # -- model events -------------------------------------------------------------------------
-
-
-@dataclass(eq=False, kw_only=True)
-class RecordEvent(AppEvent):
-    """A record being validated/created/updated/deleted (``e.next()`` does it)."""
-
-    record: Record
-
-    @property
-    def collection(self) -> Collection:
-        return self.record.collection
-
-    def hook_tags(self) -> tuple[str, ...]:
-        c = self.record.collection
-        return (c.id, c.name)
-
-
-@dataclass(eq=False, kw_only=True)
-class RecordErrorEvent(RecordEvent):
-    error: BaseException | None = None
-
-
-@dataclass(eq=False, kw_only=True)
-class RecordEnrichEvent(RecordEvent):
-    """A record about to be sent (any response, realtime): hide, unhide, add data."""
-
-    request_info: Any = None
-
-
-@dataclass(eq=False, kw_only=True)
-class CollectionEvent(AppEvent):
-    collection: Collection
-
-    def hook_tags(self) -> tuple[str, ...]:
-        return (self.collection.id, self.collection.name)
-
-
-@dataclass(eq=False, kw_only=True)
-class CollectionErrorEvent(CollectionEvent):
-    error: BaseException | None = None
 
 
 @dataclass(eq=False, kw_only=True)
@@ -180,165 +114,8 @@ class RequestEvent(AppEvent):
 
 
 @dataclass(eq=False, kw_only=True)
-class CollectionRequestEvent(RequestEvent):
-    collection: Collection | None = None
-
-    def hook_tags(self) -> tuple[str, ...]:
-        c = self.collection
-        return () if c is None else (c.id, c.name)
-
-
-@dataclass(eq=False, kw_only=True)
-class RecordRequestEvent(CollectionRequestEvent):
-    record: Record | None = None
-
-
-@dataclass(eq=False, kw_only=True)
-class RecordConfirmEmailChangeRequestEvent(RecordRequestEvent):
-    """``confirm-email-change`` once the token and password are checked: ``e.next()``
-    sets ``e.new_email`` on ``e.record``."""
-
-    new_email: str = ""
-
-
-@dataclass(eq=False, kw_only=True)
-class RecordsListRequestEvent(CollectionRequestEvent):
-    records: list[Record] = field(default_factory=list)
-    result: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(eq=False, kw_only=True)
-class CollectionsListRequestEvent(RequestEvent):
-    """``GET /api/collections``: ``e.result`` (the answer's dict) is what ``e.next()`` sends."""
-
-    collections: list[Collection] = field(default_factory=list)
-    result: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(eq=False, kw_only=True)
-class CollectionsImportRequestEvent(RequestEvent):
-    """``PUT /api/collections/import`` (after the body's validation): ``e.next()`` imports
-    ``e.collections_import_data`` (with ``e.delete_missing``)."""
-
-    collections_import_data: list[dict[str, Any]] = field(default_factory=list)
-    delete_missing: bool = False
-
-
-@dataclass(eq=False, kw_only=True)
-class RecordAuthRequestEvent(RecordRequestEvent):
-    token: str = ""
-    meta: Any = None
-    auth_method: str = ""
-    identity: str = ""
-    identity_field: str = ""  # the body's identityField ("" when not given)
-    password: str = ""
-
-
-@dataclass(eq=False, kw_only=True)
-class RecordAuthWithOAuth2RequestEvent(RecordRequestEvent):
-    """``auth-with-oauth2`` once the provider answered: ``e.record`` is the account the
-    sign-in would use (``None`` for a sign-up, ``e.is_new_record``); ``e.next()`` signs in
-    ``e.o_auth2_user`` (creating the account from ``e.create_data``) and answers."""
-
-    provider_name: str = ""
-    provider_client: Any = None
-    o_auth2_user: Any = None
-    create_data: dict[str, Any] = field(default_factory=dict)
-    is_new_record: bool = False
-
-
-@dataclass(eq=False, kw_only=True)
-class RecordCreateOTPRequestEvent(RecordRequestEvent):
-    """``request-otp`` (after the body's check): ``e.record`` is the account of the email
-    (``None`` if unknown: ``e.next()`` then answers a made-up otpId, telling nothing);
-    ``e.password`` is the code ``e.next()`` stores and mails (a handler may change it)."""
-
-    password: str = ""
-
-
-@dataclass(eq=False, kw_only=True)
-class RecordAuthWithOTPRequestEvent(RecordRequestEvent):
-    """``auth-with-otp`` once the OTP is checked: ``e.record`` signs in, ``e.otp`` (the
-    ``_otps`` record) is used up by ``e.next()``."""
-
-    otp: Record | None = None
-
-
-@dataclass(eq=False, kw_only=True)
-class FileDownloadRequestEvent(RecordRequestEvent):
-    file_field: str = ""
-    served_path: str = ""
-    served_name: str = ""
-
-
-@dataclass(eq=False, kw_only=True)
-class FileTokenRequestEvent(RequestEvent):
-    """``POST /api/files/token``: ``e.record`` is the authenticated record; ``e.next()``
-    answers ``{"token": e.token}`` (a handler may change the token)."""
-
-    record: Record | None = None
-    token: str = ""
-
-    def hook_tags(self) -> tuple[str, ...]:
-        r = self.record
-        return () if r is None else (r.collection.id, r.collection.name)
-
-
-@dataclass(eq=False, kw_only=True)
-class SettingsListRequestEvent(RequestEvent):
-    """``GET /api/settings``: ``e.settings`` (a copy) is what ``e.next()`` sends."""
-
-    settings: Any = None
-
-    @property
-    def old_settings(self) -> Any:  # the name this event had before it had its own type
-        return self.settings
-
-
-@dataclass(eq=False, kw_only=True)
-class SettingsUpdateRequestEvent(RequestEvent):
-    old_settings: Any = None
-    new_settings: Any = None
-
-
-@dataclass(eq=False, kw_only=True)
-class SettingsReloadEvent(AppEvent):
-    """The settings in use changed (saved here, or by another worker)."""
-
-    settings: Any = None
-
-
-@dataclass(eq=False, kw_only=True)
 class BatchRequestEvent(RequestEvent):
     batch: list[Any] = field(default_factory=list)
-
-
-@dataclass(eq=False, kw_only=True)
-class RealtimeSubscribeRequestEvent(RequestEvent):
-    """``POST /api/realtime``: a handler may change ``e.subscriptions`` before ``e.next()``."""
-
-    client_id: str = ""
-    client: Any = None
-    subscriptions: list[str] = field(default_factory=list)
-
-
-@dataclass(eq=False, kw_only=True)
-class RealtimeConnectRequestEvent(RequestEvent):
-    client: Any = None
-
-
-@dataclass(eq=False, kw_only=True)
-class RealtimeMessage:
-    """One SSE message: the topic (``posts/*``, ``@oauth2``...) and its JSON data."""
-
-    name: str
-    data: Any = None
-
-
-@dataclass(eq=False, kw_only=True)
-class RealtimeMessageEvent(AppEvent):
-    client: Any = None
-    message: RealtimeMessage = field(default_factory=lambda: RealtimeMessage(name=""))
 
 
 # -- app, mail, backups -------------------------------------------------------------------
@@ -360,22 +137,6 @@ class ServeEvent(AppEvent):
 @dataclass(eq=False, kw_only=True)
 class TerminateEvent(AppEvent):
     is_restart: bool = False
-
-
-@dataclass(eq=False, kw_only=True)
-class MailerEvent(AppEvent):
-    message: Any = None
-
-
-@dataclass(eq=False, kw_only=True)
-class MailerRecordEvent(MailerEvent):
-    record: Record | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def hook_tags(self) -> tuple[str, ...]:
-        if self.record is None:
-            return ()
-        return (self.record.collection.id, self.record.collection.name)
 
 
 @dataclass(eq=False, kw_only=True)

@@ -17,46 +17,50 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from satchel.core.hook_events import (
-    AppEvent,
-    BackupEvent,
-    BatchRequestEvent,
-    BootstrapEvent,
-    CollectionErrorEvent,
-    CollectionEvent,
-    CollectionRequestEvent,
-    CollectionsImportRequestEvent,
-    CollectionsListRequestEvent,
-    FileDownloadRequestEvent,
-    FileTokenRequestEvent,
-    MailerEvent,
-    MailerRecordEvent,
-    ModelErrorEvent,
-    ModelEvent,
-    RealtimeConnectRequestEvent,
-    RealtimeMessage,
-    RealtimeMessageEvent,
-    RealtimeSubscribeRequestEvent,
+from satchel.core.auth import (
     RecordAuthRequestEvent,
     RecordAuthWithOAuth2RequestEvent,
     RecordAuthWithOTPRequestEvent,
     RecordConfirmEmailChangeRequestEvent,
     RecordCreateOTPRequestEvent,
+)
+from satchel.core.collections import (
+    CollectionErrorEvent,
+    CollectionEvent,
+    CollectionRequestEvent,
+    CollectionsImportRequestEvent,
+    CollectionsListRequestEvent,
+)
+from satchel.core.files import FileDownloadRequestEvent, FileTokenRequestEvent
+from satchel.core.hook_events import (
+    AppEvent,
+    BackupEvent,
+    BatchRequestEvent,
+    BootstrapEvent,
+    ModelErrorEvent,
+    ModelEvent,
+    RequestData,
+    RequestEvent,
+    ServeEvent,
+    TerminateEvent,
+)
+from satchel.core.mail import MailerEvent, MailerRecordEvent, MailMessage
+from satchel.core.realtime import (
+    RealtimeConnectRequestEvent,
+    RealtimeMessage,
+    RealtimeMessageEvent,
+    RealtimeSubscribeRequestEvent,
+)
+from satchel.core.records import (
+    File,
+    Record,
     RecordEnrichEvent,
     RecordErrorEvent,
     RecordEvent,
     RecordRequestEvent,
     RecordsListRequestEvent,
-    RequestData,
-    RequestEvent,
-    ServeEvent,
-    SettingsListRequestEvent,
-    SettingsReloadEvent,
-    SettingsUpdateRequestEvent,
-    TerminateEvent,
 )
-from satchel.core.mail import MailMessage
-from satchel.core.records import File, Record
+from satchel.core.settings import SettingsListRequestEvent, SettingsReloadEvent, SettingsUpdateRequestEvent
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError
 from satchel.hooks._app import HookApp, HookRegistrar, current_app, set_current_app
 from satchel.tools.hook import Event, Hook

@@ -37,3 +37,23 @@ def test_importing_one_module_of_a_package_leaves_the_others_unloaded() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "satchel.core.records.model" in out
     assert "satchel.core.records.write" not in out
+
+
+EVENT_DOMAINS = ["auth", "collections", "files", "mail", "realtime", "records", "settings"]
+
+
+@pytest.mark.parametrize("package", EVENT_DOMAINS)
+def test_hook_events_live_in_their_domain_and_reach_the_hook_api_unchanged(package: str) -> None:
+    import satchel.hooks
+    from satchel.core import hook_events as app_events
+
+    module = importlib.import_module(f"satchel.core.{package}.hook_events")
+    face = importlib.import_module(f"satchel.core.{package}")
+    assert module.__all__
+    for name in module.__all__:
+        cls = getattr(module, name)
+        assert cls.__module__ == module.__name__  # defined there, not re-exported
+        assert getattr(face, name) is cls
+        assert getattr(satchel.hooks, name) is cls  # the user-facing name is unchanged
+        assert name in satchel.hooks.__all__
+        assert not hasattr(app_events, name)  # the app-wide module keeps only app-wide events

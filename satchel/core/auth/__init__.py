@@ -3,6 +3,7 @@
 * :mod:`.anonymous` -- Anonymous auth, a Satchel extension (spec 14 §7): the collection option, the;
 * :mod:`.apple_secret` -- The client secret of "Sign in with Apple": an ES256 JWT signed with the team's key;
 * :mod:`.avatar` -- The OAuth2 avatar of a new account, downloaded for a ``file`` field;
+* :mod:`.hook_events` -- the hook events of this domain (re-exported by :mod:`satchel.hooks`);
 * :mod:`.legacy_admin` -- PocketBase 0.22's admin tokens, issued for and checked against ``_superusers`` records;
 * :mod:`.mfa` -- Multi-factor auth: the ``_mfas`` rows between the first and the second method (spec 10 §7);
 * :mod:`.oauth2` -- OAuth2 providers (spec 10 §8): defaults, the authorization URL, the code exchange;
@@ -31,6 +32,13 @@ if TYPE_CHECKING:
     from satchel.core.auth.anonymous import anonymous_enabled
     from satchel.core.auth.apple_secret import AppleSecretLoadError, generate, load_form, validate
     from satchel.core.auth.avatar import avatar_policy, download_avatar
+    from satchel.core.auth.hook_events import (
+        RecordAuthRequestEvent,
+        RecordAuthWithOAuth2RequestEvent,
+        RecordAuthWithOTPRequestEvent,
+        RecordConfirmEmailChangeRequestEvent,
+        RecordCreateOTPRequestEvent,
+    )
     from satchel.core.auth.legacy_admin import admin_claims, admin_key, admin_token
     from satchel.core.auth.mfa import check_mfa, expired
     from satchel.core.auth.oauth2_redirect import deliver_redirect_anywhere, set_redirect_sink
@@ -62,6 +70,11 @@ if TYPE_CHECKING:
     from satchel.core.auth.tokens import TokenError, read_unverified, unverified_claims, verify
 
 _WHERE = {
+    "RecordAuthRequestEvent": "hook_events",
+    "RecordAuthWithOAuth2RequestEvent": "hook_events",
+    "RecordAuthWithOTPRequestEvent": "hook_events",
+    "RecordConfirmEmailChangeRequestEvent": "hook_events",
+    "RecordCreateOTPRequestEvent": "hook_events",
     "AppleSecretLoadError": "apple_secret",
     "SuperuserError": "superusers",
     "TokenError": "tokens",
@@ -105,6 +118,11 @@ _WHERE = {
     "verify": "tokens",
 }
 __all__ = [
+    "RecordAuthRequestEvent",
+    "RecordAuthWithOAuth2RequestEvent",
+    "RecordAuthWithOTPRequestEvent",
+    "RecordConfirmEmailChangeRequestEvent",
+    "RecordCreateOTPRequestEvent",
     "AppleSecretLoadError",
     "SuperuserError",
     "TokenError",

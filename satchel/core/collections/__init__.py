@@ -3,6 +3,7 @@
 * :mod:`.auth_options` -- Default options of auth collections and the rules forced on save;
 * :mod:`.auth_validate` -- Validation of the auth collection options (spec 10 §1), PocketBase's codes;
 * :mod:`.form` -- Turn a request body into the collection it describes (pure);
+* :mod:`.hook_events` -- the hook events of this domain (re-exported by :mod:`satchel.hooks`);
 * :mod:`.legacy` -- The v0.22 collection shape: reading it into the model and writing it back;
 * :mod:`.listing` -- ``GET /api/collections``: the list with filter/sort/paging, run in SQL;
 * :mod:`.model` -- The collection model: what a collection is, and its JSON shapes;
@@ -27,6 +28,13 @@ from satchel.core._face import lazy_names
 
 if TYPE_CHECKING:
     from satchel.core.collections.form import preview
+    from satchel.core.collections.hook_events import (
+        CollectionErrorEvent,
+        CollectionEvent,
+        CollectionRequestEvent,
+        CollectionsImportRequestEvent,
+        CollectionsListRequestEvent,
+    )
     from satchel.core.collections.legacy import is_legacy_payload
     from satchel.core.collections.listing import list_collections
     from satchel.core.collections.model import (
@@ -44,6 +52,11 @@ if TYPE_CHECKING:
     from satchel.core.collections.view_query import CollectionFieldsInfo, ViewQueryError, infer_view_fields
 
 _WHERE = {
+    "CollectionErrorEvent": "hook_events",
+    "CollectionEvent": "hook_events",
+    "CollectionRequestEvent": "hook_events",
+    "CollectionsImportRequestEvent": "hook_events",
+    "CollectionsListRequestEvent": "hook_events",
     "AUTH": "model",
     "AUTH_OPTION_KEYS": "model",
     "BASE": "model",
@@ -64,6 +77,11 @@ _WHERE = {
     "write_collection_row": "registry",
 }
 __all__ = [
+    "CollectionErrorEvent",
+    "CollectionEvent",
+    "CollectionRequestEvent",
+    "CollectionsImportRequestEvent",
+    "CollectionsListRequestEvent",
     "AUTH",
     "AUTH_OPTION_KEYS",
     "BASE",

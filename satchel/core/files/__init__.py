@@ -1,5 +1,6 @@
 """Files: uploads, storage selection, thumbs, and the files of view collections (spec 06).
 
+* :mod:`.hook_events` -- the hook events of this domain (re-exported by :mod:`satchel.hooks`);
 * :mod:`.storage` -- Files of records: uploads, storage selection, thumbs, and deletion after commit;
 * :mod:`.view_files` -- Files of view collections: the record that really holds a view record's file.
 
@@ -16,6 +17,10 @@ from typing import TYPE_CHECKING
 from satchel.core._face import lazy_names
 
 if TYPE_CHECKING:
+    from satchel.core.files.hook_events import (
+        FileDownloadRequestEvent,
+        FileTokenRequestEvent,
+    )
     from satchel.core.files.storage import (
         THUMB_SOURCE_TYPES,
         FileService,
@@ -34,6 +39,8 @@ if TYPE_CHECKING:
     from satchel.core.files.view_files import find_view_file_record_sync, view_file_source
 
 _WHERE = {
+    "FileDownloadRequestEvent": "hook_events",
+    "FileTokenRequestEvent": "hook_events",
     "FileService": "storage",
     "PendingFile": "storage",
     "THUMB_SOURCE_TYPES": "storage",
@@ -51,6 +58,8 @@ _WHERE = {
     "view_file_source": "view_files",
 }
 __all__ = [
+    "FileDownloadRequestEvent",
+    "FileTokenRequestEvent",
     "FileService",
     "PendingFile",
     "THUMB_SOURCE_TYPES",

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from satchel.core.collections.model import Collection
-from satchel.core.hook_events import AppHooks, MailerEvent, MailerRecordEvent
+from satchel.core.hook_events import AppHooks
 from satchel.core.mail.format import Envelope, html_to_text, sendmail_message, smtp_message
+from satchel.core.mail.hook_events import MailerEvent, MailerRecordEvent
 from satchel.core.records.model import Record
 from satchel.core.settings.model import Settings
 

@@ -1,5 +1,6 @@
 """Realtime: SSE clients, subscriptions, rule-filtered fan-out of record events (spec 05).
 
+* :mod:`.hook_events` -- the hook events of this domain (re-exported by :mod:`satchel.hooks`);
 * :mod:`.subscriptions` -- subscription strings, ``?options=``, the POST form (pure);
 * :mod:`.broker` -- the message bus interface and its in-process implementation;
 * :mod:`.client` -- one connection's state and bounded outbox;
@@ -9,6 +10,12 @@
 
 from satchel.core.realtime.broker import Broker, InProcessBroker
 from satchel.core.realtime.client import Client, ClientAuth, Outgoing
+from satchel.core.realtime.hook_events import (
+    RealtimeConnectRequestEvent,
+    RealtimeMessage,
+    RealtimeMessageEvent,
+    RealtimeSubscribeRequestEvent,
+)
 from satchel.core.realtime.hub import OAUTH2_TOPIC, RealtimeHub, get_hub, token_secret
 from satchel.core.realtime.subscriptions import (
     Subscription,
@@ -19,6 +26,10 @@ from satchel.core.realtime.subscriptions import (
 )
 
 __all__ = [
+    "RealtimeConnectRequestEvent",
+    "RealtimeMessage",
+    "RealtimeMessageEvent",
+    "RealtimeSubscribeRequestEvent",
     "Outgoing",
     "OAUTH2_TOPIC",
     "Broker",

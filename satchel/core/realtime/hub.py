@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import apsw
 import orjson
 
-from satchel.core.hook_events import RealtimeMessage, RealtimeMessageEvent
 from satchel.core.realtime.access import (
     AuthView,
     Expander,
@@ -36,6 +35,7 @@ from satchel.core.realtime.access import (
 )
 from satchel.core.realtime.broker import Broker, InProcessBroker, Message
 from satchel.core.realtime.client import AuthKey, Client, ClientAuth
+from satchel.core.realtime.hook_events import RealtimeMessage, RealtimeMessageEvent
 from satchel.core.realtime.subscriptions import SubscriptionOptions, parse_subscriptions
 from satchel.core.records.events import RecordEvent
 from satchel.core.records.hooks import enrich

@@ -6,6 +6,7 @@
 * :mod:`.events` -- The seam between record writes and whoever listens to them (realtime, hooks);
 * :mod:`.expand` -- ``?expand=`` -- related records attached under ``record["expand"]`` (spec 03 §3);
 * :mod:`.field_rules` -- Field-level rules of the user's guide (spec 14 §8), an extension PocketBase ignores;
+* :mod:`.hook_events` -- the hook events of this domain (re-exported by :mod:`satchel.hooks`);
 * :mod:`.hooks` -- Firing the record model hooks around a write, and the enrich hook before a send;
 * :mod:`.model` -- ``Record``: one record of a collection as hooks see it (PocketBase's ``core.Record``);
 * :mod:`.picking` -- The ``fields`` query parameter: pick keys out of a response (spec 03 §4);
@@ -31,9 +32,16 @@ from satchel.core._face import lazy_names
 if TYPE_CHECKING:
     from satchel.core.records.access import delete_record_model, find_record, find_records, save_record_model
     from satchel.core.records.cost import rules_are_bounded
-    from satchel.core.records.events import RecordEvent, publish
+    from satchel.core.records.events import publish
     from satchel.core.records.expand import expand_records, make_expander
     from satchel.core.records.field_rules import CONTEXT_LIST, CONTEXT_VIEW, dropped_by_views
+    from satchel.core.records.hook_events import (
+        RecordEnrichEvent,
+        RecordErrorEvent,
+        RecordEvent,
+        RecordRequestEvent,
+        RecordsListRequestEvent,
+    )
     from satchel.core.records.hooks import enrich, run_model_hooks
     from satchel.core.records.model import File, Record
     from satchel.core.records.picking import pick_fields
@@ -71,6 +79,11 @@ if TYPE_CHECKING:
     )
 
 _WHERE = {
+    "RecordEnrichEvent": "hook_events",
+    "RecordErrorEvent": "hook_events",
+    "RecordEvent": "hook_events",
+    "RecordRequestEvent": "hook_events",
+    "RecordsListRequestEvent": "hook_events",
     "CONTEXT_LIST": "field_rules",
     "CONTEXT_VIEW": "field_rules",
     "CREATE_FAILED": "write",
@@ -81,7 +94,6 @@ _WHERE = {
     "Presenter": "query",
     "Record": "model",
     "RecordEnv": "query",
-    "RecordEvent": "events",
     "RecordFieldResolver": "resolver",
     "RecordStore": "rows",
     "RequestInfo": "resolver",
@@ -115,6 +127,10 @@ _WHERE = {
     "update_record_sync": "write",
 }
 __all__ = [
+    "RecordEnrichEvent",
+    "RecordErrorEvent",
+    "RecordRequestEvent",
+    "RecordsListRequestEvent",
     "CONTEXT_LIST",
     "CONTEXT_VIEW",
     "CREATE_FAILED",

@@ -14,19 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from satchel.core.collections.hook_events import CollectionErrorEvent, CollectionEvent
 from satchel.core.collections.model import Collection
 from satchel.core.fields import PasswordField
-from satchel.core.hook_events import (
-    AppEvent,
-    AppHooks,
-    CollectionErrorEvent,
-    CollectionEvent,
-    ModelErrorEvent,
-    ModelEvent,
-    RecordEnrichEvent,
-    RecordErrorEvent,
-    RecordEvent,
-)
+from satchel.core.hook_events import AppEvent, AppHooks, ModelErrorEvent, ModelEvent
+from satchel.core.records.hook_events import RecordEnrichEvent, RecordErrorEvent, RecordEvent
 from satchel.core.records.model import Record
 from satchel.store.database import Tx
 

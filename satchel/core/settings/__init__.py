@@ -1,5 +1,6 @@
 """Settings: the model and its validation, the in-memory service, and ``pb_config.yaml`` (spec 14).
 
+* :mod:`.hook_events` -- the hook events of this domain (re-exported by :mod:`satchel.hooks`);
 * :mod:`.model` -- Application settings: model, defaults, PATCH merge, validation and storage;
 * :mod:`.pb_config` -- ``pb_config.yaml`` (the user guide's S3 configuration; a Satchel extension, spec 14 §6);
 * :mod:`.service` -- The app settings: kept in memory, stored in ``_params`` (id ``settings``).
@@ -17,6 +18,11 @@ from typing import TYPE_CHECKING
 from satchel.core._face import lazy_names
 
 if TYPE_CHECKING:
+    from satchel.core.settings.hook_events import (
+        SettingsListRequestEvent,
+        SettingsReloadEvent,
+        SettingsUpdateRequestEvent,
+    )
     from satchel.core.settings.model import (
         LogsConfig,
         RateLimitRule,
@@ -36,6 +42,9 @@ if TYPE_CHECKING:
     from satchel.core.settings.service import SettingsService
 
 _WHERE = {
+    "SettingsListRequestEvent": "hook_events",
+    "SettingsReloadEvent": "hook_events",
+    "SettingsUpdateRequestEvent": "hook_events",
     "LogsConfig": "model",
     "RateLimitRule": "model",
     "RateLimitsConfig": "model",
@@ -53,6 +62,9 @@ _WHERE = {
     "settings_to_storage_json": "model",
 }
 __all__ = [
+    "SettingsListRequestEvent",
+    "SettingsReloadEvent",
+    "SettingsUpdateRequestEvent",
     "LogsConfig",
     "RateLimitRule",
     "RateLimitsConfig",
