@@ -3,7 +3,7 @@ a subscriber on C gets, in commit order and once, every event of the records wri
 and B that its rules let it see; a collection made on A is usable on B and C at once (files
 included, through S3); a ``POST /api/realtime`` sent to another node than the stream's works;
 killing the node that runs the crons (SIGKILL, all its processes) moves the cron lock and
-loses no acknowledged write."""
+loses no acknowledged write; a rate limit counts the requests of every node once."""
 
 from __future__ import annotations
 
@@ -219,3 +219,14 @@ def test_three_nodes_one_database_one_bucket(
              headers=su)  # fmt: skip
     stored = {item["id"] for item in r.json()["items"]}
     assert set(acked) <= stored
+
+    # a rate limit holds across the nodes left: four requests in all, whichever node they reach
+    limit = {"label": "GET /api/collections/users/records", "maxRequests": 4, "duration": 60, "audience": ""}
+    r = call(
+        c.base, "PATCH", "/api/settings", json={"rateLimits": {"enabled": True, "rules": [limit]}}, headers=su
+    )
+    assert r.status_code == 200, r.text
+    statuses = [
+        call(node.base, "GET", "/api/collections/users/records").status_code for node in (b, c, b, c, b, c)
+    ]
+    assert statuses == [200, 200, 200, 200, 429, 429]
