@@ -10,9 +10,6 @@ from tests.conftest import parametrize_db_kind
 # modules whose PostgreSQL leg is still being made green (this set only shrinks)
 PG_PENDING = frozenset(
     [
-        "test_auth_oauth2",
-        "test_auth_security",
-        "test_backups",
         "test_body_limits",
         "test_collections_atomic",
         "test_collections_oracle",

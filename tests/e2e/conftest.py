@@ -51,22 +51,5 @@ def live_server(
         yield from live_server_on(tmp_path_factory, {"SATCHEL_DB": url})
 
 
-# modules whose PostgreSQL leg is still being made green (this set only shrinks)
-PG_PENDING = frozenset(
-    [
-        "test_auth_sdk",
-        "test_blog_example",
-        "test_files_sdk",
-        "test_guide",
-        "test_js_sdk",
-        "test_legacy_admin_sdk",
-        "test_logs_python_sdk",
-        "test_python_sdk_flows",
-        "test_realtime_sdk",
-        "test_records_python_sdk",
-    ]
-)
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    parametrize_db_kind(metafunc, PG_PENDING)
+    parametrize_db_kind(metafunc)
