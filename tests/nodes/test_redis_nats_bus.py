@@ -226,3 +226,13 @@ def test_two_nodes_share_realtime_and_schema_and_survive_a_bus_restart(
     events = stream.wait(seen + 5)
     time.sleep(0.2)
     assert [d["record"]["id"] for _, d in stream.events[seen:]] == after
+
+
+def test_serve_refuses_a_bus_it_cannot_use(pg_url: str, tmp_path: Path) -> None:
+    alone = satchel("serve", f"--dir={tmp_path / 'x'}", "--bus=redis://127.0.0.1:6379/0", "--workers=1")
+    assert alone.returncode == 1 and "--bus needs --db=postgresql://" in alone.stderr
+    # nothing listens on port 9: the node's start-up error, one line, exit 1
+    gone = satchel("serve", f"--dir={tmp_path / 'y'}", f"--db={pg_url}", "--bus=nats://127.0.0.1:9",
+                   "--workers=1", timeout=120)  # fmt: skip
+    assert gone.returncode == 1, gone.stdout + gone.stderr
+    assert "the NATS bus could not connect to nats://127.0.0.1:9" in gone.stderr
