@@ -13,6 +13,7 @@ record event costs one rule evaluation and one JSON encoding per distinct
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
@@ -65,6 +66,10 @@ _hub_lock = threading.Lock()
 
 def token_secret(c: Collection) -> str:
     return str((c.options.get("authToken") or {}).get("secret") or "")
+
+
+def secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:32]
 
 
 class Group:
@@ -212,8 +217,10 @@ class RealtimeHub:
         send the POST on a connection that another worker accepted)."""
         if self.holds_here(client_id):
             return self.apply_form(client_id, ip, auth, names)
+        # the token secret itself stays off the bus (it may be Redis or NATS): its digest
+        # tells the holder whether it knows the same one
         shown = None if auth is None else {"collectionId": auth.collection.id, "record": dict(auth.record),
-                                           "secret": auth.secret}  # fmt: skip
+                                           "secretDigest": secret_digest(auth.secret)}  # fmt: skip
         message = {"type": "realtime.bind", "clientId": client_id, "ip": ip, "auth": shown, "names": names}
         answer = await self.ask_holder(client_id, message)
         return "missing" if answer is None else str(answer.get("outcome", "missing"))
@@ -225,7 +232,10 @@ class RealtimeHub:
             c = self.app.registry.by_id(str(shown.get("collectionId", "")))
             if c is None:
                 return {"outcome": "auth"}
-            auth = ClientAuth(c, dict(shown.get("record") or {}), str(shown.get("secret", "")))
+            secret = token_secret(c)
+            if shown.get("secretDigest") != secret_digest(secret):
+                secret = ""  # the asker knew another secret: the binding is stale (a guest from now)
+            auth = ClientAuth(c, dict(shown.get("record") or {}), secret)
         names = [str(n) for n in message.get("names") or []]
         return {"outcome": self.apply_form(str(message.get("clientId", "")), str(message.get("ip", "")), auth, names)}
 
