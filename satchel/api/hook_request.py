@@ -114,11 +114,13 @@ _UNSET: Any = object()
 class LazyRecordRequestEvent(RecordRequestEvent):
     """A :class:`RecordRequestEvent` whose ``e.record``, ``e.auth`` and ``e.request`` are
     made on first read (a hook that reads nothing makes none of them: the per-request
-    cost of a do-nothing hook, docs/performance.md).  ``record_made`` tells the final link
-    whether a handler may have changed the record."""
+    cost of a do-nothing hook, docs/performance.md).  ``make_record`` builds the record;
+    ``record_made`` tells the final link whether a handler may have changed it, and
+    :meth:`remake_record` points a record nobody read yet at what was saved."""
 
     def __init__(self, app: Any, request: Request, auth: AuthState, collection: Collection,
-                 stored: Mapping[str, Any]) -> None:  # fmt: skip
+                 make_record: Callable[[], Record | None],
+                 body: Mapping[str, Any] | None = None) -> None:  # fmt: skip
         # the dataclass fields not set here are class attributes (their defaults); those
         # with a factory get a fresh value, as the dataclass __init__ gives them
         for name, factory in _FACTORIES:
@@ -127,17 +129,20 @@ class LazyRecordRequestEvent(RecordRequestEvent):
         self.collection = collection
         self._starlette = request
         self._auth_state = auth
-        self._stored = stored
+        self._make_record = make_record
+        self._body = body
 
     _record: Any = _UNSET  # not made yet (class attributes: nothing to set per request)
     _auth: Any = _UNSET
     _request: Any = _UNSET
 
+    def remake_record(self, make_record: Callable[[], Record | None]) -> None:
+        self._make_record = make_record
+
     @property  # type: ignore[override]
     def record(self) -> Record | None:
         if self._record is _UNSET:
-            assert self.collection is not None
-            self._record = Record.from_stored(self.collection, self._stored)
+            self._record = self._make_record()
         record: Record | None = self._record
         return record
 
@@ -163,7 +168,7 @@ class LazyRecordRequestEvent(RecordRequestEvent):
     @property  # type: ignore[override]
     def request(self) -> RequestData:
         if self._request is _UNSET:
-            self._request = _RequestData(self._starlette, None)
+            self._request = _RequestData(self._starlette, self._body)
         data: RequestData = self._request
         return data
 

@@ -234,7 +234,7 @@ async def _view_hook(
     """The record was found (rule applied) and presented before the hook: its final link
     sends that answer unless a handler read ``e.record`` and changed it."""
     stored, presented = out
-    event = LazyRecordRequestEvent(app.hooks.app, request, auth, c, stored)
+    event = LazyRecordRequestEvent(app.hooks.app, request, auth, c, lambda: Record.from_stored(c, stored))
 
     async def final(e: LazyRecordRequestEvent) -> None:
         if not e.record_made:  # no handler looked at the record
@@ -255,6 +255,11 @@ async def _view_hook(
         e.json(200, _picked(app.db.read_here(present) if inline else await app.db.read(present), picks))
 
     return await run_request_hook(app.hooks.on_record_view_request, event, final)
+
+
+def _saved(record: Record, out: Mapping[str, Any]) -> Record:
+    saved_into(record, out)
+    return record
 
 
 def _internal(record: Record) -> dict[str, Any]:
@@ -328,20 +333,23 @@ async def create_record(request: Request) -> Response:
         here = _create_runs_inline(app, c, req)
         out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, req), CREATE_FAILED, here_if_idle=here)
         return json_response(_picked(out, picks))
-    record = load_body(Record(c), req.body)
-    event = RecordRequestEvent(
-        app=app.hooks.app,
-        request=request_data(request, req.body),
-        auth=auth_record(await get_auth(request)),
-        collection=c,
-        record=record,
-    )
-    before = dict(record.values)
+    before: dict[str, Any] = {}
 
-    async def final(e: RecordRequestEvent) -> None:
-        r = with_overrides(req, e.record, before)
-        out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, r), CREATE_FAILED)
-        saved_into(e.record, out)
+    def body_record() -> Record:  # e.record, made when a handler first reads it
+        record = load_body(Record(c), req.body)
+        before.update(record.values)
+        return record
+
+    event = LazyRecordRequestEvent(app.hooks.app, request, await get_auth(request), c, body_record, req.body)
+
+    async def final(e: LazyRecordRequestEvent) -> None:
+        r = with_overrides(req, e.record, before) if e.record_made else req
+        here = _create_runs_inline(app, c, r)  # request hooks run outside the write: as unhooked
+        out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, r), CREATE_FAILED, here_if_idle=here)
+        if e.record_made:
+            saved_into(e.record, out)
+        else:  # read after e.next(), it is what was saved
+            e.remake_record(lambda: _saved(body_record(), out))
         e.json(200, _picked(out, picks))
 
     return await run_request_hook(hook, event, final)

@@ -92,3 +92,20 @@ def test_a_view_hook_makes_the_record_only_when_read(
     assert "notes" in made and "users" in made  # e.record and e.auth, as they were read
     r = client.get(f"/api/collections/notes/records/{rid}?shout=1")
     assert (r.status_code, r.json()["title"], seen["auth"]) == (200, "A!", None)
+
+
+def test_a_create_hook_that_reads_the_record_only_after_next_sees_what_was_saved(
+    app: App, notes: TestClient
+) -> None:
+    seen: dict[str, Any] = {}
+
+    @app.hook_app.on_record_create_request
+    async def after(e: RecordRequestEvent) -> None:
+        await e.next()  # nothing read before: the body's Record is not made for the write
+        assert e.record is not None
+        seen.update(id=e.record.id, title=e.record.get("title"), new=e.record.is_new(),
+                    body=dict(e.request.body))  # fmt: skip
+
+    r = notes.post("/api/collections/notes/records", json={"title": "b"})
+    assert r.status_code == 200, r.text
+    assert seen == {"id": r.json()["id"], "title": "b", "new": False, "body": {"title": "b"}}
