@@ -17,6 +17,11 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
+BODY = ('<h2>Post {i}</h2>\n<p>Some <strong>bold</strong>, a <span style="color: #e03e2d;">red word</span> and a '
+        '<a href="https://pocketbase.io/">link</a>.</p>\n<table style="border-collapse: collapse; width: 100%;" border="1">\n'
+        '<tbody>\n<tr>\n<td>tea</td>\n<td>3</td>\n</tr>\n<tr>\n<td>cake</td>\n<td>1</td>\n</tr>\n</tbody>\n</table>')
+
+
 def seed(base: str, token: str) -> None:
     users = api(base, "GET", "/api/collections/users", token)
     posts = api(base, "POST", "/api/collections", token, json={"name": "posts", "type": "base", "listRule": "", "viewRule": "", "fields": [
@@ -29,7 +34,7 @@ def seed(base: str, token: str) -> None:
         {"name": "text", "type": "text"}]})
     for i, title in enumerate(["Hello Satchel", "Designing a blog", "Release notes 1.0", "Backups in five minutes", "Search that works"]):
         api(base, "POST", "/api/collections/posts/records", token, json={
-            "title": title, "body": f"<p>Post {i}</p>", "published": i % 2 == 0, "tags": ["news"] if i % 2 else ["howto", "release"],
+            "title": title, "body": BODY.format(i=i), "published": i % 2 == 0, "tags": ["news"] if i % 2 else ["howto", "release"],
             "when": f"2026-0{i + 1}-1{i} 10:00:00.000Z", "place": {"lon": 2.35, "lat": 48.85}})
     api(base, "POST", "/api/backups", token, json={"name": "before_launch.zip"})
 
@@ -52,8 +57,14 @@ def main() -> None:
                 page.goto("/_/#/collections?collection=posts")
                 page.wait_for_timeout(500)
                 page.locator("tbody tr").first.click()
-                page.wait_for_timeout(500)
+                page.locator('[data-rich="body"][data-ready="true"]').wait_for(state="attached", timeout=30_000)
+                page.locator('[data-map="place"][data-ready="true"]').wait_for(state="attached", timeout=30_000)
+                page.locator('[data-rich="body"]').scroll_into_view_if_needed()
+                page.wait_for_timeout(800)
                 page.screenshot(path=str(OUT / f"record-form-{size}.jpg"), type="jpeg", quality=70)
+                page.locator('[data-map="place"]').scroll_into_view_if_needed()
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(OUT / f"record-form-map-{size}.jpg"), type="jpeg", quality=70)
                 page.keyboard.press("Escape")
                 page.locator("#edit-collection").click()
                 page.wait_for_timeout(500)

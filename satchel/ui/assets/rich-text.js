@@ -60,6 +60,7 @@ function settings(field, target, onReady) {
     content_css: dark() ? "dark" : "default",
     plugins: "autolink code image link lists table",
     toolbar: "blocks | bold italic underline forecolor backcolor | bullist numlist blockquote | alignleft aligncenter alignright | link image table | removeformat code",
+    toolbar_mode: "wrap", // every tool in view, on a phone too
     menubar: false,
     branding: false,
     promotion: false,
