@@ -8,13 +8,13 @@ from satchel.app import App
 
 
 def _tables(app: App) -> set[str]:
-    rows = app.db.read_sync(lambda c: c.execute("SELECT name FROM sqlite_schema WHERE type IN ('table','view')").fetchall())
+    rows = app.db.read_sync(lambda c: c.execute(app.dialect.table_names()).fetchall())
     return {str(r[0]) for r in rows}
 
 
 def _columns(app: App, table: str) -> list[str]:
-    rows = app.db.read_sync(lambda c: c.execute(f"PRAGMA table_info(`{table}`)").fetchall())
-    return [str(r[1]) for r in rows]
+    rows = app.db.read_sync(lambda c: c.execute(app.dialect.table_info(table)).fetchall())
+    return [str(r[1]) for r in rows if r[1] != "_rowid_"]  # PostgreSQL's stand-in for SQLite's hidden rowid
 
 
 def test_failed_index_on_create_leaves_no_table_nor_row(app: App, su: TestClient) -> None:

@@ -201,3 +201,12 @@ def test_serve_without_postgresql_fails_clearly(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "127.0.0.1" in done.stderr and "Traceback" not in done.stderr
 
+
+
+def test_sql_console_runs_postgresql_sql(su: httpx.Client) -> None:
+    r = su.post("/api/sql", json={"query": "SELECT 1 AS one, 'x'::text AS two"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [c["name"] for c in body["columns"]] == ["one", "two"]
+    assert [c["type"] for c in body["columns"]] == ["INT4", "TEXT"]
+    assert body["rows"] == [["1", "x"]]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from satchel.api import build_asgi
 from satchel.app import App
 from tests.api.ops_replay import entries, replay, tokens_for
+
+# the console runs the database's own SQL: on PostgreSQL it is tested in test_pg_api
+pytestmark = pytest.mark.sqlite_only("replays SQLite statements and SQLite's error texts")
 
 SQL_STEPS = entries(lambda name: name.startswith("sql "))
 

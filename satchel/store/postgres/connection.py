@@ -72,6 +72,10 @@ def _params(params: Any) -> Any:
     return params if params else ()
 
 
+def _type_name(info: Any) -> str:
+    return str(info.name).upper() if info is not None else ""
+
+
 class PgCursor:
     """apsw.Cursor's reading surface over a psycopg cursor."""
 
@@ -94,10 +98,14 @@ class PgCursor:
         return self
 
     def getdescription(self) -> tuple[tuple[str, str], ...]:
+        """(column name, type name) pairs, as apsw's (name, declared type)."""
         desc = self._cur.description
         if desc is None:
             raise apsw.ExecutionCompleteError("no result")
-        return tuple((d.name, str(d.type_code)) for d in desc)
+        types = self._cur.adapters.types
+        return tuple((d.name, _type_name(types.get(d.type_code))) for d in desc)
+
+    get_description = getdescription  # apsw's newer name (the SQL console uses it)
 
     @property
     def description(self) -> tuple[tuple[str, ...], ...] | None:
