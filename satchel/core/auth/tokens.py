@@ -7,7 +7,6 @@ caller's job (:func:`unverified_claims` first, then :func:`verify` with the key)
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import time
 from collections.abc import Mapping
@@ -69,7 +68,7 @@ def encode_hs256(claims: Mapping[str, Any], key: str) -> str:
     """A compact HS256 JWT with alphabetical, compact claims (PocketBase's bytes)."""
     payload = base64.urlsafe_b64encode(orjson.dumps(claims, option=orjson.OPT_SORT_KEYS)).rstrip(b"=")
     signing_input = _HEADER + b"." + payload
-    signature = base64.urlsafe_b64encode(hmac.new(key.encode(), signing_input, hashlib.sha256).digest()).rstrip(b"=")
+    signature = base64.urlsafe_b64encode(hmac.digest(key.encode(), signing_input, "sha256")).rstrip(b"=")
     return (signing_input + b"." + signature).decode()
 
 
@@ -137,7 +136,8 @@ class UnverifiedToken:
 
     def signed_with(self, key: str) -> bool:
         """HS256 with ``key`` (timing-safe comparison)."""
-        expected = hmac.new(key.encode(), self._signing_input, hashlib.sha256).digest()
+        # hmac.digest: OpenSSL's one-shot HMAC, no HMAC object (the token of every request)
+        expected = hmac.digest(key.encode(), self._signing_input, "sha256")
         return hmac.compare_digest(expected, self._signature)
 
 
@@ -154,7 +154,7 @@ def read_unverified(token: str) -> UnverifiedToken:
 def verify(token: str, key: str) -> dict[str, Any]:
     """Claims of a token signed with ``key`` (HS256, timing-safe comparison)."""
     _, claims, signing_input, signature = _split(token)
-    expected = hmac.new(key.encode(), signing_input, hashlib.sha256).digest()
+    expected = hmac.digest(key.encode(), signing_input, "sha256")
     if not hmac.compare_digest(expected, signature):
         raise TokenError("signature mismatch")
     _check_times(claims)

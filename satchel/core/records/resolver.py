@@ -57,6 +57,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from satchel.core.collections.model import Collection
@@ -157,7 +158,9 @@ def superuser_only_filter_error(filter_text: str | None, sort_text: str | None) 
     return None
 
 
+@lru_cache(maxsize=4096)
 def _columnify(text: str) -> str:
+    # collection/field names and rule paths: few distinct texts, a regex sub on every request
     return _COLUMNIFY_STRIP.sub("", text)
 
 
