@@ -2,10 +2,12 @@
 ``satchel serve`` with a small blog in it, at desktop and phone sizes.
 
     .venv/bin/python -m tests.dashboard.make_screenshots
+    .venv/bin/python -m tests.dashboard.make_screenshots --review /tmp/shots   # every page in both themes, to look at
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -40,20 +42,26 @@ def seed(base: str, token: str) -> None:
 
 
 def main() -> None:
-    OUT.mkdir(exist_ok=True)
+    # --review DIR: the same pages in the light and the dark theme, into DIR (not the docs' small set)
+    review = Path(sys.argv[2]) if sys.argv[1:2] == ["--review"] else None
+    out = review or OUT
+    out.mkdir(exist_ok=True, parents=True)
+    schemes = ["light", "dark"] if review else ["light"]
     data = Path(tempfile.mkdtemp()) / "pb_data"
     satchel("superuser", "upsert", EMAIL, PASSWORD, f"--dir={data}")
     with serving(data) as live, chromium_browser() as browser:
         token = superuser_token(live.base)
         seed(live.base, token)
         shots = [("records", "collections?collection=posts"), ("logs", "logs"), ("settings-backups", "settings/backups"),
-                 ("sql", "sql"), ("diagram", "erd")]
-        for size, viewport in [("desktop", DESKTOP), ("phone", PHONE)]:
-            with authed_context(browser, live.base, token, viewport=viewport) as page:
+                 ("sql", "sql"), ("diagram", "erd"), ("settings-application", "settings/application")]
+        for scheme, (size, viewport) in [(c, v) for c in schemes for v in [("desktop", DESKTOP), ("phone", PHONE)]]:
+            if scheme == "dark":
+                size += "-dark"
+            with authed_context(browser, live.base, token, viewport=viewport, color_scheme=scheme) as page:
                 for name, path in shots:
                     page.goto(f"/_/#/{path}")
                     page.wait_for_timeout(800)
-                    page.screenshot(path=str(OUT / f"{name}-{size}.jpg"), type="jpeg", quality=70)
+                    page.screenshot(path=str(out / f"{name}-{size}.jpg"), type="jpeg", quality=70)
                 page.goto("/_/#/collections?collection=posts")
                 page.wait_for_timeout(500)
                 page.locator("tbody tr").first.click()
@@ -61,14 +69,14 @@ def main() -> None:
                 page.locator('[data-map="place"][data-ready="true"]').wait_for(state="attached", timeout=30_000)
                 page.locator('[data-rich="body"]').scroll_into_view_if_needed()
                 page.wait_for_timeout(800)
-                page.screenshot(path=str(OUT / f"record-form-{size}.jpg"), type="jpeg", quality=70)
+                page.screenshot(path=str(out / f"record-form-{size}.jpg"), type="jpeg", quality=70)
                 page.locator('[data-map="place"]').scroll_into_view_if_needed()
                 page.wait_for_timeout(800)
-                page.screenshot(path=str(OUT / f"record-form-map-{size}.jpg"), type="jpeg", quality=70)
+                page.screenshot(path=str(out / f"record-form-map-{size}.jpg"), type="jpeg", quality=70)
                 page.keyboard.press("Escape")
                 page.locator("#edit-collection").click()
                 page.wait_for_timeout(500)
-                page.screenshot(path=str(OUT / f"collection-editor-{size}.jpg"), type="jpeg", quality=70)
+                page.screenshot(path=str(out / f"collection-editor-{size}.jpg"), type="jpeg", quality=70)
                 page.keyboard.press("Escape")
                 page.goto("/_/#/realtime?collection=posts")
                 page.locator("#realtime-state", has_text="live").wait_for()
@@ -76,7 +84,7 @@ def main() -> None:
                 api(live.base, "PATCH", f"/api/collections/posts/records/{made['id']}", token, json={"published": True})
                 page.locator("#realtime-feed li").nth(1).wait_for()
                 page.locator("#realtime-clients", has_text="connected").wait_for()
-                page.screenshot(path=str(OUT / f"realtime-{size}.jpg"), type="jpeg", quality=70)
+                page.screenshot(path=str(out / f"realtime-{size}.jpg"), type="jpeg", quality=70)
                 page.goto("/_/#/collections?collection=posts")
                 page.locator("#import-records").click()
                 rows = "".join(f"Imported post {i},{'yes' if i % 2 else 'no'}\r\n" for i in range(500))
@@ -84,12 +92,12 @@ def main() -> None:
                     {"name": "posts.csv", "mimeType": "text/csv", "buffer": ("title,published\r\n" + rows + ",no\r\n").encode()})
                 page.locator("#start-import").click()
                 page.locator("#import-report").wait_for()
-                page.screenshot(path=str(OUT / f"import-{size}.jpg"), type="jpeg", quality=70)
+                page.screenshot(path=str(out / f"import-{size}.jpg"), type="jpeg", quality=70)
                 page.keyboard.press("Escape")
         with authed_context(browser, live.base, token, viewport=DESKTOP, color_scheme="dark") as page:
             page.goto("/_/#/collections?collection=posts")
             page.wait_for_timeout(800)
-            page.screenshot(path=str(OUT / "records-dark.jpg"), type="jpeg", quality=70)
+            page.screenshot(path=str(out / "records-dark.jpg"), type="jpeg", quality=70)
 
 
 if __name__ == "__main__":
