@@ -122,3 +122,39 @@ def test_a_record_hook_that_stops_skips_the_model_hook(app: App) -> None:
     h.save(record)
     assert ran == ["record"]
     assert h.find_record_by_id("users", record.id).get("name") == "b"
+
+
+def test_the_auth_flows_writes_are_record_updates(app: App, client: TestClient, user_token: str) -> None:
+    from satchel.core.auth.record_tokens import password_reset_token, verification_token
+
+    users = app.registry.get("users")
+    assert users is not None
+    seen: list[tuple[str, Any, Any]] = []
+    h = app.hook_app
+
+    @h.on_record_update("users")
+    def look(e: Any) -> None:
+        seen.append(("record", e.record.original().get("verified"), e.record.get("verified")))
+        e.next()
+
+    @h.on_model_update_execute("users")
+    def no_reset(e: ModelEvent) -> None:
+        seen.append(("model", e.type, e.model.id))
+        if e.model.get("tokenKey") != e.model.original().get("tokenKey"):  # a new password renews it
+            raise BadRequestError("Passwords stay.")
+        e.next()
+
+    def stored() -> dict[str, Any]:
+        row = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, users, "id", "testuser0000001"))
+        assert row is not None
+        return row
+
+    base = "/api/collections/users"
+    r = client.post(f"{base}/confirm-verification", json={"token": verification_token(users, stored())})
+    assert r.status_code == 204
+    assert seen == [("record", False, True), ("model", "update", "testuser0000001")]
+    hash_before = stored()["password"]
+    body = {"token": password_reset_token(users, stored()), "password": "abcdefghij", "passwordConfirm": "abcdefghij"}
+    r = client.post(f"{base}/confirm-password-reset", json=body)
+    assert (r.status_code, r.json()["message"]) == (400, "Passwords stay.")
+    assert stored()["password"] == hash_before

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from satchel.core.collections.model import Collection
 from satchel.core.records.events import publish
+from satchel.core.records.hooks import has_model_handlers, run_model_hooks
+from satchel.core.records.model import Record
 from satchel.core.records.rows import hash_password, new_record_id
 from satchel.store.database import Tx
 from satchel.tools.security import random_string
@@ -111,6 +113,20 @@ def update_auth_record(
     for f in c.fields:
         if f.type == "autodate" and getattr(f, "onUpdate", False):
             values[f.name] = now_text()
-    updated = app.records.update_sync(tx, c, str(record["id"]), values)
+    out: list[dict[str, Any]] = []
+
+    def execute() -> None:
+        out.append(app.records.update_sync(tx, c, str(record["id"]), values))
+
+    if app.hooks is not None and has_model_handlers(app.hooks, "record", "update"):
+        # the flows' own writes (verification, password reset, email change, OTP, OAuth2)
+        # are record updates to hooks too, as PocketBase saves them with app.Save; the
+        # event's record is for reading (and refusing): what the flow writes is ``values``
+        before = Record.from_stored(c, record)
+        after = Record.from_stored(c, {**record, **values})
+        run_model_hooks(app.hooks, tx, "update", Record.wrap(c, dict(after.values), before.values), None, execute)
+    else:
+        execute()
+    updated = out[0]
     _announce(app, tx, "update", c, updated)
     return updated
