@@ -54,6 +54,7 @@ __all__ = ["RESTART_EXIT", "run_workers"]
 log = logging.getLogger("satchel.workers")
 
 RESTART_EXIT = 75  # a worker's status asking the parent to start everything again (a restore)
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 RESPAWN_DELAY = 0.5  # seconds before restarting a worker that died, doubled while it keeps dying
 STOP_TIMEOUT = SHUTDOWN_GRACE + 7.0
 
@@ -204,10 +205,12 @@ class Supervisor:
             asyncio.get_running_loop().call_later(30, self.deaths.pop, member, None)
 
     def spawn(self, member: int, *, first: bool = False, ready_fd: int | None = None) -> int:
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; measured by tests/workers
             code = 1
             reset_signals()
+            die_with_parent(parent)
             try:
                 if not first:  # worker 0 printed the start-up warnings of the hook files
                     js_warning_shown(self.config.resolved_hooks_dir)
@@ -230,6 +233,19 @@ def log_line(message: str) -> None:
     stamp = time.strftime("%Y/%m/%d %H:%M:%S")
     sys.stderr.write(f"{stamp} {message}\n")
     sys.stderr.flush()
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel send this worker SIGTERM when the parent dies.  The link to the parent
+    notices its death only once the worker serves; a parent killed while a worker was still
+    starting left that worker serving alone.  Linux only (prctl); elsewhere the link suffices."""
+    import ctypes  # here, not at start-up: only a worker needs it
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # died between fork and prctl
+        os._exit(1)
 
 
 def reset_signals() -> None:

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -355,19 +356,29 @@ def test_a_worker_killed_under_load_is_restarted_and_loses_no_acknowledged_write
             else:
                 failures.append(f"{r.status_code} {r.text[:200]}")
 
+    def wait_acknowledged(count: int) -> None:
+        # by count, not by time: a loaded machine writes slowly, but it must keep writing
+        deadline = time.monotonic() + 60
+        while len(acknowledged) < count:
+            assert time.monotonic() < deadline, (len(acknowledged), failures[:5])
+            time.sleep(0.05)
+
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()
-    time.sleep(1.0)
-    os.kill(before[0], signal.SIGKILL)
-    time.sleep(2.5)
-    stop.set()
-    for t in threads:
-        t.join(15)
+    try:
+        wait_acknowledged(10)
+        os.kill(before[0], signal.SIGKILL)
+        killed_at = len(acknowledged)
+        _wait_children(workers_server.proc.pid, timeout=60)  # the dead one is restarted
+        wait_acknowledged(killed_at + 10)  # and writes go on being acknowledged
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(15)
     after = _wait_children(workers_server.proc.pid)
     assert len(after) == WORKERS and before[0] not in after, (before, after)
     assert not failures, failures[:5]
-    assert len(acknowledged) > 20
     stored: set[str] = set()
     page = 1
     while True:
@@ -432,3 +443,20 @@ def _is_alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_worker_still_starting_stops_when_the_parent_is_killed(tmp_path: Any) -> None:
+    from tests.e2e.serve_support import PROJECT, free_port
+
+    proc = subprocess.Popen([sys.executable, "-m", "satchel", "serve", f"--http=127.0.0.1:{free_port()}",
+                             f"--dir={tmp_path / 'pb_data'}", "--workers=2"], cwd=PROJECT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        children = _wait_children(proc.pid, 1, timeout=60)  # worker 0, before it serves
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 15
+    while any(_is_alive(pid) for pid in children):
+        assert time.monotonic() < deadline, "a worker killed during start-up outlived its parent"
+        time.sleep(0.05)
