@@ -253,7 +253,7 @@ async def _thumb(request: Request, collection_id: str, f: FileField, storage: St
     return None if made is None else (key, made, f"{size.text}_{filename}")
 
 
-def _file_folder(request: Request, c: Collection, f: FileField, record_id: str, filename: str) -> tuple[str, str]:
+async def _file_folder(request: Request, c: Collection, f: FileField, record_id: str, filename: str) -> tuple[str, str]:
     """The collection and record ids of the folder that holds the file: the record's
     own, or for a view the source record its file field was copied from (404 when none)."""
     if not c.is_view:
@@ -263,7 +263,7 @@ def _file_folder(request: Request, c: Collection, f: FileField, record_id: str, 
     if source is None:
         raise NotFoundError()
     owner, source_field = source
-    found = app.db.read_here(lambda conn: find_view_file_record_sync(conn, app.dialect, owner, source_field, filename))
+    found = await app.db.read_small(lambda conn: find_view_file_record_sync(conn, app.dialect, owner, source_field, filename))
     if found is None:
         raise NotFoundError()
     return owner.id, found
@@ -277,7 +277,7 @@ async def serve_file(request: Request) -> Response:
         raise NotFoundError(MISSING_COLLECTION)
     record_id = request.path_params["recordId"]
     filename = request.path_params["filename"]
-    record = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, c, "id", record_id))
+    record = await app.db.read_small(lambda conn: app.records.find_by_field_sync(conn, c, "id", record_id))
     if record is None:
         raise NotFoundError()
     f = _file_field(c, record, filename)
@@ -285,7 +285,7 @@ async def serve_file(request: Request) -> Response:
         raise NotFoundError()
     if f.protected and not await _can_access(request, c, record_id):
         raise NotFoundError()
-    folder_collection, folder_id = _file_folder(request, c, f, str(record["id"]), filename)
+    folder_collection, folder_id = await _file_folder(request, c, f, str(record["id"]), filename)
     storage = app.files.storage
     key = file_key(folder_collection, folder_id, filename)
     try:

@@ -55,13 +55,13 @@ async def _fill_file(app: Any, request: Request, event: Any) -> None:
     if c is None:
         return  # the endpoint answers 404
     record_id = str(request.path_params.get("recordId", ""))
-    stored = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, c, "id", record_id))
+    stored = await app.db.read_small(lambda conn: app.records.find_by_field_sync(conn, c, "id", record_id))
     f = None if stored is None else files.file_field_of(c, stored, filename)
     if stored is None or f is None or (f.protected and not await files.can_access(request, c, record_id)):
         raise NotFoundError()
     event.record = Record.from_stored(c, stored)
     event.file_field = f.name
-    event.served_path = file_key(*files.file_folder(request, c, f, record_id, filename), filename)
+    event.served_path = file_key(*await files.file_folder(request, c, f, record_id, filename), filename)
 
 
 async def _fill_new_collection(app: Any, request: Request, event: Any) -> None:
@@ -79,7 +79,7 @@ async def _fill_by_email(app: Any, request: Request, event: Any) -> None:
     c, email = event.collection, event.request.body.get("email")
     if c is None or not c.is_auth or not isinstance(email, str) or not email:
         return
-    stored = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, c, "email", email))
+    stored = await app.db.read_small(lambda conn: app.records.find_by_field_sync(conn, c, "email", email))
     event.record = None if stored is None else Record.from_stored(c, stored)
 
 

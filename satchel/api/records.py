@@ -212,7 +212,7 @@ async def view_record(request: Request) -> Response:
 
     # cheap, primary-key bounded reads run on the loop; anything else on a reader thread
     inline = _view_runs_inline(app, c, expand)
-    out = app.db.read_here(run) if inline else await app.db.read(run)
+    out = await (app.db.read_small(run) if inline else app.db.read(run))
     if out is None:
         raise NotFoundError()
     if not hooked:
@@ -252,7 +252,7 @@ async def _view_hook(
                 expand_records(conn, env, c, [internal], expand, info)
             return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, internal)
 
-        e.json(200, _picked(app.db.read_here(present) if inline else await app.db.read(present), picks))
+        e.json(200, _picked(await (app.db.read_small(present) if inline else app.db.read(present)), picks))
 
     return await run_request_hook(app.hooks.on_record_view_request, event, final)
 

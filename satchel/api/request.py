@@ -137,7 +137,7 @@ async def authenticate_token(app: App, token: str, types: tuple[str, ...]) -> Au
     try:
         parsed = read_unverified(token)
     except TokenError:
-        return _legacy_admin(app, token, types)
+        return await _legacy_admin(app, token, types)
     claims = parsed.claims
     token_type = claims["type"]
     if token_type not in types:
@@ -147,14 +147,14 @@ async def authenticate_token(app: App, token: str, types: tuple[str, ...]) -> Au
         return GUEST
     option = {"auth": "authToken", "file": "fileToken"}.get(token_type, token_type + "Token")
     secret = str((collection.options.get(option) or {}).get("secret") or "")
-    # a primary-key lookup: cheaper on the loop thread than a hop to a reader thread
-    record = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, collection, "id", claims["id"]))
+    # a primary-key lookup: on the loop thread for SQLite (cheaper than a hop), pooled for PostgreSQL
+    record = await app.db.read_small(lambda conn: app.records.find_by_field_sync(conn, collection, "id", claims["id"]))
     if record is None or not secret or not parsed.signed_with(str(record.get("tokenKey", "")) + secret):
         return GUEST
     return AuthState(record=record, collection=collection, token_claims=claims)
 
 
-def _legacy_admin(app: App, token: str, types: tuple[str, ...]) -> AuthState:
+async def _legacy_admin(app: App, token: str, types: tuple[str, ...]) -> AuthState:
     """A superuser from a 0.22 admin token: its auth form where ``auth`` tokens are
     accepted, its file form where ``file`` tokens are (told apart by the secret)."""
     kind = "auth" if "auth" in types else "file" if "file" in types else ""
@@ -165,7 +165,7 @@ def _legacy_admin(app: App, token: str, types: tuple[str, ...]) -> AuthState:
         claims = admin_claims(token)
     except TokenError:
         return GUEST
-    record = app.db.read_here(lambda conn: app.records.find_by_field_sync(conn, collection, "id", claims["id"]))
+    record = await app.db.read_small(lambda conn: app.records.find_by_field_sync(conn, collection, "id", claims["id"]))
     key = admin_key(collection, record, kind) if record is not None else ""
     if record is None or not key:
         return GUEST

@@ -123,6 +123,11 @@ class Database:
         """
         return self.read_sync(fn)
 
+    async def read_small(self, fn: Callable[[apsw.Connection], T]) -> T:
+        """A tiny indexed read from a coroutine: here on the loop thread (SQLite is local;
+        a hop costs more than the query), on the reader pool for a database across a network."""
+        return self.read_sync(fn)
+
     def write_sync(self, fn: Callable[[Tx], T]) -> T:
         """Run ``fn`` in one write transaction.
 

@@ -69,7 +69,7 @@ class PgDatabase(Database):
         self._write_lock = threading.RLock()
         self._write_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="satchel-writer")
         self._read_pool = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="satchel-reader")
-        # readers + the event loop's read_here + the CLI / writer-side reads
+        # readers + read_here (CLI, tests) + the CLI / writer-side reads
         self._pool = ConnectionPool(
             url,
             min_size=1,
@@ -132,6 +132,10 @@ class PgDatabase(Database):
 
     def read_here(self, fn: Callable[[Any], T]) -> T:
         return self.read_sync(fn)
+
+    async def read_small(self, fn: Callable[[Any], T]) -> T:
+        # a network round trip: never on the event loop, however small the read
+        return await self.read(fn)
 
     def _roll_back(self, tx: Tx) -> None:
         writer = self._pg_writer
