@@ -92,6 +92,7 @@ def test_collection_editor_and_record_crud(page: Page, server: LiveServer, token
         dialog.locator("#new-field-name").fill(name)
         dialog.locator("#new-field-type").select_option(kind)
         dialog.locator("#add-field").click()
+    dialog.get_by_role("tab", name="API rules").click()  # the rules have their own tab
     dialog.locator('input[name="listRule-locked"]').uncheck()  # "" = public list
     dialog.locator("#save-collection").click()
     expect(page).to_have_url(re.compile(r"collection=notes"))
@@ -286,6 +287,7 @@ def test_collection_editor_edit_rules_view_and_delete(page: Page, server: LiveSe
     dialog.locator('input[name="name"]').fill("articles")
     dialog.locator('[data-field-name="headline"]').fill("heading")
     dialog.locator('[data-remove-field="scratch"]').click()
+    dialog.get_by_role("tab", name="API rules").click()
     dialog.locator('input[name="viewRule-locked"]').uncheck()
     dialog.locator('textarea[name="viewRule"]').fill("@request.auth.id != ''")
     dialog.locator("#save-collection").click()
