@@ -41,7 +41,7 @@ class Inbox:
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
-    def wait(self, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+    def wait(self, count: int = 1, timeout: float = 30.0) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
