@@ -45,6 +45,26 @@ def test_expired_tampered_wrong_type(app: App, client: TestClient, user_token: s
     assert refresh(client, file_token) == 401
 
 
+def test_a_token_checked_before_is_checked_again(app: App, client: TestClient, user_token: str) -> None:
+    """Tokens are decoded once and their signature remembered per key: a token that
+    passed must still fail once it expires or its record's tokenKey changes."""
+    users = app.registry.get("users")
+    assert users is not None
+    record = app.db.read_sync(lambda c: app.records.find_by_field_sync(c, users, "id", "testuser0000001"))
+    assert record is not None
+    key = record["tokenKey"] + users.options["authToken"]["secret"]
+    claims = {"collectionId": users.id, "id": record["id"], "refreshable": True, "type": "auth"}
+    short = create_token(claims, key, 1.5)
+    assert refresh(client, short) == 200
+    assert refresh(client, short) == 200
+    time.sleep(1.6)
+    assert refresh(client, short) == 401
+    token = create_token(claims, key, 100)
+    assert refresh(client, token) == 200
+    app.db.write_sync(lambda tx: tx.execute("UPDATE users SET tokenKey = 'changed' WHERE id = 'testuser0000001'"))
+    assert refresh(client, token) == 401
+
+
 def test_collection_secret_change_logs_out(app: App, client: TestClient, user_token: str) -> None:
     users = app.registry.get("users")
     assert users is not None

@@ -102,3 +102,14 @@ def test_any_pattern_and_value_never_raise(pattern: str, value: str) -> None:
     assert goregex.search(pattern, value) in (True, False)
     if message is not None:
         assert not goregex.search(pattern, value)
+
+
+def test_patterns_answered_by_python_re_agree_with_re2() -> None:
+    """The default id pattern is matched with Python's ``re`` (a faster binding): RE2 must
+    give the same answer for ids, near misses, newlines, non-ASCII and lone surrogates."""
+    values = ["abc123", "a", "", "ABC", "abc\n", "\nabc", "ab c", "ab-c", "é", "abc\u00e9", "x\ud800",
+              "a" * 300, "0123456789abcdefghijklmnopqrstuvwxyz", "abc\x00", "abc$", "ﬀ"]
+    for pattern, same in goregex._SAME_IN_PYTHON.items():
+        compiled = goregex.compile(pattern)
+        for value in values:
+            assert (same(value) is not None) == (compiled.search(goregex._clean(value)) is not None), (pattern, value)

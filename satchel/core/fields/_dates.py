@@ -132,8 +132,23 @@ def format_date(value: datetime) -> str:
 
 
 
+# the stored form itself (every autodate of every write): checked with one regex and a
+# datetime() for validity instead of trying cast.ToTime's layouts (it is the 11th)
+_CANONICAL = re.compile(r"(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3})Z", re.ASCII)
+
+
 def normalize_date(value: Any) -> str:
     """Any input -> PocketBase's stored date text, or ``""`` (also for Go's zero time)."""
+    if type(value) is str and len(value) == 24:
+        m = _CANONICAL.fullmatch(value)
+        if m is not None and value != "0001-01-01 00:00:00.000Z":
+            y, mo, d, h, mi, s = m.group(1, 2, 3, 4, 5, 6)
+            try:
+                datetime(int(y), int(mo), int(d), int(h), int(mi), int(s))
+            except ValueError:
+                pass  # not a real date: the general path decides, as before
+            else:
+                return value
     parsed = parse_date(value)
     if parsed is None:
         return ""

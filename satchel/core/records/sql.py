@@ -10,6 +10,7 @@ shares).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from satchel.store.dialect import SqliteDialect
@@ -17,6 +18,7 @@ from satchel.tools.search import Join, Sql
 
 __all__ = [
     "delete_by_id",
+    "id_exists",
     "insert_row",
     "merge_joins",
     "select_back_relation_ids",
@@ -118,9 +120,17 @@ def select_referencing(d: SqliteDialect, table: str, field: str, multiple: bool,
     )
 
 
-def insert_row(d: SqliteDialect, table: str, columns: Iterable[str]) -> tuple[str, list[str]]:
-    cols = list(columns)
-    names = [f"c{i}" for i in range(len(cols))]
+# The statements of every write are memoized (dialect, table, columns): built once, not per
+# request. Dialects are stateless; a renamed table or column simply gets new entries.
+
+
+def insert_row(d: SqliteDialect, table: str, columns: Iterable[str]) -> tuple[str, Sequence[str]]:
+    return _insert_row(d, table, tuple(columns))
+
+
+@lru_cache(maxsize=1024)
+def _insert_row(d: SqliteDialect, table: str, cols: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    names = tuple(f"c{i}" for i in range(len(cols)))
     text = (
         f"INSERT INTO {d.q(table)} ({', '.join(d.q(c) for c in cols)}) "
         f"VALUES ({', '.join(d.param(n) for n in names)})"
@@ -128,21 +138,34 @@ def insert_row(d: SqliteDialect, table: str, columns: Iterable[str]) -> tuple[st
     return text, names
 
 
-def update_row(d: SqliteDialect, table: str, columns: Iterable[str]) -> tuple[str, list[str]]:
-    cols = list(columns)
-    names = [f"c{i}" for i in range(len(cols))]
+def update_row(d: SqliteDialect, table: str, columns: Iterable[str]) -> tuple[str, Sequence[str]]:
+    return _update_row(d, table, tuple(columns))
+
+
+@lru_cache(maxsize=1024)
+def _update_row(d: SqliteDialect, table: str, cols: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    names = tuple(f"c{i}" for i in range(len(cols)))
     sets = ", ".join(f"{d.q(c)} = {d.param(n)}" for c, n in zip(cols, names, strict=True))
     return f"UPDATE {d.q(table)} SET {sets} WHERE {d.q('id')} = {d.param('__id')}", names
 
 
+@lru_cache(maxsize=1024)
 def delete_by_id(d: SqliteDialect, table: str) -> str:
     return f"DELETE FROM {d.q(table)} WHERE {d.q('id')} = {d.param('__id')}"
 
 
+@lru_cache(maxsize=1024)
 def count_ids(d: SqliteDialect, table: str, param: str) -> str:
     return f"SELECT COUNT(*) FROM {d.q(table)} WHERE {ids_condition(d, d.q('id'), param)}"
 
 
+@lru_cache(maxsize=1024)
+def id_exists(d: SqliteDialect, table: str, param: str) -> str:
+    """A row with this id (one id: no JSON array, no IN over a temporary index)."""
+    return f"SELECT 1 FROM {d.q(table)} WHERE {d.q('id')} = {d.param(param)} LIMIT 1"
+
+
+@lru_cache(maxsize=1024)
 def select_ids_ci(d: SqliteDialect, table: str, param: str) -> str:
     """Ids equal to the param ignoring case (custom primary keys must be unique that way)."""
     return f"SELECT {d.q('id')} FROM {d.q(table)} WHERE {d.lower(d.q('id'))} = {d.lower(d.param(param))} LIMIT 1"

@@ -76,6 +76,7 @@ from satchel.core.records.sql import (
     count_ids,
     delete_by_id,
     delete_where_eq,
+    id_exists,
     insert_row,
     select_ids_ci,
     select_referencing,
@@ -349,6 +350,9 @@ class _Writer:
         target = self.env.lookup(f.collectionId)
         if target is None:
             return missing_collection_error()
+        if len(ids) == 1:  # a single relation: a primary-key probe (ids is the one id)
+            found = self.tx.execute(id_exists(self.env.dialect, target.name, "__id"), {"__id": ids[0]}).fetchone()
+            return None if found is not None else missing_records_error()
         sql = count_ids(self.env.dialect, target.name, "__ids")
         row = self.tx.execute(sql, {"__ids": orjson.dumps(ids).decode()}).fetchone()
         return None if row and int(row[0]) == len(ids) else missing_records_error()

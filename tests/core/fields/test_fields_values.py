@@ -365,3 +365,26 @@ def test_autogenerate_modifier_and_unsupported() -> None:
     assert apply_modifier(fld("text"), "", Modifier.AUTOGENERATE, "p-") == "p-"
     with pytest.raises(UnsupportedModifierError):
         apply_modifier(fld("bool"), True, Modifier.APPEND, 1)
+
+
+def test_stored_date_text_fast_path_agrees_with_the_layouts() -> None:
+    """normalize_date answers the stored form itself without trying cast.ToTime's layouts:
+    for every text of that shape (real dates, impossible ones, year 0, Go's zero time) it
+    must give what parsing and formatting give."""
+    import random
+
+    from satchel.core.fields._dates import format_date, normalize_date, parse_date
+
+    def by_layouts(text: str) -> str:
+        parsed = parse_date(text)
+        out = "" if parsed is None else format_date(parsed)
+        return "" if out == "0001-01-01 00:00:00.000Z" else out
+
+    rng = random.Random(5)
+    texts = ["2026-12-06 09:10:09.158Z", "0001-01-01 00:00:00.000Z", "0000-01-01 00:00:00.000Z",
+             "2023-02-29 00:00:00.000Z", "2024-02-29 23:59:59.999Z", "2026-12-06 24:00:00.000Z",
+             "2026-12-06 09:10:60.000Z", "9999-12-31 23:59:59.999Z", "2026-1\uff12-06 09:10:09.158Z"]
+    texts += [f"{rng.randint(0, 9999):04d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d} "
+              f"{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}:{rng.randint(0, 61):02d}.{rng.randint(0, 999):03d}Z"
+              for _ in range(3000)]
+    assert [normalize_date(t) for t in texts] == [by_layouts(t) for t in texts]
