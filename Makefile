@@ -26,7 +26,10 @@ $(CHROMIUM):
 	command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium)
 	test -x $(CHROMIUM) || { echo "chromium is not at $(CHROMIUM)"; exit 1; }
 
+# bytecode and the dataclass cache on disk, as a pip install leaves them: an editable install under
+# PYTHONDONTWRITEBYTECODE would compile all of Satchel at every start (docs/performance.md, start-up)
 serve: $(STAMP)
+	$(PY) -m satchel.precompile
 	$(VENV)/bin/satchel serve --http=127.0.0.1:8090 --dir=pb_data
 
 lint: $(STAMP)

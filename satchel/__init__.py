@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from satchel.errors import ApiError, ValidationError
+from satchel.tools import dataclass_cache
+
+dataclass_cache.install()  # before any of Satchel's dataclasses is created
+
+from satchel.errors import ApiError, ValidationError  # noqa: E402 (after the cache is installed)
 
 if TYPE_CHECKING:
     from satchel.library import Satchel

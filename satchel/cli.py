@@ -11,6 +11,7 @@ flags, their errors and their help are defined.
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import sys
 import time
@@ -137,6 +138,16 @@ def open_migrated_app(config: Config) -> Any:
 
 
 def run_serve(config: Config) -> None:
+    # no collection while start-up builds objects that all stay alive (-3 % of the
+    # instructions to the first answer, callgrind); serving turns it back on
+    gc.disable()
+    try:
+        _run_serve(config)
+    finally:
+        gc.enable()
+
+
+def _run_serve(config: Config) -> None:
     from satchel.server import StartupError, run_server
 
     if config.bus and not config.db:  # nodes share a bus and a PostgreSQL database, never a data.db

@@ -9,6 +9,7 @@ the shutdown grace period answers in PocketBase's error shape.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import logging
 import math
@@ -27,6 +28,7 @@ import orjson
 from satchel.api import build_asgi
 from satchel.app import App
 from satchel.core.auth.superusers import has_real_superuser, installer_token
+from satchel.tools import dataclass_cache
 from satchel.tools.fdlimit import open_fds, raise_nofile_limit
 
 __all__ = ["DEFAULT_READ_TIMEOUT", "StartupError", "banner", "bind_sockets", "read_timeout_from_env", "run_server"]
@@ -179,6 +181,7 @@ def banner(app: App, *, installer: bool = True) -> str:
 
 
 def _print_banner(app: App) -> None:
+    dataclass_cache.save()  # dataclasses compiled by this start-up, for the next one
     try:
         text = banner(app)
     except Exception:  # the installer account could not be made: the server serves on
@@ -252,6 +255,11 @@ def run_server(
     async def startup(sockets: object = None) -> None:
         await original_startup(sockets=sockets)  # type: ignore[arg-type]
         if server.started:
+            # start-up paused the collector (satchel.cli.run_serve); what it built stays for
+            # good, so later full collections need not walk it again (nor a forked worker's
+            # collections write to the pages it shares with its parent)
+            gc.freeze()
+            gc.enable()
             sweeper.start()
             if on_started is not None:
                 await on_started()

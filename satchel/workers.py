@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import shutil
@@ -129,6 +130,7 @@ class Supervisor:
         for member in range(1, self.count):
             if not self.stopping:
                 self.spawn(member)
+        gc.enable()  # paused for start-up by satchel.cli.run_serve; the workers are forked
         while not self.stopping or self.children:
             await asyncio.sleep(0.05)
             self.reap()

@@ -8,7 +8,7 @@ an existing one, made by PocketBase or by Satchel, is opened as it is.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -28,7 +28,8 @@ __all__ = ["bootstrap_data_dir", "system_collections"]
 
 @cache
 def _system_rows() -> list[dict[str, Any]]:
-    raw = resources.files("satchel.core").joinpath("system_collections.json").read_bytes()
+    # a file next to this module (importlib.resources would import zipfile at start-up)
+    raw = Path(__file__).with_name("system_collections.json").read_bytes()
     rows: list[dict[str, Any]] = orjson.loads(raw)["collections"]
     return rows
 

@@ -15,7 +15,7 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -49,7 +49,7 @@ class OAuth2Error(Exception):
 
 @cache
 def _table() -> dict[str, dict[str, Any]]:
-    raw = resources.files("satchel.core").joinpath("oauth2_providers.json").read_bytes()
+    raw = Path(__file__).parent.parent.joinpath("oauth2_providers.json").read_bytes()
     return {p["name"]: p for p in orjson.loads(raw)["providers"]}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import html
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -58,6 +57,8 @@ async def track_origin(app: App, c: Collection, record: Mapping[str, Any], ip: s
     email = str(record.get("email") or "")
     if not (had_origins and is_new and email):
         return
+    import html  # here: its entity table costs start-up time and only this alert needs it
+
     info = html.escape(f"{now_text()} - {ip} {user_agent}")
     message = send_template(app, c, record, "authAlert", email, {"{ALERT_INFO}": info})
     task = get_mailer(app).send_background(message)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -24,7 +24,7 @@ SECRET_LENGTH = 50
 
 @cache
 def _defaults() -> dict[str, Any]:
-    raw = resources.files("satchel.core.collections").joinpath("auth_defaults.json").read_bytes()
+    raw = Path(__file__).with_name("auth_defaults.json").read_bytes()
     data: dict[str, Any] = orjson.loads(raw)
     return data
 

@@ -10,7 +10,6 @@ import json
 import math
 import re
 import secrets
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -46,8 +45,9 @@ def go_format_float(value: float) -> str:
         return "+Inf" if value > 0 else "-Inf"
     if value.is_integer():
         return str(int(value))
-    text = format(Decimal(repr(value)), "f")
-    return text
+    from decimal import Decimal  # here, not at start-up: only fractional numbers need it
+
+    return format(Decimal(repr(value)), "f")
 
 
 def go_format_g(value: float) -> str:
@@ -58,6 +58,8 @@ def go_format_g(value: float) -> str:
         return "+Inf" if value > 0 else "-Inf"
     if value == 0:
         return "0"
+    from decimal import Decimal
+
     digits = Decimal(repr(value)).normalize()
     sign, coeff, exp = digits.as_tuple()
     assert isinstance(exp, int)

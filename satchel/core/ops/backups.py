@@ -20,7 +20,6 @@ import shutil
 import tempfile
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -91,6 +90,8 @@ def _skipped(rel: Path) -> bool:
 
 def write_backup_zip(data_dir: Path, snapshots: dict[str, Path], out: Path) -> None:
     """Zip ``pb_data`` into ``out``: the database snapshots, then every other file."""
+    import zipfile  # here, not at start-up: only a backup needs it
+
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, path in snapshots.items():
             zf.write(path, name)

@@ -13,7 +13,6 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -111,6 +110,8 @@ def go_string(value: Any) -> str:
             return ""
         if value.is_integer() and abs(value) < 1e21:
             return str(int(value))
+        from decimal import Decimal  # here, not at start-up: only fractional numbers need it
+
         return format(Decimal(repr(value)), "f")
     return ""
 

@@ -1,0 +1,80 @@
+"""The dataclass method cache (satchel.tools.dataclass_cache) changes nothing but speed."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import importlib.util
+import marshal
+from pathlib import Path
+
+import pytest
+
+import satchel  # noqa: F401  (installs the cache)
+from satchel.tools import dataclass_cache
+
+
+def _make() -> type:
+    @dataclasses.dataclass(frozen=True, order=True)
+    class Point:
+        x: int
+        y: int = 2
+        tags: list[str] = dataclasses.field(default_factory=list)
+
+    return Point
+
+
+def test_classes_built_from_cached_code_behave_as_compiled_ones() -> None:
+    before = dataclass_cache.stats()
+    first, second = _make(), _make()  # the second class takes the first one's code
+    after = dataclass_cache.stats()
+    assert after["hits"] > before["hits"]
+    for cls in (first, second):
+        p = cls(1)
+        assert (p.x, p.y, p.tags) == (1, 2, [])
+        assert cls(1) == p and cls(0) < p
+        assert repr(p).endswith("Point(x=1, y=2, tags=[])")
+        assert cls(1).tags is not p.tags  # default_factory runs per instance
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            p.x = 3  # type: ignore[misc]
+        with pytest.raises(TypeError):
+            cls()
+    assert first.__init__ is not second.__init__  # each class its own functions
+
+
+def test_the_cache_file_holds_code_keyed_by_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "__pycache__" / "dataclasses.test.marshal"
+    monkeypatch.setattr(dataclass_cache, "cache_path", lambda: target)
+    _make()
+    assert dataclass_cache.save(force=True)
+    blob = target.read_bytes()
+    assert blob.startswith(importlib.util.MAGIC_NUMBER)  # another Python ignores it
+    saved = marshal.loads(blob[len(importlib.util.MAGIC_NUMBER):])
+    assert any("def __init__(self,x:_type_x" in text for text in saved)
+    assert all(type(code).__name__ == "code" for code in saved.values())
+    assert not list(target.parent.glob("*.tmp"))  # written whole, then renamed
+
+
+def test_an_unwritable_place_is_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setattr(dataclass_cache, "cache_path", lambda: blocker / "sub" / "x.marshal")
+    assert dataclass_cache.save(force=True) is False
+
+
+def test_run_serve_gives_the_collector_back_when_start_up_fails(tmp_path: Path) -> None:
+    """Start-up pauses garbage collection; a failing start (a busy port) resumes it."""
+    import socket
+
+    from satchel.cli import make_config, run_serve
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        with pytest.raises(SystemExit):
+            run_serve(make_config(data_dir=str(tmp_path / "pb_data"), http=f"127.0.0.1:{port}", workers=1))
+    finally:
+        busy.close()
+    assert gc.isenabled()
