@@ -9,8 +9,11 @@ ones the worker set-up lists (:func:`serve_on_leader`), explicitly.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from satchel.tools.bus import BusTimeout
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -19,14 +22,25 @@ __all__ = ["LeaderFn", "on_leader", "serve_on_leader"]
 
 LeaderFn = Callable[["App", Mapping[str, Any]], Any]
 
+log = logging.getLogger("satchel.workers")
+
+#: seconds member 0 has to answer before this worker decides alone
+ASK_TIMEOUT = 5.0
+
 
 async def on_leader(app: App, kind: str, fn: LeaderFn, payload: Mapping[str, Any]) -> Any:
     """``fn(app, payload)`` here, or on member 0 when this is another worker (here again
-    while member 0 is being restarted)."""
+    while member 0 is being restarted, or when it does not answer in time)."""
     bus = app.bus
     if bus.member == 0 or not app.state.get("workers"):
         return fn(app, payload)
-    answer = await bus.request(0, {"type": kind, "payload": dict(payload)})
+    try:
+        answer = await bus.request(0, {"type": kind, "payload": dict(payload)}, ASK_TIMEOUT)
+    except BusTimeout:
+        # a member 0 stalled that long (a loaded machine) must not fail the request or drop
+        # its mail: decide here, as while it restarts (the guard counts per worker meanwhile)
+        log.warning("worker 0 did not answer %s in %gs: decided by this worker", kind, ASK_TIMEOUT)
+        return fn(app, payload)
     if answer is None:
         return fn(app, payload)
     return answer.get("result")

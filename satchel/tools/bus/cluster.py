@@ -68,12 +68,25 @@ class ClusterBus:
                 handler(message)
 
         self.cluster.subscribe(domain_only, loop)
+        if self.link is not None:
+            # the link delivers on the loop of its subscribers only: without one, the
+            # siblings' requests and the answers to ours would wait unread forever
+            self.link.subscribe(domain_only, loop)
 
     def publish(self, message: Message, *, seq: int = 0) -> None:
         self.cluster.publish(message, seq=seq)
 
     async def broadcast_acked(self, message: Message, timeout: float = 5.0) -> None:
-        await self.cluster.broadcast_acked(message, timeout)
+        """Round the cluster (the other nodes do not acknowledge) and, on a node of several
+        workers, to the siblings, which acknowledge once they handled it: no worker of this
+        node answers with the old schema or settings after the response.  The siblings get
+        it twice (a re-read more, see docs/workers.md)."""
+        sends = [self.cluster.broadcast_acked(message, timeout)]
+        if self.link is not None:
+            sends.append(self.link.broadcast_acked(message, timeout))
+        for outcome in await asyncio.gather(*sends, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     def on_request(self, kind: str, handler: RequestHandler) -> None:
         self.request_handlers[kind] = handler
