@@ -10,8 +10,8 @@ are some: with none, endpoints call the built-in code directly.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import MISSING, fields, replace
-from functools import cached_property
+from dataclasses import replace
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -22,7 +22,7 @@ from satchel.api.request import AuthState, get_auth
 from satchel.api.responses import json_response
 from satchel.core.collections.model import Collection
 from satchel.core.hook_events import RequestData, RequestEvent
-from satchel.core.records.hook_events import RecordRequestEvent
+from satchel.core.records.hook_events import RecordRequestEvent, RecordsListRequestEvent
 from satchel.core.records.model import Record
 from satchel.core.records.write import WriteRequest
 from satchel.tools.hook import Hook
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = [
     "EVENT_KEY",
     "LazyRecordRequestEvent",
+    "LazyRecordsListRequestEvent",
+    "answer",
     "auth_record",
     "hook_event",
     "fill_collection",
@@ -116,15 +118,13 @@ class LazyRecordRequestEvent(RecordRequestEvent):
     made on first read (a hook that reads nothing makes none of them: the per-request
     cost of a do-nothing hook, docs/performance.md).  ``make_record`` builds the record;
     ``record_made`` tells the final link whether a handler may have changed it, and
-    :meth:`remake_record` points a record nobody read yet at what was saved."""
+    :meth:`saved` points it at what was saved."""
 
     def __init__(self, app: Any, request: Request, auth: AuthState, collection: Collection,
                  make_record: Callable[[], Record | None],
                  body: Mapping[str, Any] | None = None) -> None:  # fmt: skip
         # the dataclass fields not set here are class attributes (their defaults); those
-        # with a factory get a fresh value, as the dataclass __init__ gives them
-        for name, factory in _FACTORIES:
-            setattr(self, name, factory())
+        # with a factory would need a fresh value each (none today: test_hook_cost.py)
         self.app = app
         self.collection = collection
         self._starlette = request
@@ -135,24 +135,28 @@ class LazyRecordRequestEvent(RecordRequestEvent):
     _record: Any = _UNSET  # not made yet (class attributes: nothing to set per request)
     _auth: Any = _UNSET
     _request: Any = _UNSET
-
-    def remake_record(self, make_record: Callable[[], Record | None]) -> None:
-        self._make_record = make_record
+    record_made = False  # whether e.record was made (a handler may have changed it)
 
     @property  # type: ignore[override]
     def record(self) -> Record | None:
-        if self._record is _UNSET:
+        if not self.record_made:
             self._record = self._make_record()
+            self.record_made = True
         record: Record | None = self._record
         return record
 
     @record.setter
     def record(self, value: Record | None) -> None:
         self._record = value
+        self.record_made = True
 
-    @property
-    def record_made(self) -> bool:
-        return self._record is not _UNSET
+    def saved(self, out: Mapping[str, Any]) -> None:
+        """After the write, ``e.record`` is what was saved (``out``): the record a handler
+        read, updated; else, made so when read."""
+        if self.record_made:
+            saved_into(self._record, out)
+        else:
+            self._make_record = partial(_saved, self._make_record, out)
 
     @property  # type: ignore[override]
     def auth(self) -> Record | None:
@@ -177,11 +181,38 @@ class LazyRecordRequestEvent(RecordRequestEvent):
         self._request = value
 
 
-_FACTORIES = tuple(
-    (f.name, f.default_factory)
-    for f in fields(RecordRequestEvent)
-    if f.default_factory is not MISSING and f.name not in ("record", "auth", "request")
-)
+class LazyRecordsListRequestEvent(RecordsListRequestEvent):
+    """A :class:`RecordsListRequestEvent` whose ``e.records``, ``e.auth`` and ``e.request``
+    are made on first read (``rows``: the records as read, before presentation)."""
+
+    def __init__(self, app: Any, request: Request, auth: AuthState, collection: Collection,
+                 rows: list[dict[str, Any]], result: dict[str, Any]) -> None:  # fmt: skip
+        self.app = app
+        self.collection = collection
+        self.result = result
+        self._starlette = request
+        self._auth_state = auth
+        self._rows = rows
+        self._body = None
+
+    _records: Any = _UNSET
+
+    @property  # type: ignore[override]
+    def records(self) -> list[Record]:
+        if self._records is _UNSET:
+            c = self.collection
+            self._records = [Record.from_stored(c, r) for r in self._rows]  # type: ignore[arg-type]
+        records: list[Record] = self._records
+        return records
+
+    @records.setter
+    def records(self, value: list[Record]) -> None:
+        self._records = value
+
+    auth = LazyRecordRequestEvent.auth
+    request = LazyRecordRequestEvent.request
+    _auth: Any = _UNSET
+    _request: Any = _UNSET
 
 
 def request_data(request: Request, body: Mapping[str, Any] | None = None) -> RequestData:
@@ -192,6 +223,14 @@ def auth_record(auth: AuthState) -> Record | None:
     if auth.record is None or auth.collection is None:
         return None
     return Record.from_stored(auth.collection, auth.record)
+
+
+def answer(event: RequestEvent) -> Response:
+    """The answer of a request chain that has run: the built-in JSON inline, else :func:`respond`."""
+    response = event.response
+    if response is None or isinstance(response, Response):
+        return respond(event)
+    return json_response(response, event.status)
 
 
 def respond(event: RequestEvent) -> Response:
@@ -205,10 +244,7 @@ def respond(event: RequestEvent) -> Response:
 
 async def run_request_hook(hook: Hook[Any], event: RequestEvent, final: Callable[[Any], Any]) -> Response:
     await hook.trigger(event, final)
-    response = event.response
-    if response is None or isinstance(response, Response):
-        return respond(event)
-    return json_response(response, event.status)  # the built-in answer, inline
+    return answer(event)
 
 
 async def new_request_event(
@@ -330,6 +366,12 @@ def with_overrides(req: WriteRequest, record: Record | None, before: Mapping[str
         return req
     changed = {k: v for k, v in record.values.items() if before.get(k) != v}
     return replace(req, overrides=changed) if changed else req
+
+
+def _saved(make: Callable[[], Record | None], out: Mapping[str, Any]) -> Record | None:
+    record = make()
+    saved_into(record, out)
+    return record
 
 
 def saved_into(record: Record | None, out: Mapping[str, Any]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
@@ -20,11 +21,9 @@ from starlette.responses import Response
 
 from satchel.api.hook_request import (
     LazyRecordRequestEvent,
-    auth_record,
+    LazyRecordsListRequestEvent,
+    answer,
     load_body,
-    request_data,
-    run_request_hook,
-    saved_into,
     with_overrides,
 )
 from satchel.api.request import AuthState, endpoint, get_app, get_auth, read_body
@@ -33,7 +32,7 @@ from satchel.core.collections.model import Collection
 from satchel.core.records.cost import rules_are_bounded
 from satchel.core.records.expand import expand_records
 from satchel.core.records.field_rules import CONTEXT_LIST, CONTEXT_VIEW
-from satchel.core.records.hook_events import RecordRequestEvent, RecordsListRequestEvent
+from satchel.core.records.hook_events import RecordsListRequestEvent
 from satchel.core.records.hooks import has_model_handlers
 from satchel.core.records.model import Record
 from satchel.core.records.picking import pick_fields
@@ -41,6 +40,9 @@ from satchel.core.records.query import (
     ONLY_SUPERUSERS,
     Presenter,
     RecordEnv,
+    StoredRow,
+    decode_row,
+    fetch_row_sync,
     fetch_with_rule_sync,
     list_records_sync,
 )
@@ -173,15 +175,14 @@ async def list_records(request: Request) -> Response:
     }
     if not hook.handlers:
         return json_response(result)
-    event = RecordsListRequestEvent(
-        app=app.hooks.app,
-        request=request_data(request),
-        auth=auth_record(auth),
-        collection=c,
-        records=[Record.from_stored(c, r) for r in internal],
-        result=result,
-    )
-    return await run_request_hook(hook, event, lambda e: e.json(200, e.result))
+    # e.records made when a handler first reads them (from the rows as read)
+    event = LazyRecordsListRequestEvent(app.hooks.app, request, auth, c, internal, result)
+    await hook.trigger(event, _send_result)
+    return answer(event)
+
+
+def _send_result(e: RecordsListRequestEvent) -> None:
+    e.json(200, e.result)
 
 
 @endpoint
@@ -217,49 +218,40 @@ async def view_record(request: Request) -> Response:
         raise NotFoundError()
     if not hooked:
         return json_response(_picked(out[1], picks))
-    return await _view_hook(request, app, auth, c, out, inline, expand, info, picks)
+    # the record was found (rule applied) and presented before the hook; e.record, made
+    # when a handler first reads it, is a Record of the row as read
+    stored, presented = out
+    event = LazyRecordRequestEvent(app.hooks.app, request, auth, c, partial(Record.from_stored, c, stored))
+    await hook.trigger(event, partial(_view_final, app, c, stored, presented, inline, expand, info, picks))
+    return answer(event)
 
 
-async def _view_hook(
-    request: Request,
+async def _view_final(
     app: App,
-    auth: AuthState,
     c: Collection,
-    out: tuple[dict[str, Any], dict[str, Any]],
+    stored: dict[str, Any],
+    presented: dict[str, Any],
     inline: bool,
     expand: Sequence[str],
     info: RequestInfo,
     picks: tuple[FieldPick, ...],
-) -> Response:
-    """The record was found (rule applied) and presented before the hook: its final link
-    sends that answer unless a handler read ``e.record`` and changed it."""
-    stored, presented = out
-    event = LazyRecordRequestEvent(app.hooks.app, request, auth, c, lambda: Record.from_stored(c, stored))
-
-    async def final(e: LazyRecordRequestEvent) -> None:
-        if not e.record_made:  # no handler looked at the record
-            e.json(200, _picked(presented, picks))
-            return
+    e: LazyRecordRequestEvent,
+) -> None:
+    """The view's built-in step: the answer presented before the hook, unless a handler
+    read ``e.record`` and changed it."""
+    if e.record_made:
         record = e.record
-        if record is not None and not (record.is_changed() or record.custom or record.hidden):
-            e.json(200, _picked(presented, picks))
-            return
-        internal = stored if record is None else _internal(record)
-        env = RecordEnv.from_app(app)
+        if record is None or record.is_changed() or record.custom or record.hidden:
+            internal = stored if record is None else _internal(record)
+            env = RecordEnv.from_app(app)
 
-        def present(conn: Any) -> dict[str, Any]:
-            if expand:
-                expand_records(conn, env, c, [internal], expand, info)
-            return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, internal)
+            def present(conn: Any) -> dict[str, Any]:
+                if expand:
+                    expand_records(conn, env, c, [internal], expand, info)
+                return Presenter(env, conn, info, context=CONTEXT_VIEW).present_one(c, internal)
 
-        e.json(200, _picked(await (app.db.read_small(present) if inline else app.db.read(present)), picks))
-
-    return await run_request_hook(app.hooks.on_record_view_request, event, final)
-
-
-def _saved(record: Record, out: Mapping[str, Any]) -> Record:
-    saved_into(record, out)
-    return record
+            presented = await (app.db.read_small(present) if inline else app.db.read(present))
+    e.status, e.response = 200, _picked(presented, picks)  # e.json, inline
 
 
 def _internal(record: Record) -> dict[str, Any]:
@@ -333,26 +325,35 @@ async def create_record(request: Request) -> Response:
         here = _create_runs_inline(app, c, req)
         out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, req), CREATE_FAILED, here_if_idle=here)
         return json_response(_picked(out, picks))
+    # e.record (the body's Record, its values kept to tell what a handler changed) is made
+    # when a handler first reads it; read first after e.next(), it is what was saved
     before: dict[str, Any] = {}
+    make = partial(_body_record, c, None, req.body, before)
+    event = LazyRecordRequestEvent(app.hooks.app, request, await get_auth(request), c, make, req.body)
+    await hook.trigger(event, partial(_create_final, app, env, c, req, picks, before))
+    return answer(event)
 
-    def body_record() -> Record:  # e.record, made when a handler first reads it
-        record = load_body(Record(c), req.body)
-        before.update(record.values)
-        return record
 
-    event = LazyRecordRequestEvent(app.hooks.app, request, await get_auth(request), c, body_record, req.body)
+async def _create_final(
+    app: App, env: RecordEnv, c: Collection, req: WriteRequest, picks: tuple[FieldPick, ...],
+    before: dict[str, Any], e: LazyRecordRequestEvent,
+) -> None:  # fmt: skip
+    r = with_overrides(req, e.record, before) if e.record_made else req
+    here = _create_runs_inline(app, c, r)  # request hooks run outside the write: as unhooked
+    out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, r), CREATE_FAILED, here_if_idle=here)
+    e.saved(out)
+    e.status, e.response = 200, _picked(out, picks)
 
-    async def final(e: LazyRecordRequestEvent) -> None:
-        r = with_overrides(req, e.record, before) if e.record_made else req
-        here = _create_runs_inline(app, c, r)  # request hooks run outside the write: as unhooked
-        out = await write_or_fail(app, lambda tx: create_record_sync(tx, env, c, r), CREATE_FAILED, here_if_idle=here)
-        if e.record_made:
-            saved_into(e.record, out)
-        else:  # read after e.next(), it is what was saved
-            e.remake_record(lambda: _saved(body_record(), out))
-        e.json(200, _picked(out, picks))
 
-    return await run_request_hook(hook, event, final)
+def _body_record(c: Collection, stored: StoredRow | None, body: Mapping[str, Any], before: dict[str, Any]) -> Record:
+    """``e.record`` of a create (``stored`` None) or an update: the body applied."""
+    record = load_body(Record(c) if stored is None else _stored_record(c, stored), body)
+    before.update(record.values)
+    return record
+
+
+def _stored_record(c: Collection, stored: StoredRow) -> Record:
+    return Record.from_stored(c, decode_row(c, stored))
 
 
 @endpoint
@@ -371,26 +372,25 @@ async def update_record(request: Request) -> Response:
     auth = await get_auth(request)
     if c.updateRule is None and not auth.is_superuser:
         raise ForbiddenError(ONLY_SUPERUSERS)
-    stored = await app.db.read(lambda conn: fetch_with_rule_sync(conn, env, c, record_id, None, None))
+    # as PocketBase, the record is read before the hook (a missing one never reaches it)
+    stored = await app.db.read_key(partial(fetch_row_sync, env=env, c=c, record_id=record_id))
     if stored is None:
         raise NotFoundError()
-    record = load_body(Record.from_stored(c, stored), req.body)
-    before = dict(record.values)
-    event = RecordRequestEvent(
-        app=app.hooks.app,
-        request=request_data(request, req.body),
-        auth=auth_record(auth),
-        collection=c,
-        record=record,
-    )
+    before: dict[str, Any] = {}
+    make = partial(_body_record, c, stored, req.body, before)
+    event = LazyRecordRequestEvent(app.hooks.app, request, auth, c, make, req.body)
+    await hook.trigger(event, partial(_update_final, app, env, c, record_id, req, picks, before))
+    return answer(event)
 
-    async def final(e: RecordRequestEvent) -> None:
-        r = with_overrides(req, e.record, before)
-        out = await write_or_fail(app, lambda tx: update_record_sync(tx, env, c, record_id, r), UPDATE_FAILED)
-        saved_into(e.record, out)
-        e.json(200, _picked(out, picks))
 
-    return await run_request_hook(hook, event, final)
+async def _update_final(
+    app: App, env: RecordEnv, c: Collection, record_id: str, req: WriteRequest, picks: tuple[FieldPick, ...],
+    before: dict[str, Any], e: LazyRecordRequestEvent,
+) -> None:  # fmt: skip
+    r = with_overrides(req, e.record, before) if e.record_made else req
+    out = await write_or_fail(app, lambda tx: update_record_sync(tx, env, c, record_id, r), UPDATE_FAILED)
+    e.saved(out)
+    e.status, e.response = 200, _picked(out, picks)
 
 
 @endpoint
@@ -410,21 +410,16 @@ async def delete_record(request: Request) -> Response:
         return no_content()
     if c.deleteRule is None and not auth.is_superuser:
         raise ForbiddenError(ONLY_SUPERUSERS)
-    stored = await app.db.read(lambda conn: fetch_with_rule_sync(conn, env, c, record_id, None, None))
+    stored = await app.db.read_key(partial(fetch_row_sync, env=env, c=c, record_id=record_id))
     if stored is None:
         raise NotFoundError()
-    event = RecordRequestEvent(
-        app=app.hooks.app,
-        request=request_data(request),
-        auth=auth_record(auth),
-        collection=c,
-        record=Record.from_stored(c, stored),
-    )
+    event = LazyRecordRequestEvent(app.hooks.app, request, auth, c, partial(_stored_record, c, stored))
+    await hook.trigger(event, partial(_delete_final, app, env, c, record_id, info))
+    return answer(event)
 
-    async def final(e: RecordRequestEvent) -> None:
-        await write_or_fail(
-            app, lambda tx: delete_record_sync(tx, env, c, record_id, info), DELETE_REQUIRED_REF
-        )
-        e.no_content()
 
-    return await run_request_hook(hook, event, final)
+async def _delete_final(
+    app: App, env: RecordEnv, c: Collection, record_id: str, info: RequestInfo, e: LazyRecordRequestEvent
+) -> None:
+    await write_or_fail(app, lambda tx: delete_record_sync(tx, env, c, record_id, info), DELETE_REQUIRED_REF)
+    e.no_content()

@@ -272,7 +272,7 @@ def watch_hook_files(app: App, server: object) -> None:
         mine: Hook[Any] = Hook(hook.name)
         for h in hook.handlers:
             if isinstance(h.func, Owned) and h.func.registrations is files.registrations:
-                mine.bind(h.func, id=h.id, priority=h.priority)
+                mine.bind(h.func, id=h.id, priority=h.priority, on_error=h.on_error)
         return mine
 
     async def before() -> None:

@@ -10,7 +10,7 @@ and change.  ``e.app`` is the hook facade (:mod:`satchel.hooks`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,6 +213,10 @@ HOOK_NAMES: tuple[str, ...] = (
 )
 
 
+async def _awaited(awaitable: Awaitable[Any]) -> None:
+    await awaitable
+
+
 class AppHooks:
     """One :class:`Hook` per name of :data:`HOOK_NAMES` (``hooks.on_record_create``...).
 
@@ -264,6 +268,6 @@ class AppHooks:
         except RuntimeError:
             hook.trigger_sync(event)
             return
-        task = loop.create_task(hook.trigger(event))
+        task = loop.create_task(_awaited(hook.trigger(event)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -9,8 +9,6 @@ logs, the cron scheduler and the custom routes (``app.router``).
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -66,33 +64,16 @@ def set_current_app(app: HookApp | None) -> None:
 _log = logging.getLogger("satchel.hooks")
 
 
-def _as_api_errors(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A user handler whose plain exceptions become PocketBase's 400 (its ``ToApiError``):
-    a bug in a hook answers ``{"status":400,"message":"Something went wrong..."}`` and is
-    logged with its traceback, never a 500."""
-    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(type(handler).__call__):
-
-        async def run_async(e: Any) -> Any:
-            try:
-                return await handler(e)
-            except ApiError:
-                raise
-            except Exception as exc:
-                _log.exception("hook handler %s failed", getattr(handler, "__qualname__", handler))
-                raise BadRequestError() from exc
-
-        return functools.update_wrapper(run_async, handler)
-
-    def run(e: Any) -> Any:
-        try:
-            return handler(e)
-        except ApiError:
-            raise
-        except Exception as exc:
-            _log.exception("hook handler %s failed", getattr(handler, "__qualname__", handler))
-            raise BadRequestError() from exc
-
-    return functools.update_wrapper(run, handler)
+def _as_api_error(handler: Callable[[Any], Any], exc: Exception) -> BaseException:
+    """A user handler's plain exception becomes PocketBase's 400 (its ``ToApiError``): a
+    bug in a hook answers ``{"status":400,"message":"Something went wrong..."}`` and is
+    logged with its traceback, never a 500.  Applied by the chain (``on_error``), not by
+    a wrapper around the handler: no extra coroutine on every hooked request."""
+    if isinstance(exc, ApiError):
+        return exc
+    func = getattr(handler, "func", handler)  # a hook file's handler is wrapped (Owned)
+    _log.exception("hook handler %s failed", getattr(func, "__qualname__", func))
+    return BadRequestError()
 
 
 class HookRegistrar:
@@ -108,12 +89,12 @@ class HookRegistrar:
 
     def __call__(self, *tags: Any, id: str | None = None, priority: int = 0) -> Any:  # noqa: A002
         if len(tags) == 1 and callable(tags[0]) and not isinstance(tags[0], str):
-            self.hook.bind(_as_api_errors(tags[0]), id=id, priority=priority)
+            self.hook.bind(tags[0], id=id, priority=priority, on_error=_as_api_error)
             return tags[0]
         names = [t if isinstance(t, str) else getattr(t, "id", str(t)) for t in tags]
 
         def decorator(handler: F) -> F:
-            self.hook.bind(_as_api_errors(handler), id=id, priority=priority, tags=names)
+            self.hook.bind(handler, id=id, priority=priority, tags=names, on_error=_as_api_error)
             return handler
 
         return decorator
@@ -125,7 +106,7 @@ class HookRegistrar:
         priority: int = 0,
         tags: Sequence[str] = (),
     ) -> str:  # noqa: A002
-        return self.hook.bind(_as_api_errors(handler), id=id, priority=priority, tags=tags)
+        return self.hook.bind(handler, id=id, priority=priority, tags=tags, on_error=_as_api_error)
 
     def unbind(self, *ids: str) -> None:
         self.hook.unbind(*ids)

@@ -128,6 +128,11 @@ class Database:
         a hop costs more than the query), on the reader pool for a database across a network."""
         return self.read_sync(fn)
 
+    async def read_key(self, fn: Callable[[apsw.Connection], T]) -> T:
+        """One row by primary key (no rule, no join): as :meth:`read_small`, without
+        setting a deadline (two calls and a closure each time) on a read that can't run long."""
+        return fn(self._reader())
+
     def write_sync(self, fn: Callable[[Tx], T]) -> T:
         """Run ``fn`` in one write transaction.
 

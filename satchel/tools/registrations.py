@@ -80,24 +80,28 @@ class Owned:
         self.registrations = registrations
 
     def __call__(self, event: Any) -> Any:
-        event._next = _Outside(event._next)
+        chain_next = event._next  # put back after: the chain sets e.next once per run
+        event._next = _Outside(chain_next)
         token = _current.set(self.registrations)
         try:
             return self.func(event)
         finally:
             _current.reset(token)
+            event._next = chain_next
 
 
 class _OwnedAsync(Owned):
     __slots__ = ()
 
     async def __call__(self, event: Any) -> Any:
-        event._next = _Outside(event._next)
+        chain_next = event._next
+        event._next = _Outside(chain_next)
         token = _current.set(self.registrations)
         try:
             return await self.func(event)
         finally:
             _current.reset(token)
+            event._next = chain_next
 
 
 class _Outside:

@@ -3,8 +3,10 @@ the handlers do not read (docs/performance.md, ``python -m bench.hooks_cost``)."
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Iterator
+from dataclasses import MISSING, fields
 from typing import Any
 
 import pytest
@@ -109,3 +111,35 @@ def test_a_create_hook_that_reads_the_record_only_after_next_sees_what_was_saved
     r = notes.post("/api/collections/notes/records", json={"title": "b"})
     assert r.status_code == 200, r.text
     assert seen == {"id": r.json()["id"], "title": "b", "new": False, "body": {"title": "b"}}
+
+
+def test_a_do_nothing_coroutine_request_hook_costs_under_5_percent() -> None:
+    """Issue 16's figure, load-proof: the Python bytecodes of a view, create, update,
+    delete and list (every thread, the request log's write included) with a coroutine
+    request hook that only awaits ``e.next()``, against the same request with no hook;
+    and no request, hooked or not (a plain-function hook too), leaves objects to the
+    cycle collector.  (``python -m bench.hooks_cost --bytecodes`` prints the figures.)"""
+    from bench.hooks_cost import CASES, count_bytecodes
+
+    kinds = ["no hook", "async request hook", "sync request hook"]
+    counted = asyncio.run(count_bytecodes(kinds, 40))
+    assert set(counted) == set(CASES)
+    for case, by_kind in counted.items():
+        base, hooked = by_kind["no hook"][0], by_kind["async request hook"][0]
+        assert hooked < base * 1.05, (case, base, hooked)
+        assert all(garbage == 0 for _, garbage in by_kind.values()), (case, by_kind)
+
+
+def test_lazy_events_make_every_field_their_dataclass_would() -> None:
+    """The lazy request events set their fields themselves (no dataclass __init__): a
+    field with a default factory they do not make would be shared by every event."""
+    from satchel.api.hook_request import LazyRecordRequestEvent, LazyRecordsListRequestEvent
+    from satchel.core.records.hook_events import RecordsListRequestEvent
+
+    def made_by_factory(event_type: type[Any]) -> set[str]:
+        return {f.name for f in fields(event_type) if f.default_factory is not MISSING}
+
+    assert made_by_factory(RecordRequestEvent) <= {"request"}  # made lazily
+    assert made_by_factory(RecordsListRequestEvent) <= {"request", "records", "result"}
+    assert issubclass(LazyRecordRequestEvent, RecordRequestEvent)
+    assert issubclass(LazyRecordsListRequestEvent, RecordsListRequestEvent)

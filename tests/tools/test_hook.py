@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -260,3 +261,150 @@ def test_async_chain_nesting_and_next_twice() -> None:
     asyncio.run(hook.trigger(e, _final))
     assert e.log == ["twice>", "plain", "last", "final", "plain", "last", "final", "<twice"]
     assert e.next() is None  # back to the end-of-chain default
+
+
+def test_each_plain_link_has_its_own_way_back_to_the_loop() -> None:
+    """plain -> coroutine -> plain: the inner plain handler's link must not take the outer
+    one's messages (the outer would wait forever for its end)."""
+    hook: Hook[Ev] = Hook()
+
+    def outer(e: Ev) -> None:
+        e.log.append("outer>")
+        e.next()
+        e.log.append("<outer")
+
+    async def middle(e: Ev) -> None:
+        e.log.append("middle>")
+        await e.next()
+        e.log.append("<middle")
+
+    def inner(e: Ev) -> None:
+        e.log.append("inner>")
+        e.next()
+        e.log.append("<inner")
+
+    for handler in (outer, middle, inner):
+        hook.bind(handler)
+
+    async def main() -> Ev:
+        e = Ev()
+        await asyncio.wait_for(hook.trigger(e, _final), 10)
+        return e
+
+    e = asyncio.run(main())
+    assert e.log == ["outer>", "middle>", "inner>", "final", "<inner", "<middle", "<outer"]
+
+
+@pytest.mark.parametrize("shape", ["one coroutine", "coroutine chain", "plain"])
+def test_on_error_turns_what_a_handler_raises_through_into_another_error(shape: str) -> None:
+    """``on_error`` replaces what is raised by the handler or by the rest it ran, with no
+    wrapper around the handler; an error it returns as is goes through unchanged."""
+    hook: Hook[Ev] = Hook()
+    seen: list[tuple[str, str]] = []
+
+    def on_error(func: object, exc: Exception) -> BaseException:
+        seen.append((getattr(func, "__name__", "?"), type(exc).__name__))
+        return exc if isinstance(exc, LookupError) else RuntimeError("replaced")
+
+    async def failing(e: Ev) -> None:
+        await e.next()
+        raise ValueError("bug")
+
+    def plain_failing(e: Ev) -> None:
+        e.next()
+        raise ValueError("bug")
+
+    async def passing(e: Ev) -> None:
+        await e.next()
+
+    handler = plain_failing if shape == "plain" else failing
+    hook.bind(handler, on_error=on_error)
+    if shape == "coroutine chain":
+        hook.bind(passing, on_error=on_error)
+    with pytest.raises(RuntimeError, match="replaced") as info:
+        asyncio.run(hook.trigger(Ev(), _final))
+    assert isinstance(info.value.__cause__, ValueError)
+    assert seen == [(handler.__name__, "ValueError")]
+
+    async def final_fails(e: Ev) -> None:
+        raise KeyError("x")
+
+    seen.clear()
+    with pytest.raises(KeyError):  # a LookupError: let through, by every link on the way
+        asyncio.run(hook.trigger(Ev(), final_fails))
+    assert {name for name, _ in seen} <= {handler.__name__, "passing"} and seen
+
+
+def test_a_plain_handler_is_let_go_when_its_request_is_cancelled() -> None:
+    """Cancelled while its plain handler runs, a chain never runs the rest, and the
+    handler's ``e.next()`` returns or raises ``CancelledError`` (a call already on its way
+    to the loop), never waits forever."""
+    hook: Hook[Ev] = Hook()
+    started, go = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def plain(e: Ev) -> None:
+        started.set()
+        go.wait(10)
+        try:
+            e.next()
+            outcome.append("returned")
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+
+    hook.bind(plain)
+    e = Ev()
+
+    async def main() -> None:
+        task = asyncio.ensure_future(hook.trigger(e, _final))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        go.set()
+        for _ in range(500):
+            if outcome:
+                break
+            await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+    assert outcome in (["returned"], ["cancelled"])
+    assert e.log == []
+
+
+def test_a_finished_chain_is_freed_at_once_whatever_its_handlers() -> None:
+    """No cycle and no idle hook thread keeps the event once the chain is over (it is freed
+    by reference counting: the cycle collector is off)."""
+    import gc
+    import weakref
+
+    hook: Hook[Ev] = Hook()
+
+    def plain(e: Ev) -> None:
+        e.next()
+
+    async def coro(e: Ev) -> None:
+        await e.next()
+
+    for handlers in ([coro], [plain], [coro, plain, coro]):
+        hook.unbind_all()
+        for handler in handlers:
+            hook.bind(handler)
+
+        async def main() -> weakref.ref[Ev]:
+            e = Ev()
+            await hook.trigger(e, _final)
+            assert e.log == ["final"]
+            return weakref.ref(e)
+
+        gc.disable()
+        try:
+            ref = asyncio.run(main())
+            for _ in range(200):  # a hook thread lets go of its job just after it answered
+                if ref() is None:
+                    break
+                time.sleep(0.005)
+            assert ref() is None, [h.__name__ for h in handlers]
+        finally:
+            gc.enable()

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from satchel.core.hook_events import AppHooks
 
 __all__ = [
+    "StoredRow",
+    "decode_row",
+    "fetch_row_sync",
     "ONLY_SUPERUSERS",
     "SUPERUSERS",
     "Presenter",
@@ -58,6 +62,7 @@ ONLY_SUPERUSERS = "Only superusers can perform this action."
 NEVER_RETURNED = ("password", "tokenKey")
 
 Lookup = Callable[[str], Collection | None]
+StoredRow = tuple[Sequence[tuple[str, ...]], Sequence[Any]]  # the cursor's description, the values as stored
 Publisher = Callable[[str, Collection, Mapping[str, Any]], None]
 
 
@@ -225,6 +230,30 @@ def fetch_with_rule_sync(
     except apsw.SQLError as exc:
         raise BadRequestError() from exc
     return found[0] if found else None
+
+
+def fetch_row_sync(conn: apsw.Connection, env: RecordEnv, c: Collection, record_id: str) -> StoredRow | None:
+    """The row of record ``record_id`` with no rule to apply (the caller has decided), by
+    a statement built once per table, not decoded (:func:`decode_row` when needed): what a
+    hooked update or delete reads before its hook, at a small part of
+    :func:`fetch_with_rule_sync`'s cost."""
+    cursor = conn.cursor().execute(_by_id_sql(env.dialect, c.name), {"__record_id": record_id})
+    try:
+        description = cursor.getdescription()
+    except apsw.ExecutionCompleteError:  # no row
+        return None
+    row = cursor.fetchone()
+    return None if row is None else (description, row)
+
+
+def decode_row(c: Collection, stored: StoredRow) -> dict[str, Any]:
+    """A row of :func:`fetch_row_sync` as the record dict the rest of the code takes."""
+    return codec_for(c).decode_many([d[0] for d in stored[0]], [stored[1]])[0]
+
+
+@lru_cache(maxsize=1024)
+def _by_id_sql(d: SqliteDialect, table: str) -> str:
+    return select_page(d, table, (), [f"{d.column(table, 'id')} = {d.param('__record_id')}"], limit=1)
 
 
 def fetch_by_ids_sync(

@@ -137,6 +137,9 @@ class PgDatabase(Database):
         # a network round trip: never on the event loop, however small the read
         return await self.read(fn)
 
+    async def read_key(self, fn: Callable[[Any], T]) -> T:
+        return await self.read(fn)
+
     def _roll_back(self, tx: Tx) -> None:
         writer = self._pg_writer
         try:

@@ -8,17 +8,18 @@ anywhere propagate to the caller of ``trigger``.
 
 Two ways to run a chain, because Satchel's work runs in two places:
 
-- :meth:`Hook.trigger` (``async``) on the event loop: coroutine handlers are awaited
-  (``await e.next()``); plain functions run on a worker thread (``asyncio.to_thread``)
-  so they may block, and their ``e.next()`` runs the rest of the chain back on the
-  loop and waits for it.
+- ``await hook.trigger(...)`` on the event loop: coroutine handlers are awaited
+  (``await e.next()``); plain functions run on the hooks' own threads so they may
+  block, and their ``e.next()`` runs the rest of the chain back on the loop and waits
+  for it (a queue to the thread, ``call_soon_threadsafe`` and a lock back).
 - :meth:`Hook.trigger_sync` on the calling thread (the writer thread inside a
   transaction, for model hooks): plain functions are called directly; a coroutine
   handler runs on a private event loop of that thread, so its ``await e.next()``
   stays on the thread that owns the transaction.
 
 A hook with no handlers costs one attribute check: ``trigger`` calls ``final``
-directly.
+directly; one coroutine handler runs with no chain object.  A handler's ``on_error``
+(given to :meth:`Hook.bind`) turns what is raised through it into another error.
 """
 
 from __future__ import annotations
