@@ -181,7 +181,6 @@ def banner(app: App, *, installer: bool = True) -> str:
 
 
 def _print_banner(app: App) -> None:
-    dataclass_cache.save()  # dataclasses compiled by this start-up, for the next one
     try:
         text = banner(app)
     except Exception:  # the installer account could not be made: the server serves on
@@ -260,6 +259,7 @@ def run_server(
             # collections write to the pages it shares with its parent)
             gc.freeze()
             gc.enable()
+            dataclass_cache.release()  # saved if something was new, then dropped
             sweeper.start()
             if on_started is not None:
                 await on_started()

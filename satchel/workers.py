@@ -46,6 +46,7 @@ from satchel.server import (
     run_server,
 )
 from satchel.store.write_gate import WriteGate
+from satchel.tools import dataclass_cache
 from satchel.tools.bus.relay import LinkBus, Relay
 from satchel.tools.fdlimit import raise_nofile_limit
 from satchel.tools.hook_files import js_warning_shown
@@ -78,6 +79,10 @@ def run_workers(config: Config, count: int, open_first_app: Any, open_worker_app
     others start once it serves, with ``open_worker_app`` (hooks run)."""
     read_timeout_from_env(os.environ)  # a bad value is one line before anything starts
     raise_nofile_limit()  # as a single process does; the workers inherit it
+    dataclass_cache.release()  # every class is made: the workers need not inherit the cache
+    # what is imported stays for good: no collection in any process walks it again, which
+    # would write to every page the workers share with this one (copy-on-write)
+    gc.freeze()
     host, port = config.host_port
     sockets = bind_sockets(host, port)
     runtime = Runtime(Path(tempfile.mkdtemp(prefix="satchel-workers-")))

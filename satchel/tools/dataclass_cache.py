@@ -26,7 +26,7 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-__all__ = ["cache_path", "install", "save", "stats"]
+__all__ = ["cache_path", "install", "release", "save", "stats"]
 
 _cache: dict[str, CodeType] = {}
 _used: dict[str, CodeType] = {}
@@ -88,6 +88,16 @@ def save(*, force: bool = False) -> bool:
         return False
     _state["misses"] = 0
     return True
+
+
+def release() -> None:
+    """Once serving: save what is new, then let ``dataclasses`` compile as usual and drop
+    the cache (its outer code objects and texts held ~1 MB that no class uses)."""
+    save()
+    with contextlib.suppress(AttributeError):
+        del dataclasses.exec  # type: ignore[attr-defined]
+    _cache.clear()
+    _used.clear()
 
 
 def stats() -> dict[str, int]:

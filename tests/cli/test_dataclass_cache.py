@@ -78,3 +78,25 @@ def test_run_serve_gives_the_collector_back_when_start_up_fails(tmp_path: Path) 
     finally:
         busy.close()
     assert gc.isenabled()
+
+
+def test_released_the_cache_leaves_dataclasses_as_they_were() -> None:
+    """Once serving, the cache is dropped and ``dataclasses`` compiles on its own again."""
+    import subprocess
+    import sys
+
+    script = (
+        "import dataclasses, satchel\n"
+        "from satchel.tools import dataclass_cache as c\n"
+        "assert 'exec' in vars(dataclasses)\n"
+        "c.release()\n"
+        "assert 'exec' not in vars(dataclasses)\n"
+        "before = c.stats()\n"
+        "@dataclasses.dataclass\n"
+        "class P:\n"
+        "    x: int = 1\n"
+        "assert P() == P(1) and c.stats() == before\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "ok"
