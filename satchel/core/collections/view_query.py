@@ -67,6 +67,7 @@ from typing import Any, NamedTuple
 
 from satchel.errors import ValidationError, sentenize
 from satchel.tools.dbutils.index import TokenizerError, scan_tokens
+from satchel.tools.lazy_re import LazyPattern
 
 __all__ = [
     "MISSING_ID_MESSAGE",
@@ -252,16 +253,16 @@ class ParsedSelect:
 
 
 _S = r"[\t\n\f\r ]"  # Go RE2 \s
-_JOIN_RE = re.compile(
+_JOIN_RE = LazyPattern(
     rf"{_S}+(full{_S}+outer{_S}+join|left{_S}+outer{_S}+join|right{_S}+outer{_S}+join|full{_S}+join"
     rf"|cross{_S}+join|inner{_S}+join|outer{_S}+join|left{_S}+join|right{_S}+join|join){_S}+?",
     re.IGNORECASE | re.MULTILINE,
 )
-_DISCARD_RE = re.compile(
+_DISCARD_RE = LazyPattern(
     rf"{_S}+(where|group{_S}+by|having|order|limit|with){_S}+?", re.IGNORECASE | re.MULTILINE
 )
-_COMMENTS_RE = re.compile(r"(/\*[\s\S]*?\*/)|(--.+$)", re.MULTILINE)
-_CAST_RE = re.compile(rf"^cast{_S}*\(.*{_S}+as{_S}+(\w+){_S}*\)\Z", re.IGNORECASE | re.DOTALL)
+_COMMENTS_RE = LazyPattern(r"(/\*[\s\S]*?\*/)|(--.+$)", re.MULTILINE)
+_CAST_RE = LazyPattern(rf"^cast{_S}*\(.*{_S}+as{_S}+(\w+){_S}*\)\Z", re.IGNORECASE | re.DOTALL)
 
 _JOIN_MARK = "__pb_join__"
 _DISCARD_MARK = "__pb_discard__"
@@ -312,9 +313,9 @@ def parse_select(query: str) -> ParsedSelect:
     Raises :class:`ViewQueryError` for column/table items it can't read.
     """
     text = query.strip().strip(";")
-    text = _COMMENTS_RE.sub(" ", text)
-    text = _JOIN_RE.sub(f" {_JOIN_MARK} ", text)
-    text = _DISCARD_RE.sub(f" {_DISCARD_MARK} ", text)
+    text = _COMMENTS_RE.compiled.sub(" ", text)
+    text = _JOIN_RE.compiled.sub(f" {_JOIN_MARK} ", text)
+    text = _DISCARD_RE.compiled.sub(f" {_DISCARD_MARK} ", text)
 
     parts: dict[str, list[str]] = {"select": [], "from": [], "join": []}
     active: list[str] | None = None

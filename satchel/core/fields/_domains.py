@@ -6,11 +6,12 @@ import re
 from typing import Any
 
 from satchel.errors import ValidationError
+from satchel.tools.lazy_re import LazyPattern
 
 __all__ = ["domain_settings_errors"]
 
 # ozzo-validation ``is.Domain``.
-_DOMAIN_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{1,63}|xn--[a-z0-9]{1,59})", re.IGNORECASE)
+_DOMAIN_RE = LazyPattern(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{1,63}|xn--[a-z0-9]{1,59})", re.IGNORECASE)
 
 
 def _each_domain(values: list[str]) -> dict[str, Any] | None:

@@ -552,15 +552,15 @@ def load_settings_param(raw: str | bytes | memoryview, key: str | None, *, env_n
 # Value checks (approximations of the Go validators PocketBase uses).
 
 
-_DNS_NAME_RE = re.compile(
+_DNS_NAME_RE = LazyPattern(
     r"([a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})(\.[a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})*[._]?", re.ASCII)
-_HEX_COLOR_RE = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
-_RATE_LIMIT_LABEL_RE = re.compile(r"(\w+ /[\w/-]*|/[\w/-]*|\w+:\w+|\*:\w+|\w+)", re.ASCII)
-_URL_SCHEME_RE = re.compile(r"(ftp|tcp|udp|wss?|https?)://")
-_URL_TAIL_RE = re.compile(r"(:\d{1,5})?([/?#]\S*)?")
+_HEX_COLOR_RE = LazyPattern(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_RATE_LIMIT_LABEL_RE = LazyPattern(r"(\w+ /[\w/-]*|/[\w/-]*|\w+:\w+|\*:\w+|\w+)", re.ASCII)
+_URL_SCHEME_RE = LazyPattern(r"(ftp|tcp|udp|wss?|https?)://")
+_URL_TAIL_RE = LazyPattern(r"(:\d{1,5})?([/?#]\S*)?")
 _U = "a-zA-Z0-9\u00a1-\uffff"
 _URL_HOST_RE = LazyPattern(rf"[{_U}](?:[{_U}_-]*[{_U}])?(?:\.[{_U}](?:[{_U}_-]*[{_U}])?)*")
-_URL_IPV4_RE = re.compile(
+_URL_IPV4_RE = LazyPattern(
     r"([1-9]\d?|1\d\d|2[01]\d|22[0-3]|24\d|25[0-5])(\.(\d{1,2}|1\d\d|2[0-4]\d|25[0-5])){2}"
     r"\.([0-9]\d?|1\d\d|2[0-4]\d|25[0-5])")
 _EMAIL_ATEXT = r"a-zA-Z0-9!#$%&'*+\-/=?^_`{|}~\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"

@@ -34,6 +34,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 
 from satchel.errors import ErrorTree, ValidationError
+from satchel.tools.lazy_re import LazyPattern
 
 __all__ = [
     "AUTH_UNIQUE_INDEX_FIELDS",
@@ -67,7 +68,7 @@ AUTH_UNIQUE_INDEX_FIELDS: tuple[str, ...] = ("tokenKey", "email")
 _WS = r"[\t\n\f\r ]"
 _NWS = r"[^\t\n\f\r ]"
 
-_INDEX_RE = re.compile(
+_INDEX_RE = LazyPattern(
     rf"create{_WS}+(unique{_WS}+)?{_WS}*index{_WS}*(if{_WS}+not{_WS}+exists{_WS}+)?"
     rf"({_NWS}*){_WS}+on{_WS}+({_NWS}*){_WS}*\(([\s\S]*)\)(?:{_WS}*where{_WS}+([\s\S]*))?",
     re.IGNORECASE | re.MULTILINE,
