@@ -79,10 +79,12 @@ def ensure_pocketbase(log: list[str]) -> Path:
 
 @dataclass(frozen=True)
 class ServerKind:
-    """How to launch one implementation: ``argv`` is the command before ``serve``/``superuser``."""
+    """How to launch one implementation: ``argv`` is the command before ``serve``/``superuser``,
+    ``serve_args`` extra flags after ``serve``'s own."""
 
     name: str
     argv: tuple[str, ...]
+    serve_args: tuple[str, ...] = ()
 
     @staticmethod
     def satchel() -> ServerKind:
@@ -123,7 +125,7 @@ class Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir.parent / f"{self.name}-{self.port}.log", "wb")  # noqa: SIM115
         argv = self._pinned([*self.kind.argv, "serve", f"--http={self.host}:{self.port}",
-                             f"--dir={self.data_dir}"])
+                             f"--dir={self.data_dir}", *self.kind.serve_args])
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()

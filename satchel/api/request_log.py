@@ -12,6 +12,7 @@ thread.  Not logged, as in PocketBase: CORS preflights, and on success
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -19,7 +20,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from satchel.api.request import ERROR_KEY, AuthState, get_auth
-from satchel.core.logs import RawHeaders, RequestFacts, error_details
+from satchel.core.logs import ERROR, INFO, RequestFacts, error_details
+from satchel.core.settings.model import Settings
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -28,10 +30,6 @@ __all__ = ["RequestLogMiddleware"]
 
 MAX_ERROR_BODY = 65536
 INTERNAL_ERROR = "Something went wrong while processing your request."
-
-
-def _quiet_on_success(path: str) -> bool:
-    return not path.startswith("/api/") or path.startswith("/api/logs") or path == "/api/oauth2-redirect"
 
 
 def _error_message(body: bytes) -> str:
@@ -54,57 +52,63 @@ class RequestLogMiddleware:
         ):  # logs off: nothing to note, unless this request may turn them on (and is then logged)
             await self.app(scope, receive, send)
             return
-        start = time.perf_counter()
+        start = time.perf_counter_ns()
         status = 0
         body = bytearray()
 
-        async def noting_send(message: Message) -> None:
+        # not a coroutine: it hands back send's own awaitable, one frame less per message
+        def noting_send(message: Message) -> Awaitable[None]:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
             elif status >= 400 and len(body) < MAX_ERROR_BODY:
                 body.extend(message.get("body", b""))
-            await send(message)
+            return send(message)
 
+        raised: Exception | None = None
         try:
             await self.app(scope, receive, noting_send)
         except Exception as exc:  # the server answers 500; log it as one (a cancel is not logged)
             scope.setdefault(ERROR_KEY, exc)
-            await self._finish(scope, status if status >= 400 else 500, start, bytes(body))
-            raise
-        await self._finish(scope, status, start, bytes(body))
+            status, raised = status if status >= 400 else 500, exc
+        failed = status >= 400
+        settings = self.satchel.settings.current  # as the request ended: it may have changed them
+        config = settings.logs
+        path = scope["path"]
+        if (
+            (failed or (path.startswith("/api/") and not path.startswith("/api/logs") and path != "/api/oauth2-redirect"))
+            and config.max_days > 0
+            and (ERROR if failed else INFO) >= config.min_level
+        ):
+            exec_ms = (time.perf_counter_ns() - start) / 1e6  # Go's float64(ns)/1e6
+            state = scope.get("state")
+            auth: AuthState | None = state.get("auth") if state else None
+            if auth is None:
+                auth = await self._unchecked_auth(scope)
+            self._queue(scope, status, exec_ms, auth, body, settings)
+        if raised is not None:
+            raise raised
 
-    async def _finish(self, scope: Scope, status: int, start: float, body: bytes) -> None:
-        if status < 400 and _quiet_on_success(scope["path"]):
-            return
-        exec_ms = (time.perf_counter() - start) * 1000
-        state = scope.get("state")
-        auth: AuthState | None = state.get("auth") if state else None
-        if auth is None:
-            auth = await self._unchecked_auth(scope)
-        self._queue(scope, status, exec_ms, auth, body)
-
-    def _queue(self, scope: Scope, status: int, exec_ms: float, auth: AuthState, body: bytes) -> None:
+    def _queue(self, scope: Scope, status: int, exec_ms: float, auth: AuthState, body: bytearray,
+               settings: Settings) -> None:
         """Note the raw facts (plain values and the scope's own header list, nothing
         formatted: that is the writer thread's work)."""
-        failed = status >= 400
         error: str | None = None
         details: Any = None
-        if failed:
-            error = _error_message(body) or INTERNAL_ERROR
+        if status >= 400:
+            error = _error_message(bytes(body)) or INTERNAL_ERROR
             exc = scope.get(ERROR_KEY)
             details = error_details(exc) if exc is not None else None
         raw_path = scope.get("raw_path") or scope["path"].encode()
-        query = scope.get("query_string", b"")
+        query = scope.get("query_string")
         client = scope.get("client")
-        settings = self.satchel.settings.current
-        facts = RequestFacts(
+        self.satchel.logs.writer.add(RequestFacts(
             scope["method"],
             (raw_path + b"?" + query if query else raw_path).decode("latin-1"),
             status,
             exec_ms,
             client[0] if client else "",
-            RawHeaders(scope["headers"]),
+            scope["headers"],
             settings.trusted_proxy,
             settings.logs,
             auth.collection.name if auth.collection is not None else "",
@@ -112,8 +116,7 @@ class RequestLogMiddleware:
             error,
             details,
             time.time(),
-        )
-        self.satchel.logs.request(facts, failed)
+        ))
 
     @staticmethod
     async def _unchecked_auth(scope: Scope) -> AuthState:

@@ -8,22 +8,28 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from satchel.core.logs import (
+    ERROR,
     INFO,
     LogEntry,
     LogService,
     LogWriter,
     RawHeaders,
+    RequestFacts,
     delete_old_logs,
     format_created,
     logs_cleanup,
     new_log_ids,
+    request_row,
 )
-from satchel.core.settings.model import LogsConfig
+from satchel.core.logs.writer import CHUNK
+from satchel.core.settings.model import LogsConfig, TrustedProxyConfig
 from satchel.store.bootstrap import create_aux_tables
 from satchel.store.database import Database
 from tests.e2e.serve_support import start_serve, stop_serve
@@ -173,5 +179,55 @@ def test_ids_in_bulk_and_raw_headers() -> None:
     assert len(set(ids)) == 500
     assert all(len(i) == 15 and i.isalnum() and i == i.lower() for i in ids)
     headers = RawHeaders([(b"user-agent", b"a"), (b"x-real-ip", b"10.0.0.1"), (b"x-real-ip", b"10.0.0.2")])
-    assert headers.first(b"user-agent") == "a" and headers.first(b"referer") == ""
     assert headers.getlist("X-Real-IP") == ["10.0.0.1", "10.0.0.2"]
+
+
+def facts(config: LogsConfig, **over: Any) -> RequestFacts:
+    values: dict[str, Any] = {
+        "method": "GET", "url": "/api/x?q=a%20b", "status": 200, "exec_ms": 536568 / 1e6, "peer": "127.0.0.1",
+        "headers": [(b"user-agent", b"ua/1"), (b"referer", b"http://r/"), (b"user-agent", b"second")],
+        "proxy": TrustedProxyConfig(), "config": config, "auth": "users", "auth_id": "u1",
+        "created": 1795000000.25,
+    }
+    values.update(over)
+    return RequestFacts(**values)
+
+
+def test_request_row_is_pocketbases_shape_in_sorted_key_order() -> None:
+    row = request_row(facts(LogsConfig(max_days=5, log_ip=True, log_auth_id=True)), "abc")
+    assert row[:3] == ("abc", INFO, "GET /api/x?q=a b") and row[4] == "2026-11-18 11:06:40.250Z"
+    assert row[3] == (
+        '{"auth":"users","authId":"u1","execTime":0.536568,"method":"GET","referer":"http://r/",'
+        '"remoteIP":"127.0.0.1","status":200,"type":"request","url":"/api/x?q=a%20b","userAgent":"ua/1",'
+        '"userIP":"127.0.0.1"}'
+    )
+    # without logIP/logAuthId; a failure with nested details (sorted too), cut URL and header
+    proxy = TrustedProxyConfig(headers=["X-Forwarded-For"])
+    failed = facts(LogsConfig(max_days=5), url="/" + "u" * 3100, status=400, error="Bad.",
+                   details={"b": {"z": 1, "a": "x"}, "a": "y"},
+                   headers=[(b"user-agent", b"a" * 2100)], proxy=proxy)
+    level, message, data = request_row(failed, "id2")[1:4]
+    assert level == ERROR and message == "GET /" + "u" * 2999 + "..."
+    assert data == orjson.dumps(orjson.loads(data), option=orjson.OPT_SORT_KEYS).decode()
+    parsed = orjson.loads(data)
+    assert parsed["details"] == {"a": "y", "b": {"a": "x", "z": 1}} and parsed["error"] == "Bad."
+    assert parsed["userAgent"] == "a" * 2000 + "..." and parsed["referer"] == ""
+    assert "userIP" not in parsed and "authId" not in parsed
+    # a trusted proxy header gives userIP, the TCP peer stays remoteIP
+    behind = facts(LogsConfig(max_days=5, log_ip=True), proxy=proxy,
+                   headers=[(b"x-forwarded-for", b"10.0.0.9, 10.0.0.7")])
+    parsed = orjson.loads(request_row(behind, "id3")[3])
+    assert (parsed["userIP"], parsed["remoteIP"]) == ("10.0.0.7", "127.0.0.1")
+
+
+def test_request_rows_land_in_order_across_insert_chunks(aux: Database) -> None:
+    config = LogsConfig(max_days=5)
+    writer = LogWriter(aux, lambda: config, interval=60)
+    try:
+        for i in range(CHUNK * 2 + 23):  # two full chunks and a short one
+            writer.add(facts(config, url=f"/api/n/{i}"))
+        assert writer.flush() == CHUNK * 2 + 23
+    finally:
+        writer.close()
+    rows = aux.read_sync(lambda c: c.execute("SELECT message, level FROM _logs ORDER BY rowid").fetchall())
+    assert rows == [(f"GET /api/n/{i}", INFO) for i in range(CHUNK * 2 + 23)]

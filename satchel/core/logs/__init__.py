@@ -19,7 +19,7 @@ from satchel.core.logs.entry import (
     error_details,
     format_created,
     new_log_ids,
-    request_entry,
+    request_row,
     to_row,
 )
 from satchel.core.logs.query import get_log, list_logs, log_stats
@@ -56,6 +56,6 @@ __all__ = [
     "normalize_ip",
     "possible_proxy_header",
     "real_ip",
-    "request_entry",
+    "request_row",
     "to_row",
 ]

@@ -1,8 +1,8 @@
 """Log entries as PocketBase stores them in ``auxiliary.db`` ``_logs`` (spec 12 §3).
 
 Pure: a request's facts (:class:`RequestFacts`, gathered cheaply on the request
-path) become a :class:`LogEntry` only in the writer thread; :func:`to_row` gives
-the row values.  Shapes observed on PocketBase 0.40.6: ``data`` keys sorted,
+path) become a row only in the writer thread (:func:`request_row`); :func:`to_row`
+gives the row of an application :class:`LogEntry`.  Shapes observed on PocketBase 0.40.6: ``data`` keys sorted,
 ``execTime`` in ms, ``url`` cut at 3000 and ``referer``/``userAgent`` at 2000
 characters (plus ``...``), ``message`` = method + the unescaped (cut) URL.
 """
@@ -35,7 +35,7 @@ __all__ = [
     "format_created",
     "new_log_id",
     "new_log_ids",
-    "request_entry",
+    "request_row",
     "to_row",
 ]
 
@@ -48,6 +48,7 @@ MAX_MESSAGE = 8000
 DEFAULT_MAX_DATA = 16384
 TRUNCATED_KEY = "__pb_truncated__"
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +73,6 @@ class RawHeaders:
         name = key.lower().encode("latin-1")
         return [value.decode("latin-1") for k, value in self.raw if k == name]
 
-    def first(self, name: bytes) -> str:
-        """The first value of the lower-case ``name``, or ``""``."""
-        for k, value in self.raw:
-            if k == name:
-                return value.decode("latin-1")
-        return ""
-
 
 # not frozen: a frozen dataclass sets each of its 13 fields through object.__setattr__,
 # and this one is built on every request; nothing changes it after that
@@ -89,9 +83,11 @@ class RequestFacts:
     method: str
     url: str
     status: int
+    #: nanoseconds / 1e6, as Go's duration in ms (6 decimals at most, no rounding to do)
     exec_ms: float
     peer: str
-    headers: RawHeaders
+    #: the scope's own ``(name, value)`` list, kept as it is
+    headers: list[tuple[bytes, bytes]]
     proxy: TrustedProxyConfig
     #: ``settings.logs`` when the request ended (``logIP``/``logAuthId`` apply as of then)
     config: LogsConfig
@@ -106,31 +102,47 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def request_entry(facts: RequestFacts) -> LogEntry:
-    """The ``type: "request"`` entry of one finished request (level 8 when it failed)."""
+def request_row(facts: RequestFacts, log_id: str) -> tuple[str, int, str, str, str]:
+    """The ``_logs`` row of one finished request (level 8 when it failed), never cut by
+    ``maxDataSize`` (as observed).  One pass with no intermediate entry: it runs for
+    every request, in the writer thread, while the loop waits for the GIL."""
+    method, url, peer = facts.method, facts.url, facts.peer
+    if len(url) > MAX_URL:
+        url = url[:MAX_URL] + "..."
+    referer = user_agent = None
+    for key, value in facts.headers:  # the first of each, as Go's Header.Get
+        if key == b"referer":
+            if referer is None:
+                referer = value.decode("latin-1")
+        elif key == b"user-agent" and user_agent is None:
+            user_agent = value.decode("latin-1")
+    # built in the sorted key order PocketBase stores (auth < authId < details < ...)
+    data: dict[str, Any] = {"auth": facts.auth}
     config = facts.config
-    url = _cut(facts.url, MAX_URL)
-    data: dict[str, Any] = {
-        "type": "request",
-        "method": facts.method,
-        "url": url,
-        "status": facts.status,
-        "execTime": round(facts.exec_ms, 6),
-        "auth": facts.auth,
-        "referer": _cut(facts.headers.first(b"referer"), MAX_HEADER),
-        "userAgent": _cut(facts.headers.first(b"user-agent"), MAX_HEADER),
-    }
-    if config.log_ip:
-        data["userIP"] = real_ip(facts.peer, facts.headers, facts.proxy)
-        data["remoteIP"] = normalize_ip(facts.peer) or facts.peer
     if config.log_auth_id and facts.auth_id:
         data["authId"] = facts.auth_id
     failed = facts.error is not None
     if failed:
-        data["error"] = facts.error
         data["details"] = facts.details
-    message = _cut(f"{facts.method} {urllib.parse.unquote(url) if '%' in url else url}", MAX_MESSAGE)
-    return LogEntry(ERROR if failed else INFO, message, data, facts.created or time.time())
+        data["error"] = facts.error
+    data["execTime"] = facts.exec_ms
+    data["method"] = method
+    data["referer"] = _cut(referer, MAX_HEADER) if referer else ""
+    remote_ip = ""
+    if config.log_ip:
+        remote_ip = normalize_ip(peer) or peer
+        data["remoteIP"] = remote_ip
+    data["status"] = facts.status
+    data["type"] = "request"
+    data["url"] = url
+    data["userAgent"] = _cut(user_agent, MAX_HEADER) if user_agent else ""
+    if config.log_ip:
+        data["userIP"] = real_ip(peer, RawHeaders(facts.headers), facts.proxy) if facts.proxy.headers else remote_ip
+    # details may hold maps of its own: only then are keys sorted by orjson
+    text = orjson.dumps(data, option=_SORTED, default=str) if failed else orjson.dumps(data)
+    message = f"{method} {urllib.parse.unquote(url) if '%' in url else url}"
+    return (log_id, ERROR if failed else INFO, _cut(message, MAX_MESSAGE), text.decode(),
+            format_created(facts.created or time.time()))
 
 
 def _leaf_text(message: str) -> str:
@@ -167,10 +179,12 @@ def _second_text(seconds: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
 
 
+_MILLIS_TEXT = [f".{millis:03d}Z" for millis in range(1000)]  # no format spec parsed per entry
+
+
 def format_created(ts: float) -> str:
     seconds = int(ts)
-    millis = int((ts - seconds) * 1000)
-    return f"{_second_text(seconds)}.{millis:03d}Z"
+    return _second_text(seconds) + _MILLIS_TEXT[int((ts - seconds) * 1000)]
 
 
 # every byte value -> a character of the id alphabet; the slight modulo bias does not
@@ -192,7 +206,7 @@ def new_log_ids(count: int) -> list[str]:
 def _data_json(data: Mapping[str, Any], max_size: int) -> str:
     """``data`` as sorted JSON; oversized data keeps its JSON text cut to ``max_size``
     under ``data`` plus ``__pb_truncated__``."""
-    text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str).decode()
+    text = orjson.dumps(data, option=_SORTED, default=str).decode()
     if max_size <= 0 or len(text.encode()) <= max_size:
         return text
     cut = text.encode()[:max_size].decode(errors="ignore")

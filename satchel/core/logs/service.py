@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from satchel.core.logs.entry import DEBUG, ERROR, INFO, WARN, LogEntry, RequestFacts, format_created
+from satchel.core.logs.entry import DEBUG, ERROR, INFO, WARN, LogEntry, format_created
 from satchel.core.logs.writer import LogWriter
 from satchel.core.settings.model import LogsConfig
 from satchel.store.database import Database, Tx
@@ -76,10 +76,6 @@ class LogService:
         """Whether an entry of ``level`` is kept (logs on, not below ``minLevel``)."""
         c = self.config()
         return c.max_days > 0 and level >= c.min_level
-
-    def request(self, facts: RequestFacts, failed: bool) -> None:
-        if self.accepts(ERROR if failed else INFO):
-            self.writer.add(facts)
 
     def log(self, level: int, message: str, **data: Any) -> None:
         if self.accepts(level):
