@@ -274,7 +274,7 @@ def _view_runs_inline(app: App, c: Collection, expand: Sequence[str]) -> bool:
     return bounded
 
 
-async def _write_request(request: Request, c: Collection) -> tuple[WriteRequest, tuple[FieldPick, ...]]:
+async def _write_request(request: Request, c: Collection) -> tuple[WriteRequest, tuple[FieldPick, ...], AuthState]:
     auth = await get_auth(request)
     if c.is_view:
         raise BadRequestError("Unsupported collection type.")
@@ -282,7 +282,7 @@ async def _write_request(request: Request, c: Collection) -> tuple[WriteRequest,
     picks = _fields(info.query)
     body = await read_body(request)
     files = getattr(request.state, "files", None) or {}
-    return WriteRequest(info, body, files, info.query.get("expand", "")), picks
+    return WriteRequest(info, body, files, info.query.get("expand", "")), picks, auth
 
 
 def _create_runs_inline(app: App, c: Collection, req: WriteRequest) -> bool:
@@ -318,7 +318,7 @@ async def write_or_fail(app: App, fn: Callable[[Tx], T], failed: str, *, here_if
 async def create_record(request: Request) -> Response:
     app = get_app(request)
     c = _collection(request, MISSING_WRITE_COLLECTION)
-    req, picks = await _write_request(request, c)
+    req, picks, auth = await _write_request(request, c)
     env = RecordEnv.from_app(app)
     hook = app.hooks.on_record_create_request
     if not hook.handlers:
@@ -329,7 +329,7 @@ async def create_record(request: Request) -> Response:
     # when a handler first reads it; read first after e.next(), it is what was saved
     before: dict[str, Any] = {}
     make = partial(_body_record, c, None, req.body, before)
-    event = LazyRecordRequestEvent(app.hooks.app, request, await get_auth(request), c, make, req.body)
+    event = LazyRecordRequestEvent(app.hooks.app, request, auth, c, make, req.body)
     await hook.trigger(event, partial(_create_final, app, env, c, req, picks, before))
     return answer(event)
 
@@ -360,7 +360,7 @@ def _stored_record(c: Collection, stored: StoredRow) -> Record:
 async def update_record(request: Request) -> Response:
     app = get_app(request)
     c = _collection(request, MISSING_WRITE_COLLECTION)
-    req, picks = await _write_request(request, c)
+    req, picks, auth = await _write_request(request, c)
     env = RecordEnv.from_app(app)
     record_id = request.path_params["id"]
     hook = app.hooks.on_record_update_request
@@ -369,7 +369,6 @@ async def update_record(request: Request) -> Response:
             app, lambda tx: update_record_sync(tx, env, c, record_id, req), UPDATE_FAILED
         )
         return json_response(_picked(out, picks))
-    auth = await get_auth(request)
     if c.updateRule is None and not auth.is_superuser:
         raise ForbiddenError(ONLY_SUPERUSERS)
     # as PocketBase, the record is read before the hook (a missing one never reaches it)
