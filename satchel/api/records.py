@@ -29,6 +29,7 @@ from satchel.api.hook_request import (
 from satchel.api.request import AuthState, endpoint, get_app, get_auth, read_body
 from satchel.api.responses import json_response, no_content
 from satchel.core.collections.model import Collection
+from satchel.core.fields import RelationField
 from satchel.core.records.cost import rules_are_bounded
 from satchel.core.records.expand import expand_records
 from satchel.core.records.field_rules import CONTEXT_LIST, CONTEXT_VIEW
@@ -290,17 +291,34 @@ def _create_runs_inline(app: App, c: Collection, req: WriteRequest) -> bool:
     is idle; see ``Database.write``): a base collection (no password hash), no upload,
     no expand, no user hook that runs inside the write or on its output, and a createRule
     (with its fields' rules) that joins by primary key only (``rules_are_bounded``)."""
-    if c.type != "base" or req.files or req.expand or app.hooks.on_record_enrich.handlers:
+    return _write_runs_inline(app, c, req, "create")
+
+
+def _write_runs_inline(app: App, c: Collection, req: WriteRequest | None, action: str) -> bool:
+    """:func:`_create_runs_inline` for ``action`` (create, update, delete); a delete also
+    needs no relation of any collection pointing at ``c`` (unlinking may scan tables)."""
+    if c.type != "base" or app.hooks.on_record_enrich.handlers:
         return False
-    if has_model_handlers(app.hooks, "record", "create"):
+    if req is not None and (req.files or req.expand):
         return False
-    cache: dict[tuple[str, int], bool] = app.state.setdefault("inline_creates", {})
-    key = (c.id, app.registry.version)
+    if has_model_handlers(app.hooks, "record", action):
+        return False
+    cache: dict[tuple[str, str, int], bool] = app.state.setdefault("inline_writes", {})
+    key = (action, c.id, app.registry.version)
     bounded = cache.get(key)
     if bounded is None:
-        rules = [c.createRule, *(f.extensions.get("createRule") for f in c.fields if f.extensions)]
+        name = action + "Rule"
+        rules = [c.rule(name), *(f.extensions.get(name) for f in c.fields if f.extensions)]
         rules = [r if isinstance(r, str) else None for r in rules]
-        bounded = cache[key] = rules_are_bounded(app.registry.get, c, rules, app.dialect)
+        bounded = rules_are_bounded(app.registry.get, c, rules, app.dialect)
+        if bounded and action != "create" and any(f.type == "file" for f in c.fields):
+            bounded = False  # replaced or deleted files are removed after COMMIT (disk, S3)
+        if bounded and action == "delete":
+            bounded = not any(
+                isinstance(f, RelationField) and f.collectionId == c.id
+                for other in app.registry.all() if not other.is_view for f in other.fields
+            )
+        cache[key] = bounded
     return bounded
 
 
@@ -365,8 +383,9 @@ async def update_record(request: Request) -> Response:
     record_id = request.path_params["id"]
     hook = app.hooks.on_record_update_request
     if not hook.handlers:
+        here = _write_runs_inline(app, c, req, "update")
         out = await write_or_fail(
-            app, lambda tx: update_record_sync(tx, env, c, record_id, req), UPDATE_FAILED
+            app, lambda tx: update_record_sync(tx, env, c, record_id, req), UPDATE_FAILED, here_if_idle=here
         )
         return json_response(_picked(out, picks))
     if c.updateRule is None and not auth.is_superuser:
@@ -403,8 +422,9 @@ async def delete_record(request: Request) -> Response:
     hook = app.hooks.on_record_delete_request
     if not hook.handlers:
         # PocketBase words every failed delete as a required reference
+        here = _write_runs_inline(app, c, None, "delete")
         await write_or_fail(
-            app, lambda tx: delete_record_sync(tx, env, c, record_id, info), DELETE_REQUIRED_REF
+            app, lambda tx: delete_record_sync(tx, env, c, record_id, info), DELETE_REQUIRED_REF, here_if_idle=here
         )
         return no_content()
     if c.deleteRule is None and not auth.is_superuser:

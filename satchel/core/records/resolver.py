@@ -139,6 +139,10 @@ class RequestInfo:
     method: str = "GET"
     context: str = "default"
 
+    def with_body(self, body: Mapping[str, Any]) -> RequestInfo:
+        """A copy with another body (``dataclasses.replace`` costs twice as much: every write)."""
+        return RequestInfo(self.auth, self.auth_collection, body, self.query, self.headers, self.method, self.context)
+
 
 def normalize_header_name(name: str) -> str:
     """Go's canonical header key passed through ``inflector.Snakecase``: words split at
@@ -240,6 +244,27 @@ def _parse_go_float(text: str) -> float | None:
         return None
 
 
+_CTE_SHAPES: dict[tuple[int, str, int], tuple[Collection, str, tuple[str, ...]]] = {}
+
+
+def _cte_shape(c: Collection, alias: str, d: SqliteDialect, keep: bool) -> tuple[str, tuple[str, ...]]:
+    """The create rule's CTE text and its param names: the values alone change per request.
+    ``keep``: ``c`` is the registry's object, which a schema change replaces rather than
+    mutates (a migration's uncommitted collection may change in place: never kept)."""
+    key = (id(c), alias, id(d))
+    found = _CTE_SHAPES.get(key)
+    if found is not None and found[0] is c and keep:
+        return found[1], found[2]
+    names = tuple(CREATE_ALIAS_SUFFIX + _columnify(f.name) for f in c.fields)
+    selects = [f"{d.param(n)} AS {d.q(_columnify(f.name))}" for f, n in zip(c.fields, names, strict=True)]
+    text = f"WITH {d.q(alias)} AS (SELECT {', '.join(selects)})"
+    if keep:
+        if len(_CTE_SHAPES) >= 1024:
+            _CTE_SHAPES.clear()
+        _CTE_SHAPES[key] = (c, text, names)
+    return text, names
+
+
 class RecordFieldResolver:
     """Resolve filter identifiers of ``base`` records (see the module docstring).
 
@@ -323,20 +348,19 @@ class RecordFieldResolver:
         """Create mode: ``WITH `<cte>` AS (SELECT :v AS `col`, ...)`` holding the would-be record."""
         if self.record is None:
             return None
-        selects: list[str] = []
+        text, names = _cte_shape(self.base, self.table_alias, self.d, self.lookup(self.base.id) is self.base)
         params: dict[str, Any] = {}
-        for f in self.base.fields:
-            value = self.record.get(f.name, _MISSING)
+        is_auth = self.base.is_auth
+        record = self.record
+        for f, name in zip(self.base.fields, names, strict=True):
+            value = record.get(f.name, _MISSING)
             if value is _MISSING:
                 value = f.zero_value()
             if f.name == "id" and not value:
                 value = TEMP_ID
-            if f.name == "verified" and self.base.is_auth:
+            if is_auth and f.name == "verified":
                 value = False
-            name = CREATE_ALIAS_SUFFIX + _columnify(f.name)
             params[name] = f.to_db(value)
-            selects.append(f"{self.d.param(name)} AS {self.d.q(_columnify(f.name))}")
-        text = f"WITH {self.d.q(self.table_alias)} AS (SELECT {', '.join(selects)})"
         return Sql(text, params)
 
     # -- helpers used by the runner ---------------------------------------------------

@@ -32,7 +32,7 @@ written, removed again on rollback; files a write drops are deleted after COMMIT
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import apsw
@@ -207,6 +207,7 @@ class _Writer:
         self.fields_by_name = {f.name: f for f in c.fields}
         self.now = now_text()
         self.last_stored: dict[str, Any] = {}
+        self.inserted: dict[str, Any] | None = None  # the row as INSERTed (see output)
 
     # -- body -------------------------------------------------------------------------
 
@@ -401,6 +402,7 @@ class _Writer:
             self.tx.execute(sql, dict(zip(names, row.values(), strict=True)))
         except apsw.ConstraintError as exc:
             raise ApiError(400, CREATE_FAILED, _unique_errors(self.c, exc)) from exc
+        self.inserted = row
 
     def update(self, record_id: str, values: Mapping[str, Any], original: Mapping[str, Any]) -> None:
         new_row = self.db_row(values)
@@ -417,13 +419,55 @@ class _Writer:
             raise ApiError(400, UPDATE_FAILED, _unique_errors(self.c, exc)) from exc
 
     def output(self, record_id: str) -> dict[str, Any]:
-        stored = _fetch(self.tx, self.env, self.c, record_id)
-        if stored is None:  # pragma: no cover - the row was just written
-            raise NotFoundError()
+        row = self.inserted
+        hooks = self.env.hooks
+        if row is not None and hooks is not None and has_model_handlers(hooks, "record", "create"):
+            row = None  # a model hook may have saved the record again after its INSERT
+        if row is not None and _stored_as_sent(self.tx, self.env, self.c):
+            # what SELECT would give back: TEXT columns keep the str values as bound
+            stored = codec_for(self.c).decode(tuple(row), tuple(row.values()))
+        else:
+            found = _fetch(self.tx, self.env, self.c, record_id)
+            if found is None:  # pragma: no cover - the row was just written
+                raise NotFoundError()
+            stored = found
         self.last_stored = stored
         if self.req.expand:
             expand_records(self.tx.conn, self.env, self.c, [stored], self.req.expand, self.req.info)
         return Presenter(self.env, self.tx.conn, self.req.info).present_one(self.c, stored)
+
+
+# field types stored as one TEXT value (str in, the same str out)
+_TEXT_STORED = frozenset({"text", "editor", "email", "url", "autodate", "date"})
+_SINGLE_TEXT_STORED = frozenset({"relation", "select"})
+_AS_SENT: dict[int, tuple[Collection, bool]] = {}
+
+
+def _text_affinity(declared: str) -> bool:
+    """SQLite's affinity rules, in their order: INT first, then CHAR/CLOB/TEXT."""
+    return "INT" not in declared and any(word in declared for word in ("CHAR", "CLOB", "TEXT"))
+
+
+def _stored_as_sent(tx: Tx, env: RecordEnv, c: Collection) -> bool:
+    """Whether a new row of ``c`` reads back exactly as it was inserted, so a create's
+    answer needs no SELECT: SQLite, every field a text-like type, every column declared
+    with TEXT affinity (PRAGMA table_info, once per collection object; a column of another
+    affinity may turn '1e5' into 100000.0). Only the registry's own collection objects
+    (a migration's uncommitted one may change in place)."""
+    found = _AS_SENT.get(id(c))
+    if found is not None and found[0] is c:
+        return found[1]
+    ok = env.dialect.name == "sqlite" and env.lookup(c.id) is c and all(
+        f.type in _TEXT_STORED or (f.type in _SINGLE_TEXT_STORED and not f.is_multiple) for f in c.fields
+    )
+    if ok:
+        declared = {row[1]: str(row[2]).upper() for row in tx.execute(f"PRAGMA table_info({env.dialect.q(c.name)})")}
+        ok = all(f.name in declared and _text_affinity(declared[f.name]) for f in c.fields)
+    if env.lookup(c.id) is c:
+        if len(_AS_SENT) >= 1024:
+            _AS_SENT.clear()
+        _AS_SENT[id(c)] = (c, ok)
+    return ok
 
 
 def _check_writable(c: Collection, rule: str | None, info: RequestInfo) -> None:
@@ -446,7 +490,7 @@ def create_record_sync(
     form = _Form()
     rule_body = w.load(values, form)
     values.update(req.overrides)
-    info = replace(req.info, body=rule_body)
+    info = req.info.with_body(rule_body)
     create_rule = write_rule(c, "createRule", c.createRule, rule_body)  # + field-level rules (spec 14 §8)
     if not w.su and create_rule and create_rule.strip() and not w.create_rule_allows(create_rule, values, info):
         raise BadRequestError(CREATE_FAILED)
@@ -496,7 +540,7 @@ def update_record_sync(
     form = _Form()
     rule_body = w.load(values, form)
     values.update(req.overrides)
-    info = replace(req.info, body=rule_body)
+    info = req.info.with_body(rule_body)
     rule = write_rule(c, "updateRule", c.updateRule, rule_body) or ""  # + field-level rules (spec 14 §8)
     if not w.su and rule.strip() and not w.stored_rule_allows(rule, record_id, info):
         raise NotFoundError()
