@@ -228,8 +228,10 @@ def auth_record(auth: AuthState) -> Record | None:
 def answer(event: RequestEvent) -> Response:
     """The answer of a request chain that has run: the built-in JSON inline, else :func:`respond`."""
     response = event.response
-    if response is None or isinstance(response, Response):
-        return respond(event)
+    if response is None:  # e.no_content() (a delete): respond's answer, one call less
+        return Response(status_code=event.status)
+    if isinstance(response, Response):
+        return response
     return json_response(response, event.status)
 
 

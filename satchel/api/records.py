@@ -406,7 +406,10 @@ async def _update_final(
     before: dict[str, Any], e: LazyRecordRequestEvent,
 ) -> None:  # fmt: skip
     r = with_overrides(req, e.record, before) if e.record_made else req
-    out = await write_or_fail(app, lambda tx: update_record_sync(tx, env, c, record_id, r), UPDATE_FAILED)
+    here = _write_runs_inline(app, c, r, "update")  # request hooks run outside the write: as unhooked
+    out = await write_or_fail(
+        app, lambda tx: update_record_sync(tx, env, c, record_id, r), UPDATE_FAILED, here_if_idle=here
+    )
     e.saved(out)
     e.status, e.response = 200, _picked(out, picks)
 
@@ -440,5 +443,8 @@ async def delete_record(request: Request) -> Response:
 async def _delete_final(
     app: App, env: RecordEnv, c: Collection, record_id: str, info: RequestInfo, e: LazyRecordRequestEvent
 ) -> None:
-    await write_or_fail(app, lambda tx: delete_record_sync(tx, env, c, record_id, info), DELETE_REQUIRED_REF)
+    here = _write_runs_inline(app, c, None, "delete")  # request hooks run outside the write: as unhooked
+    await write_or_fail(
+        app, lambda tx: delete_record_sync(tx, env, c, record_id, info), DELETE_REQUIRED_REF, here_if_idle=here
+    )
     e.no_content()
