@@ -14,6 +14,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
+from itertools import chain
 
 import apsw
 
@@ -110,7 +111,7 @@ class LogWriter:
             for start in range(0, len(rows), CHUNK):
                 chunk = rows[start : start + CHUNK]
                 sql = INSERT_CHUNK if len(chunk) == CHUNK else INSERT_LOG + ", (?, ?, ?, ?, ?)" * (len(chunk) - 1)
-                conn.execute(sql, [value for row in chunk for value in row])
+                conn.execute(sql, list(chain.from_iterable(chunk)))  # flattened in C
 
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
