@@ -2,8 +2,8 @@
 
 The file must be one of the record's current values; protected files need a
 ``?token=`` file token and the collection's viewRule (context ``protectedFile``).
-Local files go out through :class:`~starlette.responses.FileResponse` (ranges,
-HEAD, no whole file in memory); S3 objects are streamed range by range.
+Local files go out through :class:`LocalFileResponse` (no whole file in memory;
+ranges go the streamed way); S3 objects are streamed range by range.
 ``?thumb=`` serves (and on first use makes) a thumbnail; whenever a thumb can't
 be made the original is served, as PocketBase does.
 """
@@ -14,17 +14,16 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
 from email.utils import format_datetime
 from typing import Any
 
 import apsw
-from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from satchel.api.request import authenticate_token, endpoint, get_app
+from satchel.api.responses import error_response
 from satchel.core.collections.model import Collection
 from satchel.core.fields import FileField
 from satchel.core.fields.file import file_name, to_file_list
@@ -150,67 +149,41 @@ def _streamed(request: Request, storage: Storage, key: str, info: FileInfo, p: P
     return StreamingResponse(_stream(storage, key, parts, heads, tail), status_code=p.status, headers=headers)
 
 
-def _stat(path: str | os.PathLike[str]) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except OSError:
-        return None
+class LocalFileResponse(Response):
+    """A whole local file (GET or HEAD, status 200, no Range), read on the loop in 256 KiB chunks.
 
-
-class _LoopFile:
-    """A regular file read on the event loop thread (see :class:`LocalFileResponse`)."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._file = open(path, "rb")  # noqa: SIM115 - closed by aclose()
-
-    async def read(self, size: int) -> bytes:
-        return self._file.read(size)
-
-    async def seek(self, offset: int) -> int:
-        return self._file.seek(offset)
-
-    async def aclose(self) -> None:
-        self._file.close()
-
-
-class LocalFileResponse(FileResponse):
-    """FileResponse that reads on the loop in 256 KiB chunks.
-
-    Starlette hands every open/read/close of a file to a worker thread: ~19 thread
-    hops for a 1 MB file, which halved throughput in the bench ("file" workload).
-    Stored files are small and usually in the page cache, so a read here costs
-    tens of microseconds; memory per response stays bounded by the chunk size.
+    Starlette's FileResponse hands every open/read/close to a worker thread (~19 hops
+    for a 1 MB file, which halved the bench's "file" throughput), stats the file again,
+    parses the request headers again and builds an ETag that we then drop (PocketBase
+    sends none).  Stored files are small and usually in the page cache, so a read here
+    costs tens of microseconds; memory per response stays bounded by the chunk size.
     """
 
     chunk_size = 256 * 1024
 
-    def set_stat_headers(self, stat_result: os.stat_result) -> None:
-        # no ETag: PocketBase sends none, so conditional requests stay date-based
-        self.headers.setdefault("content-length", str(stat_result.st_size))
+    def __init__(self, path: str | os.PathLike[str], headers: Mapping[str, str]) -> None:
+        # ``headers`` is complete (content-length and type included): no init_headers pass
+        self.path = path
+        self.status_code = 200
+        self.background = None
+        self.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # the common case (no Range) without Starlette's per-response task group
-        if self.stat_result is None or "range" in Headers(scope=scope) or self.status_code != 200:
-            await super().__call__(scope, receive, send)
+        try:
+            file = open(self.path, "rb")  # noqa: SIM115 - closed below
+        except OSError:  # deleted since it was found
+            await error_response(NotFoundError())(scope, receive, send)
             return
-        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-        if scope["method"] == "HEAD":
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-            return
-        with open(self.path, "rb") as file:
+        with file:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            if scope["method"] == "HEAD":
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
             more = True
             while more:
                 chunk = file.read(self.chunk_size)
                 more = len(chunk) == self.chunk_size
                 await send({"type": "http.response.body", "body": chunk, "more_body": more})
-
-    @asynccontextmanager
-    async def _open_file(self) -> AsyncIterator[Any]:
-        file = _LoopFile(self.path)
-        try:
-            yield file
-        finally:
-            await file.aclose()
 
 
 def _file_response(request: Request, storage: Storage, key: str, info: FileInfo, served_name: str) -> Response:
@@ -226,8 +199,8 @@ def _file_response(request: Request, storage: Storage, key: str, info: FileInfo,
         return Response(None if p.text is None else p.text.encode(), p.status, headers)
     path = storage.local_path(key)
     if p.status == 200 and path is not None and "range" not in request.headers:
-        media_type = headers.pop("content-type")
-        return LocalFileResponse(path, headers=headers, media_type=media_type, stat_result=_stat(path))
+        headers["content-type"] = headers.pop("content-type")  # last, where Starlette put it
+        return LocalFileResponse(path, headers)
     return _streamed(request, storage, key, info, p, headers)
 
 

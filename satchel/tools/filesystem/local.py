@@ -15,6 +15,7 @@ import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, BinaryIO
 
 import orjson
@@ -126,10 +127,10 @@ class LocalStorage:
     def stat(self, key: str) -> FileInfo | None:
         path = self.path(key)
         try:
-            st = path.stat()
+            st = os.stat(path)
         except (OSError, ValueError):
             return None
-        if not path.is_file():
+        if not S_ISREG(st.st_mode):  # one stat: Path.is_file() would make a second
             return None
         content_type, original = self._attrs(key, path, st)
         modified = datetime.fromtimestamp(st.st_mtime, UTC)
