@@ -14,7 +14,9 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Any
 
 import apsw
@@ -107,6 +109,12 @@ async def _can_access(request: Request, c: Collection, record_id: str) -> bool:
 # -- responses -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
+def _http_date(seconds: int) -> str:
+    """Last-Modified: a file's is formatted once, not per request."""
+    return format_datetime(datetime.fromtimestamp(seconds, UTC), usegmt=True)
+
+
 def _headers(info: FileInfo, served_name: str, download: bool) -> dict[str, str]:
     content_type = info.content_type or "application/octet-stream"
     disposition = "inline" if not download and content_type in INLINE_TYPES else "attachment"
@@ -116,7 +124,7 @@ def _headers(info: FileInfo, served_name: str, download: bool) -> dict[str, str]
         "content-type": EXTENSION_TYPES.get(ext, content_type),
         "content-security-policy": CSP,
         "cache-control": CACHE_CONTROL,
-        "last-modified": format_datetime(info.modified.replace(microsecond=0), usegmt=True),
+        "last-modified": _http_date(int(info.modified.timestamp())),
     }
 
 

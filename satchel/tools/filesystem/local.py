@@ -50,6 +50,7 @@ class LocalStorage:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root = str(root)  # stat() joins strings: two Path objects cost more than the stat
         self._attrs_cache: dict[str, tuple[int, int, str, str]] = {}
 
     # -- paths ------------------------------------------------------------------------
@@ -105,13 +106,14 @@ class LocalStorage:
 
     # -- reading -----------------------------------------------------------------------
 
-    def _attrs(self, key: str, path: Path, st: os.stat_result) -> tuple[str, str]:
+    def _attrs(self, key: str, path: str, st: os.stat_result) -> tuple[str, str]:
         cached = self._attrs_cache.get(key)
         if cached is not None and cached[0] == st.st_mtime_ns and cached[1] == st.st_size:
             return cached[2], cached[3]
         content_type, original = "", ""
         try:
-            data = orjson.loads(path.with_name(path.name + ATTRS_SUFFIX).read_bytes())
+            with open(path + ATTRS_SUFFIX, "rb") as f:
+                data = orjson.loads(f.read())
             if isinstance(data, dict):
                 content_type = str(data.get("user.content_type") or "")
                 meta = data.get("user.metadata")
@@ -125,7 +127,7 @@ class LocalStorage:
         return content_type, original
 
     def stat(self, key: str) -> FileInfo | None:
-        path = self.path(key)
+        path = os.path.join(self._root, check_key(key))
         try:
             st = os.stat(path)
         except (OSError, ValueError):
