@@ -274,15 +274,23 @@ class Database:
         neither blocks nor waits for the event loop (no uploads, no password hash, no user
         hook, no unbounded rule); it then runs on the calling thread when no write is under
         way, which saves the two thread hops (~30 us of CPU with uvloop, a tenth of a
-        create).  Not with a cross-process gate (``serve --workers``: another worker may
-        hold it), and not when another program holds SQLite's write lock.
+        create).  With a cross-process gate (``serve --workers``) only when no other
+        worker holds it (a non-blocking ``flock``), and not when another program holds
+        SQLite's write lock.
         """
-        idle = here_if_idle and self.writes_here and self.gate is None and getattr(self._local, "tx", None) is None
+        idle = here_if_idle and self.writes_here and getattr(self._local, "tx", None) is None
         if idle and self._write_lock.acquire(blocking=False):
+            gate = self.gate
+            tx: Tx | None = None
             try:
-                result, tx = self._write_locked(fn, self._begin_without_waiting)
-            except _WriterBusy:
-                tx = None  # another program is writing: wait for it on the writer thread
+                if gate is None or gate.try_enter():
+                    try:
+                        result, tx = self._write_locked(fn, self._begin_without_waiting)
+                    except _WriterBusy:
+                        pass  # another program is writing: wait for it on the writer thread
+                    finally:
+                        if gate is not None:
+                            gate.__exit__(None, None, None)
             finally:
                 self._write_lock.release()
             if tx is not None:

@@ -15,6 +15,7 @@ import pytest
 
 from satchel.store.connection import BUSY_TIMEOUT_MS
 from satchel.store.database import Database, Tx
+from satchel.store.write_gate import WriteGate
 
 
 @pytest.fixture
@@ -102,3 +103,67 @@ def test_another_programs_lock_sends_the_write_to_the_writer_thread(db: Database
     assert db.write_sync(lambda tx: tx.execute("PRAGMA busy_timeout").fetchall()) == [(BUSY_TIMEOUT_MS,)]
     other.close()
     db.close()
+
+
+def test_a_free_gate_lets_the_write_run_on_the_loop(db: Database, tmp_path: Path) -> None:
+    """``serve --workers``: the gate is free, so the write runs inline, numbered under the
+    gate, and leaves the gate free for the other workers."""
+    db.gate = gate = WriteGate(str(tmp_path / "data.gate"))
+    sibling = WriteGate(str(tmp_path / "data.gate"))  # another worker's open file: its own flock
+    threads: list[int] = []
+    seen: list[tuple[int, bool]] = []
+
+    def fn(tx: Tx) -> None:
+        threads.append(threading.get_ident())
+        tx.execute("INSERT INTO t VALUES (1)")
+        tx.in_commit_order(lambda: seen.append((db.commit_seq(), gate.held)))
+
+    asyncio.run(db.write(fn, here_if_idle=True))
+    assert threads == [threading.get_ident()] and values(db) == [1]
+    assert seen == [(1, True)] and not gate.held
+    assert sibling.try_enter()  # released
+    sibling.__exit__(None, None, None)
+    db.close()
+    gate.close()
+    sibling.close()
+
+
+def test_a_gate_held_by_another_worker_sends_the_write_to_the_writer_thread(db: Database, tmp_path: Path) -> None:
+    db.gate = gate = WriteGate(str(tmp_path / "data.gate"))
+    sibling = WriteGate(str(tmp_path / "data.gate"))
+    with sibling:
+        sibling.advance()  # the sibling's commit number 1
+    assert sibling.try_enter()
+    threads: list[int] = []
+    ticks: list[float] = []
+    seqs: list[int] = []
+
+    def fn(tx: Tx) -> None:
+        threads.append(threading.get_ident())
+        tx.execute("INSERT INTO t VALUES (2)")
+        tx.in_commit_order(lambda: seqs.append(db.commit_seq()))
+
+    def release() -> None:
+        time.sleep(0.5)
+        sibling.__exit__(None, None, None)
+
+    async def run() -> None:
+        async def ticker() -> None:
+            while True:
+                ticks.append(time.monotonic())
+                await asyncio.sleep(0.02)
+
+        tick = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        threading.Thread(target=release).start()
+        await db.write(fn, here_if_idle=True)
+        tick.cancel()
+
+    asyncio.run(run())
+    # the loop never slept in flock: the writer thread waited for the sibling, then numbered after it
+    assert threads and threads[0] != threading.get_ident()
+    assert values(db) == [2] and seqs == [2] and not gate.held
+    assert len(ticks) >= 10, ticks
+    db.close()
+    gate.close()
+    sibling.close()

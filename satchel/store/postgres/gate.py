@@ -60,6 +60,9 @@ class PgNodeGate:
                 log.warning("node write gate: %s", error)
                 self._drop()
 
+    def try_enter(self) -> bool:
+        return False  # a network round trip: never on the event loop
+
     def advance(self) -> int:
         self.seq += 1
         return self.seq
