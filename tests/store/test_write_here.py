@@ -71,16 +71,10 @@ def test_a_failing_write_on_the_loop_rolls_back(db: Database) -> None:
     db.close()
 
 
-def test_another_programs_lock_sends_the_write_to_the_writer_thread(db: Database, tmp_path: Path) -> None:
-    other = apsw.Connection(str(tmp_path / "data.db"))
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("INSERT INTO t VALUES (9)")
-    threads: list[int] = []
+def write_while_ticking(db: Database, fn: Callable[[Tx], object], release: Callable[[], None]) -> list[float]:
+    """``db.write(fn, here_if_idle=True)`` while ``release`` runs on a thread, with a task
+    ticking every 20 ms: the ticks it returns show the loop never stood still."""
     ticks: list[float] = []
-
-    def release() -> None:
-        time.sleep(0.5)
-        other.execute("COMMIT")
 
     async def run() -> None:
         async def ticker() -> None:
@@ -91,10 +85,24 @@ def test_another_programs_lock_sends_the_write_to_the_writer_thread(db: Database
         tick = asyncio.create_task(ticker())
         await asyncio.sleep(0)
         threading.Thread(target=release).start()
-        await db.write(insert(1, threads), here_if_idle=True)
+        await db.write(fn, here_if_idle=True)
         tick.cancel()
 
     asyncio.run(run())
+    return ticks
+
+
+def test_another_programs_lock_sends_the_write_to_the_writer_thread(db: Database, tmp_path: Path) -> None:
+    other = apsw.Connection(str(tmp_path / "data.db"))
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES (9)")
+    threads: list[int] = []
+
+    def release() -> None:
+        time.sleep(0.5)
+        other.execute("COMMIT")
+
+    ticks = write_while_ticking(db, insert(1, threads), release)
     # the write waited for the other program's COMMIT on the writer thread, the loop kept running
     assert threads and threads[0] != threading.get_ident()
     assert values(db) == [1, 9]
@@ -135,7 +143,6 @@ def test_a_gate_held_by_another_worker_sends_the_write_to_the_writer_thread(db: 
         sibling.advance()  # the sibling's commit number 1
     assert sibling.try_enter()
     threads: list[int] = []
-    ticks: list[float] = []
     seqs: list[int] = []
 
     def fn(tx: Tx) -> None:
@@ -147,19 +154,7 @@ def test_a_gate_held_by_another_worker_sends_the_write_to_the_writer_thread(db: 
         time.sleep(0.5)
         sibling.__exit__(None, None, None)
 
-    async def run() -> None:
-        async def ticker() -> None:
-            while True:
-                ticks.append(time.monotonic())
-                await asyncio.sleep(0.02)
-
-        tick = asyncio.create_task(ticker())
-        await asyncio.sleep(0)
-        threading.Thread(target=release).start()
-        await db.write(fn, here_if_idle=True)
-        tick.cancel()
-
-    asyncio.run(run())
+    ticks = write_while_ticking(db, fn, release)
     # the loop never slept in flock: the writer thread waited for the sibling, then numbered after it
     assert threads and threads[0] != threading.get_ident()
     assert values(db) == [2] and seqs == [2] and not gate.held
