@@ -14,7 +14,7 @@ requests with ``settings.logs.maxDays`` 5 and 0.  Each phase ends past the write
   repeatable whatever the load (about 50x slower, so fewer requests).  A logs-on
   phase also checks that every request's entry was written inside its window.
 
-    python -m bench.logs_cost [--requests 2000] [--phases 4] [--instructions]
+    python -m bench.logs_cost [--requests 2000] [--phases 4] [--instructions | --pocketbase]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.servers import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, Server, ServerKind
+from bench.servers import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, Server, ServerKind, ensure_pocketbase
 
 TICKS = 100  # os.sysconf("SC_CLK_TCK") on Linux
 WRITER_INTERVAL = 3.0
@@ -128,14 +128,18 @@ def main() -> None:
     parser.add_argument("--instructions", action="store_true", help="count instructions under callgrind")
     parser.add_argument("--keep", type=Path, help="with --instructions: keep callgrind's files in this folder")
     parser.add_argument("--only", choices=[name for name, _ in WORKLOADS], help="one workload")
+    parser.add_argument("--pocketbase", action="store_true",
+                        help="measure PocketBase 0.40.6 instead (CPU time only), for the reference's ratio")
     args = parser.parse_args()
     requests = args.requests or (500 if args.instructions else 2000)
     phases = args.phases or (2 if args.instructions else 4)
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "pb_data"
-        Server(ServerKind.satchel(), data_dir).upsert_superuser()
+        kind = ServerKind.pocketbase(ensure_pocketbase([])) if args.pocketbase else ServerKind.satchel()
+        if args.pocketbase and args.instructions:
+            sys.exit("--instructions counts Satchel's instructions only")
+        Server(kind, data_dir).upsert_superuser()
         measure: Phase = cpu_phase
-        kind = ServerKind.satchel()
         unit = "us"
         if args.instructions:
             out_dir = args.keep or Path(tmp)
