@@ -47,6 +47,7 @@ from satchel.server import (
 )
 from satchel.store.write_gate import WriteGate
 from satchel.tools import dataclass_cache
+from satchel.tools.bus.listeners import Listeners
 from satchel.tools.bus.relay import LinkBus, Relay
 from satchel.tools.fdlimit import raise_nofile_limit
 from satchel.tools.hook_files import js_warning_shown
@@ -64,8 +65,10 @@ STOP_TIMEOUT = SHUTDOWN_GRACE + 7.0
 class Runtime:
     """Paths the parent and its workers share."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, count: int = 1) -> None:
         self.root = root
+        # which workers have realtime clients (shared memory, made before any fork)
+        self.listeners = Listeners(count)
         self.bus = str(root / "bus.sock")
         self.data_gate = str(root / "data.gate")
         self.aux_gate = str(root / "aux.gate")
@@ -85,7 +88,7 @@ def run_workers(config: Config, count: int, open_first_app: Any, open_worker_app
     gc.freeze()
     host, port = config.host_port
     sockets = bind_sockets(host, port)
-    runtime = Runtime(Path(tempfile.mkdtemp(prefix="satchel-workers-")))
+    runtime = Runtime(Path(tempfile.mkdtemp(prefix="satchel-workers-")), count)
     try:
         supervisor = Supervisor(config, count, sockets, runtime, open_first_app, open_worker_app)
         outcome = asyncio.run(supervisor.run())
@@ -107,7 +110,7 @@ class Supervisor:
         self.count = count
         self.sockets = sockets
         self.runtime = runtime
-        self.relay = Relay(runtime.bus)
+        self.relay = Relay(runtime.bus, runtime.listeners)
         self.children: dict[int, int] = {}  # pid -> member
         self.deaths: dict[int, int] = {}  # member -> deaths in a row
         self.stopping = False
@@ -293,6 +296,9 @@ def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Ru
             serve_on_leader(app, {OTP_ATTEMPT: otp_attempt_here, RECENTLY_SENT: recently_sent_here,
                                   SIGNUP: signup_allowed_here})  # fmt: skip
         hub = get_hub(app)
+        if cluster is None:  # among nodes every event goes out (another node may listen)
+            runtime.listeners.join(member)
+            hub.listeners = runtime.listeners
 
         async def started() -> None:
             if cluster is not None:

@@ -4,6 +4,7 @@ over a Unix socket (each link has its own loop thread, as a worker would)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from satchel.tools.bus import BusTimeout, InProcessBus, Message
+from satchel.tools.bus.listeners import Listeners
 from satchel.tools.bus.relay import LinkBus, Relay
 from satchel.tools.bus.wire import MAX_FRAME, FrameDecoder, FrameError, encode
 
@@ -84,9 +86,9 @@ class Member:
 
 
 class RelayThread:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, listeners: Listeners | None = None) -> None:
         self.loop = asyncio.new_event_loop()
-        self.relay = Relay(path)
+        self.relay = Relay(path, listeners)
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         asyncio.run_coroutine_threadsafe(self.relay.start(), self.loop).result(5)
@@ -150,6 +152,9 @@ def test_relay_orders_a_turn_by_seq() -> None:
         def send(self, frame: Any) -> None:
             self.sent.append(frame)
 
+        def send_encoded(self, data: bytes) -> None:
+            self.sent.extend(FrameDecoder().feed(data))
+
     async def main() -> list[Any]:
         relay = Relay("/nonexistent")
         a, b, c = FakePeer(0), FakePeer(1), FakePeer(2)
@@ -160,6 +165,52 @@ def test_relay_orders_a_turn_by_seq() -> None:
         return c.sent
 
     assert asyncio.run(main()) == [{"k": "pub", "m": {"n": 1}}, {"k": "pub", "m": {"n": 2}}]
+
+
+def test_listeners_are_shared_with_forked_processes() -> None:
+    listeners = Listeners(3)
+    assert not listeners.any()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        listeners.join(2)
+        listeners.set(True)
+        os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert listeners.any() and listeners.listens(2) and not listeners.listens(1)
+    listeners.join(2)  # a restarted member 2 starts not listening
+    assert not listeners.any()
+    listeners.set(True)
+    listeners.set(False)
+    assert not listeners.any()
+    assert not listeners.listens(7)
+    listeners.close()
+
+
+def test_commit_events_go_only_to_members_that_listen(tmp_path: Path) -> None:
+    path = str(tmp_path / "bus.sock")
+    listeners = Listeners(3)
+    listeners.join(1)
+    listeners.set(True)  # member 1 has a realtime client; 0 and 2 have none
+    r = RelayThread(path, listeners)
+    members = [Member(path, i) for i in range(3)]
+    try:
+        r.wait_members(3)
+        members[0].bus.publish({"n": 1}, seq=1)
+        members[2].bus.publish({"n": 2}, seq=2)
+        members[0].bus.publish({"type": "client", "n": 3})  # no seq: every member
+        wait_for(lambda: len(members[1].got) == 3 and len(members[0].got) == 1 and len(members[2].got) == 1)
+        assert sorted(m["n"] for m in members[1].got) == [1, 2, 3]
+        assert members[0].got == members[2].got == [{"type": "client", "n": 3}]
+        listeners.set(False)  # nobody listens: a commit's events reach nobody
+        members[0].bus.publish({"n": 4}, seq=3)
+        members[0].bus.publish({"type": "client", "n": 5})
+        wait_for(lambda: all(len(m.got) == (4 if i == 1 else 2) for i, m in enumerate(members)))
+        assert sorted(m["n"] for m in members[1].got) == [1, 2, 3, 5]
+    finally:
+        for m in members:
+            m.close()
+        r.close()
+        listeners.close()
 
 
 def test_acked_broadcast_waits_for_every_other_member(relay: tuple[RelayThread, str]) -> None:

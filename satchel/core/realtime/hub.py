@@ -41,6 +41,7 @@ from satchel.core.realtime.subscriptions import SubscriptionOptions, parse_subsc
 from satchel.core.records.events import RecordEvent
 from satchel.core.records.hooks import enrich
 from satchel.tools.bus import BusTimeout, ClusterBus
+from satchel.tools.bus.listeners import Listeners
 from satchel.tools.security import random_string
 from satchel.tools.security.random import DEFAULT_RANDOM_ALPHABET
 from satchel.tools.sse import sanitize_line
@@ -106,6 +107,9 @@ class RealtimeHub:
         # several serving processes share the bus: events go out even with no client here,
         # and a client id names the member holding its stream (its first character)
         self.shared = not isinstance(self.broker, InProcessBroker)
+        # workers on one machine: which of them have realtime clients (record events are
+        # published only when one has; see satchel.tools.bus.listeners)
+        self.listeners: Listeners | None = None
         self.idle_timeout = idle_timeout
         self.max_lifetime = max_lifetime
         self.max_queue = max_queue
@@ -129,6 +133,8 @@ class RealtimeHub:
         while client.id in self.clients:  # pragma: no cover - 40 random chars
             client = Client(ip, self._new_id())
         self.clients[client.id] = client
+        if self.listeners is not None:  # before PB_CONNECT is sent: no commit after it is missed
+            self.listeners.set(True)
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
         return client
@@ -184,6 +190,8 @@ class RealtimeHub:
         client.close(client.close_reason or "unregistered")
         if self.clients.get(client.id) is client:
             del self.clients[client.id]
+            if self.listeners is not None and not self.clients:
+                self.listeners.set(False)
         self._leave_groups(client)
         self._index_auth(client, None)
         client.subscriptions = {}
@@ -352,9 +360,15 @@ class RealtimeHub:
 
     def on_record_event(self, event: RecordEvent) -> None:
         """The ``record_events`` subscriber: called after COMMIT (under the write gate
-        among workers, so ``seq`` follows the commit order), from any thread."""
-        if not self.clients and not self.shared:
-            return
+        among workers, so ``seq`` follows the commit order), from any thread.  Nothing is
+        published when no process has a client (the commit number then has a gap: nothing
+        waits for a missing one)."""
+        if not self.clients:
+            if not self.shared:
+                return
+            listeners = self.listeners
+            if listeners is not None and not listeners.any():
+                return
         self.broker.publish(
             {
                 "type": "record",

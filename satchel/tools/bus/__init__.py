@@ -4,6 +4,8 @@
 * :mod:`.inprocess` -- one process: messages handed to the event loop by reference;
 * :mod:`.wire` -- length-prefixed JSON frames (pure);
 * :mod:`.relay` -- the parent's relay on a Unix socket, and :class:`LinkBus`, a worker's end;
+  :mod:`.listeners` -- which workers listen to commit events (shared memory): the others
+  are not sent them;
 * :mod:`.nodebus` -- what the buses between nodes share; :mod:`.postgres` (``LISTEN/NOTIFY``),
   :mod:`.redisbus` and :mod:`.natsbus` carry it, :mod:`.frames` cuts big messages for the
   last two, :mod:`.select` picks one from ``serve --bus``.

@@ -4,7 +4,8 @@ Workers connect to the relay's Unix socket and say ``hello`` with their member n
 Frames (``k`` names the kind):
 
 * ``pub`` {m, seq}: forwarded to every member, the sender included, so that all of them
-  get one order (a sender delivering its own events at once could pass an earlier
+  get one order; one with a ``seq`` (a commit's record events) only to the members that
+  listen to them (:mod:`.listeners`, when the relay has one) (a sender delivering its own events at once could pass an earlier
   commit of another worker still on its way through the relay).  Frames read in one
   turn of the relay's loop are forwarded sorted by ``seq``: a worker sends its record
   events while it still holds the write gate, so a later commit's frame can only reach
@@ -30,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from satchel.tools.bus.inprocess import answer_request, safe_call
+from satchel.tools.bus.listeners import Listeners
 from satchel.tools.bus.protocol import BusTimeout, Message, MessageHandler, RequestHandler
 from satchel.tools.bus.wire import FrameDecoder, FrameError, encode
 
@@ -64,15 +66,19 @@ class _Peer(asyncio.Protocol):
         self.relay.lost(self)
 
     def send(self, frame: Any) -> None:
+        self.send_encoded(encode(frame))
+
+    def send_encoded(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(encode(frame))
+            self.transport.write(data)
 
 
 class Relay:
     """The parent's end: relays frames between the members connected at ``path``."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, listeners: Listeners | None = None) -> None:
         self.path = path
+        self.listeners = listeners
         self.members: dict[int, _Peer] = {}
         self.relayed = 0
         self._server: asyncio.AbstractServer | None = None
@@ -143,9 +149,11 @@ class Relay:
         kind = frame.get("k")
         self.relayed += 1
         if kind == "pub":
-            out = {"k": "pub", "m": frame.get("m")}
-            for other in list(self.members.values()):
-                other.send(out)
+            data = encode({"k": "pub", "m": frame.get("m")})
+            listeners = self.listeners if frame.get("seq") else None
+            for member, other in list(self.members.items()):
+                if listeners is None or listeners.listens(member):
+                    other.send_encoded(data)
         elif kind == "bc":
             others = {m for m in self.members if m != sender}
             key = (sender, frame.get("id"))
