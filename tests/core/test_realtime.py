@@ -203,6 +203,54 @@ def test_close_cancels_a_blocked_write() -> None:
     asyncio.run(main())
 
 
+def test_writes_need_no_task_unless_the_socket_is_full() -> None:
+    """A sink that does not wait is written to at the end of the loop turn without a task
+    (a fan-out to thousands of clients); one that waits (flow control) goes on in a task,
+    and what is pushed meanwhile follows it, in order, in one batch."""
+
+    async def main() -> None:
+        written: list[list[tuple[bytes, bytes]]] = []
+        full = asyncio.Event()
+        full.set()
+
+        async def sink(batch: list[tuple[bytes, bytes]]) -> None:
+            if not full.is_set():
+                await full.wait()  # the socket is full until the reader drains it
+            written.append(batch)
+
+        clients = [Client() for _ in range(100)]
+        for client in clients:
+            client.attach(sink)
+        tasks = len(asyncio.all_tasks())
+        for client in clients:
+            client.push(b"a", b"1")
+            client.push(b"b", b"2")
+        assert len(written) == 0  # at the end of this turn, each client's two in one batch
+        await asyncio.sleep(0)
+        assert written == [[(b"a", b"1"), (b"b", b"2")]] * 100
+        assert len(asyncio.all_tasks()) == tasks and all(c._writer is None for c in clients)
+
+        full.clear()
+        slow = clients[0]
+        slow.push(b"c", b"3")
+        await asyncio.sleep(0)
+        assert slow._writer is not None and len(written) == 100  # waiting in its task
+        slow.push(b"d", b"4")
+        slow.push(b"e", b"5")
+        assert slow.queued == 2
+        full.set()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert written[100:] == [[(b"c", b"3")], [(b"d", b"4"), (b"e", b"5")]]
+        assert slow._writer is None and not slow.closed
+        slow.push(b"f", b"6")  # back to writing without a task
+        await asyncio.sleep(0)
+        assert written[-1] == [(b"f", b"6")] and slow._writer is None
+
+    asyncio.run(main())
+    asyncio.run(main())  # a second loop in the same thread: nothing left behind by the first
+
+
 def test_a_failing_sink_closes_the_client() -> None:
     async def main() -> None:
         client = Client()
