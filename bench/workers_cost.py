@@ -1,0 +1,230 @@
+"""``python -m bench.workers_cost``: where the CPU of ``satchel serve --workers=N`` goes.
+
+Throughput on a shared machine swings far more than the changes it is meant to judge, so
+this measures each process's own work: utime+stime and the voluntary context switches of
+every thread, from /proc, of the parent, each worker and the load generator, before and
+after one load.  Two loads:
+
+* ``create`` (default): ``wrk -t1 -c8`` of creates on a base collection with a public
+  createRule and one text field (no realtime client: the bench's write workloads);
+* ``fanout``: ``--subscribers`` SSE clients subscribed to the collection, then ``--events``
+  creates one after another, each waiting until every subscriber has it; the figures are
+  per event, the load generator's (this process) included.
+
+Fresh data dir each run, request logs on.  ``--python`` runs another checkout's interpreter
+(``/work/main/.venv/bin/python``) for an A/B; the server starts with its cwd outside any
+checkout, so ``python -m satchel`` imports that interpreter's Satchel.  Output: one JSON line.
+
+    python -m bench.workers_cost [--workers 2] [--load create|fanout] [--seconds 5]
+                                 [--subscribers 2000] [--events 10] [--port P] [--python PY]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.http1 import Connection, read_chunks
+from bench.servers import free_port
+
+TICKS = os.sysconf("SC_CLK_TCK")
+EMAIL, PASSWORD = "cost@example.com", "cost-password-123"
+CREATE_LUA = """wrk.method = "POST"
+wrk.body = '{"title":"hello"}'
+wrk.headers["Content-Type"] = "application/json"
+function done(summary, latency, requests) io.write(string.format("REQUESTS %d\\n", summary.requests)) end
+"""
+
+
+def sample(pid: int) -> tuple[float, int]:
+    """CPU seconds and voluntary context switches of every thread of ``pid``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    switches = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        for line in Path(f"/proc/{pid}/task/{task}/status").read_text().splitlines():
+            if line.startswith("voluntary_ctxt_switches"):
+                switches += int(line.split()[1])
+    return (int(fields[11]) + int(fields[12])) / TICKS, switches
+
+
+class Serve:
+    def __init__(self, python: str, workers: int, port: int) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="workers-cost-"))
+        self.workers = workers
+        self.base = f"http://127.0.0.1:{port}"
+        self.port = port
+        data = str(self.root / "pb_data")
+        run = {"cwd": self.root, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        subprocess.run([python, "-m", "satchel", "superuser", "upsert", EMAIL, PASSWORD, f"--dir={data}"],
+                       check=True, **run)  # type: ignore[call-overload]
+        self.proc = subprocess.Popen([python, "-m", "satchel", "serve", f"--http=127.0.0.1:{port}", f"--dir={data}",
+                                      f"--workers={workers}"], env={**os.environ, "SATCHEL_WORKER_HEADER": "1"},
+                                     **run)  # type: ignore[call-overload]
+
+    def start(self) -> None:
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=self.base, timeout=10) as client:
+            while True:
+                try:
+                    if client.get("/api/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise SystemExit("satchel serve did not start")
+                time.sleep(0.1)
+            token = client.post("/api/collections/_superusers/auth-with-password",
+                                json={"identity": EMAIL, "password": PASSWORD}).json()["token"]
+            client.post("/api/collections", headers={"Authorization": token},
+                        json={"name": "posts", "type": "base", "createRule": "", "listRule": "", "viewRule": "",
+                              "fields": [{"name": "title", "type": "text"}]}).raise_for_status()
+        time.sleep(1.0)  # the other workers start once worker 0 serves
+
+    def processes(self) -> dict[str, int]:
+        if self.workers == 1:
+            return {"w0": self.proc.pid}
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        return {"parent": self.proc.pid, **{f"w{i}": pid for i, pid in enumerate(sorted(map(int, children)))}}
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def per(before: dict[str, tuple[float, int]], after: dict[str, tuple[float, int]], count: int,
+        unit: float) -> dict[str, Any]:  # fmt: skip
+    row: dict[str, Any] = {}
+    for name in before:
+        row[f"{name}_cpu"] = round((after[name][0] - before[name][0]) / count * unit, 1)
+        row[f"{name}_vcsw"] = round((after[name][1] - before[name][1]) / count, 2)
+    row["server_cpu"] = round(sum(v for k, v in row.items() if k.endswith("_cpu") and k != "loadgen_cpu"), 1)
+    return row
+
+
+def create_load(serve: Serve, seconds: int) -> dict[str, Any]:
+    lua = serve.root / "create.lua"
+    lua.write_text(CREATE_LUA)
+    procs = serve.processes()
+    before = {name: sample(pid) for name, pid in procs.items()}
+    wrk = subprocess.Popen(["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", str(lua),
+                            serve.base + "/api/collections/posts/records"], stdout=subprocess.PIPE, text=True)
+    _, _, usage = os.wait4(wrk.pid, 0)
+    out = wrk.stdout.read() if wrk.stdout else ""
+    after = {name: sample(pid) for name, pid in procs.items()}
+    requests = int(next(line for line in out.splitlines() if line.startswith("REQUESTS")).split()[1])
+    row = {"unit": "us per create", "creates": requests, "per_s": round(requests / seconds)}
+    row.update(per(before, after, requests, 1e6))
+    row["loadgen_cpu"] = round((usage.ru_utime + usage.ru_stime) / requests * 1e6, 1)
+    return row
+
+
+class Subscriber:
+    def __init__(self, port: int) -> None:
+        self.conn = Connection("127.0.0.1", port)
+        self.client_id: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.received = 0
+        self.worker = ""
+
+    async def run(self) -> None:
+        _, head, reader = await self.conn.send_head("GET", "/api/realtime", {"Accept": "text/event-stream"})
+        self.worker = head.get("x-satchel-worker", "")
+        buffer = b""
+        while True:
+            data = await read_chunks(reader)
+            if not data:
+                return
+            buffer += data
+            while b"\n\n" in buffer:
+                event, buffer = buffer.split(b"\n\n", 1)
+                if b"PB_CONNECT" in event:
+                    self.client_id.set_result(json.loads(event.split(b"data:", 1)[1])["clientId"])
+                else:
+                    self.received += 1
+
+
+async def fanout_load(serve: Serve, subscribers: int, events: int) -> dict[str, Any]:
+    subs: list[Subscriber] = []
+    tasks = []
+    for start in range(0, subscribers, 200):  # in waves: listen backlogs are finite
+        wave = [Subscriber(serve.port) for _ in range(min(200, subscribers - start))]
+        subs += wave
+        tasks += [asyncio.create_task(s.run()) for s in wave]
+        await asyncio.wait([s.client_id for s in wave], timeout=30)
+    pending = list(subs)
+
+    async def subscribe() -> None:
+        conn = Connection("127.0.0.1", serve.port)
+        while pending:
+            body = json.dumps({"clientId": pending.pop().client_id.result(), "subscriptions": ["posts"]}).encode()
+            response = await conn.request("POST", "/api/realtime", {"Content-Type": "application/json"}, body)
+            assert response.status == 204, response.status
+        conn.close()
+
+    await asyncio.gather(*(subscribe() for _ in range(16)))
+    await asyncio.sleep(0.5)
+    procs = {**serve.processes(), "loadgen": os.getpid()}
+    before = {name: sample(pid) for name, pid in procs.items()}
+    times = []
+    conn = Connection("127.0.0.1", serve.port)
+    for n in range(events):
+        t0 = time.perf_counter()
+        response = await conn.request("POST", "/api/collections/posts/records", {"Content-Type": "application/json"},
+                                      b'{"title":"x"}')
+        assert response.status == 200, response.status
+        while any(s.received <= n for s in subs):
+            await asyncio.sleep(0.002)
+        times.append((time.perf_counter() - t0) * 1000)
+        await asyncio.sleep(0.05)
+    after = {name: sample(pid) for name, pid in procs.items()}
+    conn.close()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    row: dict[str, Any] = {"unit": "ms per event", "subscribers": subscribers,
+                           "split": dict(Counter(s.worker for s in subs)),
+                           "delivered_ms": sorted(round(t) for t in times)}
+    row.update(per(before, after, events, 1e3))
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.workers_cost", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--load", choices=("create", "fanout"), default="create")
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--subscribers", type=int, default=2000)
+    parser.add_argument("--events", type=int, default=10)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--python", default=sys.executable, help="the interpreter whose Satchel serves")
+    args = parser.parse_args()
+    serve = Serve(os.path.abspath(args.python), args.workers, args.port or free_port())
+    try:
+        serve.start()
+        load = os.getloadavg()[0]
+        if args.load == "create":
+            row = create_load(serve, args.seconds)
+        else:
+            row = asyncio.run(fanout_load(serve, args.subscribers, args.events))
+    finally:
+        serve.stop()
+    print(json.dumps({"workers": args.workers, "load": args.load, "loadavg": round(load, 2), **row}))
+
+
+if __name__ == "__main__":
+    main()
