@@ -6,7 +6,8 @@ every thread, from /proc, of the parent, each worker and the load generator, bef
 after one load.  Two loads:
 
 * ``create`` (default): ``wrk -t1 -c8`` of creates on a base collection with a public
-  createRule and one text field (no realtime client: the bench's write workloads);
+  createRule and one text field (no realtime client, as in the bench's write workloads;
+  ``--listeners N`` holds N idle realtime streams open meanwhile);
 * ``fanout``: ``--subscribers`` SSE clients subscribed to the collection, then ``--events``
   creates one after another, each waiting until every subscriber has it; the figures are
   per event, the load generator's (this process) included.
@@ -15,7 +16,7 @@ Fresh data dir each run, request logs on.  ``--python`` runs another checkout's 
 (``/work/main/.venv/bin/python``) for an A/B; the server starts with its cwd outside any
 checkout, so ``python -m satchel`` imports that interpreter's Satchel.  Output: one JSON line.
 
-    python -m bench.workers_cost [--workers 2] [--load create|fanout] [--seconds 5]
+    python -m bench.workers_cost [--workers 2] [--load create|fanout] [--seconds 5] [--listeners 0]
                                  [--subscribers 2000] [--events 10] [--port P] [--python PY]
 """
 
@@ -90,7 +91,11 @@ class Serve:
             client.post("/api/collections", headers={"Authorization": token},
                         json={"name": "posts", "type": "base", "createRule": "", "listRule": "", "viewRule": "",
                               "fields": [{"name": "title", "type": "text"}]}).raise_for_status()
-        time.sleep(1.0)  # the other workers start once worker 0 serves
+            seen: set[str] = set()  # the other workers start once worker 0 serves: wait for each
+            while len(seen) < self.workers and time.monotonic() < deadline + 60:
+                with httpx.Client(base_url=self.base, timeout=10) as fresh:  # a new connection each time
+                    seen.add(fresh.get("/api/health").headers.get("x-satchel-worker", ""))
+        time.sleep(0.5)
 
     def processes(self) -> dict[str, int]:
         if self.workers == 1:
@@ -117,9 +122,13 @@ def per(before: dict[str, tuple[float, int]], after: dict[str, tuple[float, int]
     return row
 
 
-def create_load(serve: Serve, seconds: int) -> dict[str, Any]:
+def create_load(serve: Serve, seconds: int, listeners: int) -> dict[str, Any]:
     lua = serve.root / "create.lua"
     lua.write_text(CREATE_LUA)
+    streams = [httpx.Client(base_url=serve.base, timeout=None) for _ in range(listeners)]
+    opened = [client.stream("GET", "/api/realtime") for client in streams]  # (kept: closing it ends the stream)
+    held = [stream.__enter__() for stream in opened]
+    workers = Counter(response.headers.get("x-satchel-worker", "") for response in held)
     procs = serve.processes()
     before = {name: sample(pid) for name, pid in procs.items()}
     wrk = subprocess.Popen(["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", str(lua),
@@ -127,8 +136,12 @@ def create_load(serve: Serve, seconds: int) -> dict[str, Any]:
     _, _, usage = os.wait4(wrk.pid, 0)
     out = wrk.stdout.read() if wrk.stdout else ""
     after = {name: sample(pid) for name, pid in procs.items()}
+    for stream, client in zip(opened, streams, strict=True):
+        stream.__exit__(None, None, None)
+        client.close()
     requests = int(next(line for line in out.splitlines() if line.startswith("REQUESTS")).split()[1])
-    row = {"unit": "us per create", "creates": requests, "per_s": round(requests / seconds)}
+    row: dict[str, Any] = {"unit": "us per create", "creates": requests, "per_s": round(requests / seconds),
+                           "listeners": dict(workers)}
     row.update(per(before, after, requests, 1e6))
     row["loadgen_cpu"] = round((usage.ru_utime + usage.ru_stime) / requests * 1e6, 1)
     return row
@@ -210,6 +223,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--subscribers", type=int, default=2000)
     parser.add_argument("--events", type=int, default=10)
+    parser.add_argument("--listeners", type=int, default=0, help="idle realtime streams during creates")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--python", default=sys.executable, help="the interpreter whose Satchel serves")
     args = parser.parse_args()
@@ -218,7 +232,7 @@ def main() -> None:
         serve.start()
         load = os.getloadavg()[0]
         if args.load == "create":
-            row = create_load(serve, args.seconds)
+            row = create_load(serve, args.seconds, args.listeners)
         else:
             row = asyncio.run(fanout_load(serve, args.subscribers, args.events))
     finally:
