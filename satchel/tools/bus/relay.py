@@ -214,7 +214,10 @@ class LinkBus:
     """A worker's end of the relay; the :class:`~satchel.tools.bus.protocol.Bus` of workers.
 
     Sends are blocking writes under a lock (so a writer thread can publish while it holds
-    the write gate); a reader thread hands incoming frames to the subscribers' loop.
+    the write gate).  Frames are read by the subscribers' loop itself (``add_reader``,
+    non-blocking ``recv``) from its first subscription on: no reader thread to wake, hand
+    the GIL to and back, and no ``call_soon_threadsafe`` per frame.  Frames that arrive
+    before it wait in the socket (and the relay's buffer).
     """
 
     def __init__(self, path: str, member: int) -> None:
@@ -225,17 +228,16 @@ class LinkBus:
         self._handlers: list[tuple[MessageHandler, asyncio.AbstractEventLoop]] = []
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._early: list[dict[str, Any]] = []  # frames read before a loop subscribed
+        self._reading_on: int | None = None  # the thread of the loop that reads the socket
+        self._decoder = FrameDecoder()
         self.request_handlers: dict[str, RequestHandler] = {}
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[Any]] = {}
         self._closed = False
         self._answering: set[asyncio.Task[None]] = set()
-        #: called (from the reader thread) when the relay goes away: the parent died
+        #: called (on the reading loop) when the relay goes away: the parent died
         self.on_lost: Callable[[], None] | None = None
         self._send({"k": "hello", "member": member})
-        self._reader = threading.Thread(target=self._read, name="satchel-bus", daemon=True)
-        self._reader.start()
 
     # -- the Bus interface ---------------------------------------------------------------
 
@@ -244,10 +246,8 @@ class LinkBus:
             self._handlers.append((handler, loop))
             first = self._loop is None
             self._loop = self._loop or loop
-            early, self._early = self._early, []
         if first:
-            for frame in early:
-                loop.call_soon_threadsafe(self._dispatch, frame)
+            loop.call_soon_threadsafe(self._start_reading, loop)
 
     def publish(self, message: Message, *, seq: int = 0) -> None:
         # delivered here too by the relay, in the one order every member sees
@@ -285,7 +285,17 @@ class LinkBus:
         self._closed = True
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
-        self._sock.close()
+        loop = self._loop
+        if self._reading_on is not None and loop is not None and not loop.is_closed() and (
+            self._reading_on != threading.get_ident()
+        ):
+            # the loop reading the socket runs in another thread: it lets go of it, then closes it
+            try:
+                loop.call_soon_threadsafe(self._stop_reading)
+            except RuntimeError:  # closed meanwhile
+                self._sock.close()
+        else:
+            self._stop_reading()
         with self._lock:
             self._handlers.clear()
         for task in list(self._answering):
@@ -310,28 +320,46 @@ class LinkBus:
             except OSError as exc:  # the relay is gone: the parent is stopping us
                 log.warning("bus: send failed: %s", exc)
 
-    def _read(self) -> None:
-        decoder = FrameDecoder()
-        while True:
-            try:
-                data = self._sock.recv(1 << 16)
-            except OSError:
-                data = b""
-            if not data:
-                break
-            try:
-                frames = decoder.feed(data)
-            except FrameError as exc:
-                log.error("bus: bad frame from the relay: %s", exc)
-                break
-            with self._lock:
-                loop = self._loop
-                if loop is None:
-                    self._early.extend(frames)
-                    continue
-            for frame in frames:
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(self._dispatch, frame)
+    def _start_reading(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On ``loop``: read the relay's frames from now on."""
+        if self._closed:
+            return
+        self._reading_on = threading.get_ident()
+        loop.add_reader(self._sock.fileno(), self._readable)
+
+    def _stop_reading(self) -> None:
+        """On the reading loop (or once it is gone): let go of the socket and close it."""
+        loop = self._loop
+        if self._reading_on is not None and loop is not None and not loop.is_closed():
+            with contextlib.suppress(Exception):  # the socket may be closed already
+                loop.remove_reader(self._sock.fileno())
+        self._reading_on = None
+        self._sock.close()
+
+    def _readable(self) -> None:
+        try:
+            data = self._sock.recv(1 << 16, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        try:
+            frames = self._decoder.feed(data) if data else None
+        except FrameError as exc:
+            log.error("bus: bad frame from the relay: %s", exc)
+            frames = None
+        if frames is None:  # the relay is gone (or talks nonsense)
+            self._lost()
+            return
+        for frame in frames:
+            self._dispatch(frame)
+
+    def _lost(self) -> None:
+        loop = self._loop
+        if loop is not None and self._reading_on is not None:
+            with contextlib.suppress(Exception):
+                loop.remove_reader(self._sock.fileno())
+            self._reading_on = None
         if not self._closed:
             log.error("bus: the relay closed the link")
             if self.on_lost is not None:
