@@ -403,6 +403,8 @@ class RealtimeHub:
             return
         if kind != "record" or not self.clients:
             return
+        if not self._topics and not self._by_auth:
+            return  # no client here subscribes to anything or is bound to an auth record
         self._pending.append(message)
         if self._drain_task is None or self._drain_task.done():
             self._drain_task = asyncio.get_running_loop().create_task(self._drain())
