@@ -85,12 +85,14 @@ def test_rate_limits_count_a_client_once(workers_server: LiveServer, token: str)
     try:
         statuses: list[int] = []
         workers: set[int] = set()
-        for _ in range(14):
+        # 14 requests at least, until both workers answered some (the kernel hands a new
+        # connection to either, unevenly now and then)
+        while len(statuses) < 14 or (workers != set(range(WORKERS)) and len(statuses) < 60):
             got = fresh(workers_server, "GET", "/api/collections/limited/records")
             statuses.append(got.status_code)
             workers.add(worker_of(got))
         assert workers == set(range(WORKERS))
-        assert statuses.count(200) == 6 and statuses.count(429) == 8, statuses
+        assert statuses == [200] * 6 + [429] * (len(statuses) - 6), statuses
     finally:
         fresh(workers_server, "PATCH", "/api/settings", json={"rateLimits": {"enabled": False}},
               headers={"Authorization": token})  # fmt: skip
@@ -104,12 +106,13 @@ def test_in_memory_guards_count_once_across_workers(workers_server: LiveServer, 
     assert r.status_code == 200, r.text
     statuses: list[int] = []
     workers: set[int] = set()
-    for _ in range(16):
+    # 16 sign-ups at least, until both workers answered some (see the rate limits above)
+    while len(statuses) < 16 or (workers != set(range(WORKERS)) and len(statuses) < 60):
         got = fresh(workers_server, "POST", "/api/collections/users/auth-anonymously")
         statuses.append(got.status_code)
         workers.add(worker_of(got))
     assert workers == set(range(WORKERS))
-    assert statuses.count(200) == 10 and statuses.count(429) == 6, statuses
+    assert statuses == [200] * 10 + [429] * (len(statuses) - 10), statuses
 
 
 class Stream:
