@@ -251,6 +251,31 @@ def test_writes_need_no_task_unless_the_socket_is_full() -> None:
     asyncio.run(main())  # a second loop in the same thread: nothing left behind by the first
 
 
+def test_a_broken_stream_does_not_stop_the_others_written_in_its_turn() -> None:
+    async def main() -> None:
+        written: list[bytes] = []
+
+        async def broken(batch: list[tuple[bytes, bytes]]) -> None:
+            raise ConnectionResetError
+
+        async def fine(batch: list[tuple[bytes, bytes]]) -> None:
+            written.extend(name for name, _ in batch)
+
+        first, second = Client(), Client()
+        first.attach(broken)
+        second.attach(fine)
+        first.push(b"a", b"1")
+        second.push(b"b", b"2")
+        await asyncio.sleep(0)
+        assert first.closed and first.close_reason == "error"
+        assert written == [b"b"] and not second.closed
+        second.push(b"c", b"3")
+        await asyncio.sleep(0)
+        assert written == [b"b", b"c"]
+
+    asyncio.run(main())
+
+
 def test_a_failing_sink_closes_the_client() -> None:
     async def main() -> None:
         client = Client()

@@ -67,8 +67,9 @@ _turn = threading.local()  # the clients to write at the end of this thread's lo
 def _write_due(due: list[Client]) -> None:
     clients = due[:]
     due.clear()
-    for client in clients:
+    for client in clients:  # first, so that nothing raised below leaves a client unschedulable
         client._due = False
+    for client in clients:
         if client._writer is None and client._queue and not client.closed and client._sink is not None:
             client._write_now()
 
@@ -167,7 +168,7 @@ class Client:
         except StopIteration:
             self.touch()
             return
-        except Exception:  # a broken stream: stop delivering, the stream ends
+        except (Exception, asyncio.CancelledError):  # a broken stream: stop delivering, the stream ends
             self.close("error")
             return
         self._writer = asyncio.get_running_loop().create_task(self._finish(coro, waiting))
