@@ -26,12 +26,14 @@ def main() -> int:
     import satchel.server  # noqa: F401
     import satchel.workers  # noqa: F401
     from satchel.api import build_asgi
+    from satchel.api.router import import_all
     from satchel.cli import make_config, open_migrated_app
 
     with tempfile.TemporaryDirectory(prefix="satchel-precompile-") as tmp:
         app = open_migrated_app(make_config(data_dir=str(Path(tmp) / "pb_data")))
         try:
             build_asgi(app)
+            import_all()  # the handler modules (imported on first use): their classes too
         finally:
             app.close()
     dataclass_cache.save(force=True)
