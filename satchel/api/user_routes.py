@@ -343,6 +343,7 @@ def body_limit(limit: int) -> Middleware:
 
 @dataclass(frozen=True, slots=True)
 class UserRoute:
+    """A custom route of a hook file: its pattern, handler and middlewares."""
     pattern: Pattern
     handler: RouteFn
     middlewares: tuple[RouteFn, ...]

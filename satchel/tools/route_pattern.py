@@ -41,12 +41,14 @@ _LIT, _ONE, _REST, _END = "lit", "one", "rest", "end"
 
 @dataclass(frozen=True, slots=True)
 class Segment:
+    """One path segment of a route pattern: a literal or a wildcard."""
     kind: str
     value: str = ""  # the literal, or the wildcard's name
 
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
+    """A route pattern (``METHOD /path/{name}/{rest...}``), parsed."""
     text: str
     method: str  # "" for any method
     segments: tuple[Segment, ...]

@@ -42,6 +42,7 @@ class ThumbError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ThumbSize:
+    """A thumb size (``WxH`` with an optional mode), parsed."""
     width: int
     height: int
     mode: str = ""  # "", "t", "b" or "f"

@@ -84,6 +84,7 @@ def exclude_files(base: Iterable[Any], remove: Iterable[Any]) -> list[Any]:
 
 @dataclass(kw_only=True)
 class FileField(Field):
+    """Uploaded file names, stored under the record's folder (``file``)."""
     type: ClassVar[str] = "file"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("help", "str"),
