@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import orjson
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from satchel.api.lazy_route import LazyPathRoute
 from satchel.errors import ApiError, NotFoundError, error_tree_to_dict, sentenize
 
 __all__ = ["LegacyRoute", "legacy_error"]
@@ -22,7 +22,7 @@ def legacy_error(err: ApiError) -> Response:
     return Response(orjson.dumps(body), err.status, media_type="application/json")
 
 
-class LegacyRoute(Route):
+class LegacyRoute(LazyPathRoute):
     """A legacy route whose wrong-method answer is 0.22's ``{"code":404,...}`` (never 405)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
+from satchel.api.lazy_route import LazyPathRoute
 from satchel.api.legacy_errors import LegacyRoute, legacy_error
 from satchel.api.middleware import SatchelMiddleware
 from satchel.api.rate_limit import check_rate_limit
@@ -229,7 +230,7 @@ def body_limit_for(app: App) -> Callable[[str, str], int | None]:
     return limit
 
 
-class ApiRoute(Route):
+class ApiRoute(LazyPathRoute):
     """A route whose wrong-method answer is PocketBase's 404 (never 405)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -111,3 +111,18 @@ def test_serving_a_health_check_imports_no_other_handler(tmp_path: Path) -> None
     handlers = {f"satchel.api.{e.target.rsplit('.', 1)[0]}" for e in _endpoints()} - {"satchel.api.health"}
     assert handlers & set(result["api"]) == set()
     assert "satchel.api.health" in result["api"]
+
+
+def test_a_route_compiles_its_path_on_first_match() -> None:
+    from starlette.routing import Match, compile_path
+
+    table = routes()
+    view = next(r for r in table if r.path == "/api/collections/{collection}/records/{id}" and "GET" in (r.methods or ()))
+    assert "path_regex" not in vars(view)
+    scope = {"type": "http", "method": "GET", "path": "/api/collections/posts/records/abc", "root_path": ""}
+    match, child = view.matches(scope)
+    assert match is Match.FULL and child["path_params"] == {"collection": "posts", "id": "abc"}
+    assert "path_regex" in vars(view)
+    for r in table:  # what Starlette's own Route would have compiled
+        regex, fmt, convertors = compile_path(r.path)
+        assert (r.path_regex.pattern, r.path_format, set(r.param_convertors)) == (regex.pattern, fmt, set(convertors))

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         validate_form,
     )
 
-__getattr__ = lazy_names(__name__, {
+_WHERE = {
     "Broker": "broker",
     "InProcessBroker": "broker",
     "Client": "client",
@@ -54,7 +54,8 @@ __getattr__ = lazy_names(__name__, {
     "parse_subscription": "subscriptions",
     "parse_subscriptions": "subscriptions",
     "validate_form": "subscriptions",
-})
+}
+__getattr__ = lazy_names(__name__, _WHERE)
 
 __all__ = [
     "RealtimeConnectRequestEvent",

@@ -27,7 +27,7 @@ import re
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, get_args, get_origin
 
 from satchel.errors import ErrorTree, ValidationError, sentenize
 from satchel.tools.lazy_re import LazyPattern
@@ -291,14 +291,27 @@ class _FieldSpec:
 _SPECS_CACHE: dict[type, tuple[_FieldSpec, ...]] = {}
 
 
+_SCALARS: dict[str, type] = {"bool": bool, "int": int, "str": str}
+
+
+def _hint(annotation: Any) -> Any:
+    """A field's annotation as a type: what ``typing.get_type_hints`` gives for the forms this
+    module uses (``bool``, ``int``, ``str``, ``list[X]``, a settings class), without compiling
+    each annotation's text (51 compiles when the App loads its settings at start-up)."""
+    if not isinstance(annotation, str):
+        return annotation
+    if annotation.startswith("list[") and annotation.endswith("]"):
+        return list[_hint(annotation[5:-1])]  # type: ignore[misc]
+    return _SCALARS.get(annotation) or globals()[annotation]
+
+
 def _specs(cls: type) -> tuple[_FieldSpec, ...]:
     cached = _SPECS_CACHE.get(cls)
     if cached is not None:
         return cached
-    hints = get_type_hints(cls)
     out: list[_FieldSpec] = []
     for f in dataclasses.fields(cls):
-        hint = hints[f.name]
+        hint = _hint(f.type)
         item: Any = None
         if hint is bool:
             kind = "bool"
