@@ -385,7 +385,7 @@ def settings_to_storage_dict(s: Settings) -> dict[str, Any]:
 
 _GO_HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                     "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_GO_HTML_RE = re.compile("[<>&\u2028\u2029]")
+_GO_HTML_RE = LazyPattern("[<>&\u2028\u2029]")
 
 
 def _go_json_dumps(value: Any) -> str:
@@ -402,7 +402,7 @@ def settings_to_storage_json(s: Settings) -> str:
 # ---------------------------------------------------------------------------------------
 # Decoding / PATCH merge (Go json.Unmarshal semantics).
 
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_SURROGATE_RE = LazyPattern("[\ud800-\udfff]")
 
 
 def _json_type(value: Any) -> str:
