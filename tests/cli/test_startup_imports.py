@@ -129,6 +129,7 @@ def test_a_precompiled_start_compiles_no_dataclass_method(tmp_path: Path) -> Non
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["status"] == 200
     assert result["dataclasses"]["misses"] == 0
+    assert result["dataclasses"]["rest_loaded"] == 0  # the second file: other commands' classes
     assert result["dataclasses"]["hits"] > 300
 
 
