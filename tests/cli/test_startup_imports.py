@@ -130,7 +130,7 @@ def test_a_precompiled_start_compiles_no_dataclass_method(tmp_path: Path) -> Non
     assert result["status"] == 200
     assert result["dataclasses"]["misses"] == 0
     assert result["dataclasses"]["rest_loaded"] == 0  # the second file: other commands' classes
-    assert result["dataclasses"]["hits"] > 300
+    assert result["dataclasses"]["hits"] > 250  # ~300 classes serve creates (2026-12-06)
 
 
 def test_the_lazy_imports_still_work() -> None:
