@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import apsw
 
-from satchel.core import records
+from satchel.core import mail, records
 from satchel.core.collections import Collection, load_collections
 from satchel.core.hook_events import HOOK_NAMES, AppHooks
-from satchel.core.mail import MailMessage, get_mailer
 from satchel.core.records import Record
 from satchel.core.settings import Settings
 from satchel.errors import ApiError, BadRequestError, NotFoundError
@@ -29,6 +28,7 @@ from satchel.tools.hook import Hook
 if TYPE_CHECKING:
     from satchel.api.user_routes import UserRouter
     from satchel.app import App
+    from satchel.core.mail import MailMessage
     from satchel.core.records import RecordEnv
 
 __all__ = ["HookApp", "HookRegistrar", "current_app", "set_current_app"]
@@ -326,8 +326,8 @@ class HookApp:
         """
         if message is None:
             recipients = [to] if isinstance(to, str) else list(to)
-            message = MailMessage(to=recipients, subject=subject, html=html, text=text)
-        mailer = get_mailer(self._core)
+            message = mail.MailMessage(to=recipients, subject=subject, html=html, text=text)
+        mailer = mail.get_mailer(self._core)  # the mail modules on the first mail, not at start-up
         try:
             asyncio.get_running_loop()
         except RuntimeError:
