@@ -132,6 +132,10 @@ _EVENTS = {
     "SettingsUpdateRequestEvent": "satchel.core.settings",
 }
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))  # the lazy names too (completion in a REPL)
+
+
 def __getattr__(name: str) -> Any:
     module = _EVENTS.get(name)
     if module is not None:
