@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-FACES = ["auth", "collections", "files", "mail", "realtime", "records", "settings"]
+FACES = ["auth", "collections", "files", "mail", "migrations", "realtime", "records", "settings"]
 
 
 @pytest.mark.parametrize("package", FACES)
