@@ -18,7 +18,6 @@ from starlette.types import Receive, Scope, Send
 from satchel.api.lazy_route import LazyPathRoute
 from satchel.api.legacy_errors import LegacyRoute, legacy_error
 from satchel.api.middleware import SatchelMiddleware
-from satchel.api.rate_limit import check_rate_limit
 from satchel.api.request import ERROR_KEY, get_app
 from satchel.api.request_log import RequestLogMiddleware
 from satchel.api.responses import error_response
@@ -286,6 +285,9 @@ class Endpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
         if get_app(request).settings.current.rate_limits.enabled:  # no coroutine per request while off
+            # imported with the first rule check: a start-up with rate limits off does not
+            from satchel.api.rate_limit import check_rate_limit
+
             try:
                 await check_rate_limit(request, self.pattern, self.tags, self.collection)
             except ApiError as exc:
@@ -390,6 +392,8 @@ class SatchelASGI:
     async def _stream_allowed(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """The rate limit of the SSE stream.  The 429 is a failure, so it is logged, as
         PocketBase logs a stream request only when it fails."""
+        from satchel.api.rate_limit import check_rate_limit
+
         try:
             await check_rate_limit(Request(scope, receive, send), "/api/realtime")
         except ApiError as exc:

@@ -36,13 +36,16 @@ HEAVY = (
 
 # Satchel modules serving a health check must not import: the other handlers (the route table
 # imports them on first use), the filter parser and compiler, record reads and writes, the
-# realtime hub, collection validation and view queries
+# realtime hub, collection validation and view queries, the rate limiter (rate limits are off),
+# the migration file generator, thumbs and mail
 NOT_AT_START = frozenset({
     "satchel.api.records", "satchel.api.collections", "satchel.api.record_auth", "satchel.api.admins",
     "satchel.api.hook_request", "satchel.api.hook_routes", "satchel.api.realtime", "satchel.api.files",
     "satchel.tools.filter", "satchel.tools.search.compiler", "satchel.core.records.query",
     "satchel.core.records.write", "satchel.core.records.resolver", "satchel.core.realtime.hub",
     "satchel.core.collections.validate", "satchel.core.collections.view_query", "satchel.core.logs.query",
+    "satchel.api.rate_limit", "satchel.core.migrations.automigrate", "satchel.core.migrations.generate",
+    "satchel.tools.thumbs", "satchel.core.mail.sender",
 })
 
 SCRIPT = r"""
