@@ -7,6 +7,7 @@ the ASGI application (``satchel.api.build_asgi``) serves it.
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from satchel.config import Config
@@ -16,7 +17,7 @@ from satchel.core.collections.service import CollectionService
 from satchel.core.files.storage import FileService
 from satchel.core.hook_events import AppHooks
 from satchel.core.logs import AppLogHandler, LogService
-from satchel.core.migrations import Automigrator, MigrationsRunner
+from satchel.core.migrations.runner import MigrationsRunner
 from satchel.core.ops import (
     BackupService,
     CronScheduler,
@@ -38,6 +39,7 @@ from satchel.tools.hook_files import HookFiles
 
 if TYPE_CHECKING:
     from satchel.api.user_routes import UserRouter
+    from satchel.core.migrations.automigrate import Automigrator
 
 __all__ = ["App"]
 
@@ -78,7 +80,6 @@ class App:
         self.collections.on_deleted = lambda c: self.files.delete_collection_files(c.id)
         # pb_migrations/*.py: applied by `serve` at start and by `satchel migrate`
         self.migrations = MigrationsRunner(self.db, config.resolved_migrations_dir, self.migration_app)
-        self.automigrate = Automigrator(self.db, config.resolved_migrations_dir) if config.automigrate else None
         self.state: dict[str, Any] = {}
         # what every serving process shares; a worker of `serve --workers=N` swaps in its link
         self.bus: Bus = InProcessBus()
@@ -104,6 +105,17 @@ class App:
     def migration_app(self) -> Any:
         """What a migration's ``up(app)`` / ``down(app)`` receives: the hook facade."""
         return self.hook_app
+
+    @cached_property
+    def automigrate(self) -> Automigrator | None:
+        """Writes a migration file for each collection change made through the API
+        (``--automigrate``, on by default); made on the first change, so that a start-up
+        does not import the migration file generator."""
+        if not self.config.automigrate:
+            return None
+        from satchel.core.migrations.automigrate import Automigrator
+
+        return Automigrator(self.db, self.config.resolved_migrations_dir)
 
     @property
     def user_router(self) -> UserRouter:

@@ -21,6 +21,7 @@ def usable_cores() -> int:
 
 @dataclass(frozen=True)
 class Config:
+    """How this process runs: the ``serve`` flags and the paths derived from them."""
     data_dir: Path = Path("pb_data")
     http: str = "127.0.0.1:8090"
     public_dir: Path | None = None

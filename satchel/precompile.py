@@ -24,18 +24,35 @@ def main() -> int:
     ok = compileall.compile_dir(str(package), quiet=1, workers=1)
     # what `serve` builds before its first answer, on a throwaway data dir
     import satchel.server  # noqa: F401
-    import satchel.workers  # noqa: F401
     from satchel.api import build_asgi
+    from satchel.api.router import import_all
     from satchel.cli import make_config, open_migrated_app
 
     with tempfile.TemporaryDirectory(prefix="satchel-precompile-") as tmp:
         app = open_migrated_app(make_config(data_dir=str(Path(tmp) / "pb_data")))
         try:
             build_asgi(app)
+            _serve_imports()
+            dataclass_cache.mark_start()  # what serve uses before its first answer: the first file
+            import_all()  # the handler modules (imported on first use): their classes too
         finally:
             app.close()
+    import satchel.workers  # noqa: F401  (serve --workers: its classes go to the second file)
+
     dataclass_cache.save(force=True)
     return 0 if ok else 1
+
+
+def _serve_imports() -> None:
+    """What ``run_server`` imports before its first answer, beyond the App and its ASGI app."""
+    from satchel.server import _bare_uvicorn
+
+    _bare_uvicorn()
+    import uvicorn.lifespan.on  # noqa: F401
+    import uvicorn.protocols.http.httptools_impl  # noqa: F401
+
+    import satchel.api.health  # noqa: F401
+    import satchel.http_protocol  # noqa: F401
 
 
 if __name__ == "__main__":  # pragma: no cover

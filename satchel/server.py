@@ -66,7 +66,10 @@ def bind_sockets(host: str, port: int, *, listen: bool = True) -> list[socket.so
     ``listen`` they are only bound: the address is free (and a port 0 resolved)."""
     address = f"{host}:{port}"
     try:
-        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        # an ASCII name as bytes: a str goes through the "idna" codec, whose import (with
+        # stringprep) is ~2 ms of start-up; an IDNA name is only needed for non-ASCII ones
+        name: str | bytes | None = (host.encode("ascii") if host.isascii() else host) or None
+        infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
         raise StartupError(f"listen tcp {address}: {exc.strerror}") from exc
     sockets: list[socket.socket] = []

@@ -33,6 +33,7 @@ from satchel.api.realtime_stats import serve_realtime_stats
 from satchel.api.record_auth import OTP_ATTEMPT, otp_attempt_here
 from satchel.api.record_auth_anonymous import SIGNUP, signup_allowed_here
 from satchel.api.record_auth_email import RECENTLY_SENT, recently_sent_here
+from satchel.api.router import import_all
 from satchel.app import App
 from satchel.config import Config
 from satchel.core.leader import serve_on_leader
@@ -83,6 +84,9 @@ def run_workers(config: Config, count: int, open_first_app: Any, open_worker_app
     others start once it serves, with ``open_worker_app`` (hooks run)."""
     read_timeout_from_env(os.environ)  # a bad value is one line before anything starts
     raise_nofile_limit()  # as a single process does; the workers inherit it
+    # the handler modules a single process imports on first use: imported here once, their
+    # pages shared by every worker instead of each worker importing its own copy
+    import_all()
     dataclass_cache.release()  # every class is made: the workers need not inherit the cache
     # what is imported stays for good: no collection in any process walks it again, which
     # would write to every page the workers share with this one (copy-on-write)

@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
+from satchel.api.legacy_errors import LegacyRoute, legacy_error
 from satchel.api.middleware import BodyTooLarge
 from satchel.api.record_auth_email import recently_sent
 from satchel.api.request import get_app, get_auth, read_body
@@ -33,18 +32,15 @@ from satchel.core.mail.sender import get_mailer, send_template
 from satchel.core.records.rows import check_password, row_to_record
 from satchel.errors import (
     ApiError,
-    NotFoundError,
     TooLargeError,
     ValidationError,
-    error_tree_to_dict,
-    sentenize,
 )
 from satchel.tools.search import parse_list_params
 
 if TYPE_CHECKING:
     from satchel.app import App
 
-__all__ = ["SUPERUSERS", "LegacyRoute", "legacy_error", "routes_table"]
+__all__ = ["SUPERUSERS", "LegacyRoute", "legacy_error"]
 
 log = logging.getLogger("satchel.api")
 SUPERUSERS = "_superusers"
@@ -53,11 +49,6 @@ ADMIN_MIN_PASSWORD, ADMIN_MAX_PASSWORD = 10, 72
 
 def _json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status, media_type="application/json")
-
-
-def legacy_error(err: ApiError) -> Response:
-    return _json({"code": err.status, "message": sentenize(err.message), "data": error_tree_to_dict(err.data)},
-                 err.status)
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -81,16 +72,6 @@ def legacy_endpoint(handler: Handler) -> Handler:
 
     wrapped.__name__ = handler.__name__
     return wrapped
-
-
-class LegacyRoute(Route):
-    """A legacy route whose wrong-method answer is 0.22's ``{"code":404,...}`` (never 405)."""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.methods and scope["method"] not in self.methods:
-            await legacy_error(NotFoundError("Not Found."))(scope, receive, send)
-            return
-        await super().handle(scope, receive, send)
 
 
 def _superusers(app: App) -> Collection:
@@ -308,26 +289,3 @@ async def delete_admin(request: Request) -> Response:
 
     await app.db.write(run)
     return Response(status_code=204)
-
-
-RouteSpec = tuple[str, Handler, list[str], tuple[str, ...], str]
-
-
-def routes_table() -> list[RouteSpec]:
-    """(path, handler, methods, rate-limit tags, the v0.40 ``_superusers`` route's pattern):
-    each route is limited as its v0.40 twin and shares its counters."""
-    a, c, r = "/api/admins", "/api/collections/{collection}", "/api/collections/{collection}/records"
-    return [
-        (f"{a}/auth-with-password", auth_with_password, ["POST"], ("authWithPassword", "auth"),
-         f"{c}/auth-with-password"),
-        (f"{a}/auth-refresh", auth_refresh, ["POST"], ("authRefresh",), f"{c}/auth-refresh"),
-        (f"{a}/request-password-reset", request_password_reset, ["POST"], ("requestPasswordReset",),
-         f"{c}/request-password-reset"),
-        (f"{a}/confirm-password-reset", confirm_password_reset, ["POST"], ("confirmPasswordReset",),
-         f"{c}/confirm-password-reset"),
-        (a, list_admins, ["GET"], ("list",), r),
-        (a, create_admin, ["POST"], ("create",), r),
-        (f"{a}/{{id}}", view_admin, ["GET"], ("view",), f"{r}/{{id}}"),
-        (f"{a}/{{id}}", update_admin, ["PATCH"], ("update",), f"{r}/{{id}}"),
-        (f"{a}/{{id}}", delete_admin, ["DELETE"], ("delete",), f"{r}/{{id}}"),
-    ]

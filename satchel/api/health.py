@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api.record_auth import client_ip
+from satchel.api.client_ip import client_ip
 from satchel.api.request import endpoint, get_app, get_auth
 from satchel.api.responses import ordered_json_response
 from satchel.core.logs import possible_proxy_header

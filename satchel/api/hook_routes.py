@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satchel.api import batch, collections, files, realtime, record_auth, record_auth_email, settings
+from satchel.api import files
 from satchel.api.collections import PREVIEW_KEY
 from satchel.api.hook_request import fill_collection, hooked
 from satchel.api.request import endpoint, require_superuser
@@ -31,7 +31,7 @@ from satchel.core.settings.hook_events import SettingsUpdateRequestEvent
 from satchel.core.settings.model import SettingsDecodeError, merge_patch
 from satchel.errors import NotFoundError
 
-__all__ = ["with_hook"]
+__all__ = ["HOOKED_TARGETS", "with_hook"]
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -100,30 +100,38 @@ async def _fill_subscriptions(app: Any, request: Request, event: Any) -> None:
 
 
 _SU = require_superuser
-_em = record_auth_email
 
-# handler -> (hook name, event type, fill, guard)
-_TABLE: dict[Any, tuple[str, type[RequestEvent], Any, Any]] = {
-    collections.get_collection: ("on_collection_view_request", CollectionRequestEvent, fill_collection, _SU),
-    collections.create_collection: ("on_collection_create_request", CollectionRequestEvent, _fill_new_collection,
-                                    _SU),
-    collections.update_collection: ("on_collection_update_request", CollectionRequestEvent, fill_collection, _SU),
-    collections.delete_collection: ("on_collection_delete_request", CollectionRequestEvent, fill_collection, _SU),
-    settings.patch_settings: ("on_settings_update_request", SettingsUpdateRequestEvent, _fill_settings, _SU),
-    batch.batch: ("on_batch_request", BatchRequestEvent, None, None),
-    realtime.set_subscriptions: ("on_realtime_subscribe_request", RealtimeSubscribeRequestEvent, _fill_subscriptions, None),
-    files.serve_file: ("on_file_download_request", FileDownloadRequestEvent, _fill_file, None),
-    record_auth.auth_refresh: ("on_record_auth_refresh_request", RecordAuthRequestEvent, _fill_with_auth, None),
-    _em.request_verification: ("on_record_request_verification_request", RecordRequestEvent, _fill_by_email, None),
-    _em.request_password_reset: ("on_record_request_password_reset_request", RecordRequestEvent, _fill_by_email,
-                                 None),
-    _em.request_email_change: ("on_record_request_email_change_request", RecordRequestEvent, _fill_with_auth, None),
+# route target (see satchel.api.router) -> (hook name, event type, fill, guard); the router
+# names these targets in HOOKED so that a route without a hook never imports this module
+_TABLE: dict[str, tuple[str, type[RequestEvent], Any, Any]] = {
+    "collections.get_collection": ("on_collection_view_request", CollectionRequestEvent, fill_collection, _SU),
+    "collections.create_collection": ("on_collection_create_request", CollectionRequestEvent,
+                                      _fill_new_collection, _SU),
+    "collections.update_collection": ("on_collection_update_request", CollectionRequestEvent, fill_collection,
+                                      _SU),
+    "collections.delete_collection": ("on_collection_delete_request", CollectionRequestEvent, fill_collection,
+                                      _SU),
+    "settings.patch_settings": ("on_settings_update_request", SettingsUpdateRequestEvent, _fill_settings, _SU),
+    "batch.batch": ("on_batch_request", BatchRequestEvent, None, None),
+    "realtime.set_subscriptions": ("on_realtime_subscribe_request", RealtimeSubscribeRequestEvent,
+                                   _fill_subscriptions, None),
+    "files.serve_file": ("on_file_download_request", FileDownloadRequestEvent, _fill_file, None),
+    "record_auth.auth_refresh": ("on_record_auth_refresh_request", RecordAuthRequestEvent, _fill_with_auth, None),
+    "record_auth_email.request_verification": ("on_record_request_verification_request", RecordRequestEvent,
+                                               _fill_by_email, None),
+    "record_auth_email.request_password_reset": ("on_record_request_password_reset_request", RecordRequestEvent,
+                                                 _fill_by_email, None),
+    "record_auth_email.request_email_change": ("on_record_request_email_change_request", RecordRequestEvent,
+                                               _fill_with_auth, None),
 }
 
+HOOKED_TARGETS = frozenset(_TABLE)
 
-def with_hook(handler: Handler) -> Handler:
-    """``handler`` as the final link of its request hook (itself when it has none)."""
-    entry = _TABLE.get(handler)
+
+def with_hook(target: str, handler: Handler) -> Handler:
+    """``handler`` (the route target ``target``) as the final link of its request hook
+    (itself when it has none)."""
+    entry = _TABLE.get(target)
     if entry is None:
         return handler
     name, event_type, fill, guard = entry

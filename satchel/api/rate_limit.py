@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 import orjson
 from starlette.requests import Request
 
-from satchel.api.record_auth import client_ip, ip_in_list
+from satchel.api.client_ip import client_ip, ip_in_list
 from satchel.api.request import get_app, get_auth
 from satchel.core.settings.model import RateLimitRule, RateLimitsConfig
 from satchel.errors import ApiError

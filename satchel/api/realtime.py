@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from satchel.api.client_ip import client_ip
 from satchel.api.hook_request import auth_record, hook_event, request_data, respond
-from satchel.api.record_auth import client_ip
 from satchel.api.request import endpoint, get_app, get_auth, read_body
 from satchel.api.responses import error_response, no_content
 from satchel.core.realtime import Client, ClientAuth, Outgoing, get_hub, token_secret, validate_form

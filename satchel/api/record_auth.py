@@ -9,7 +9,6 @@ OAuth2 in ``oauth2``, anonymous auth in ``record_auth_anonymous``.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from satchel.api.client_ip import client_ip, ip_in_list
 from satchel.api.hook_request import (
     around_hook,
     auth_record,
@@ -52,7 +52,6 @@ from satchel.core.collections.model import Collection
 from satchel.core.fields import PasswordValue
 from satchel.core.files.hook_events import FileTokenRequestEvent
 from satchel.core.leader import on_leader
-from satchel.core.logs import real_ip
 from satchel.core.mail.sender import get_mailer, send_template
 from satchel.core.records.hooks import enrich
 from satchel.core.records.model import Record
@@ -121,30 +120,6 @@ def auth_response(c: Collection, record: Mapping[str, Any], token: str, meta: An
 
 
 # -- request details ---------------------------------------------------------------
-
-
-def client_ip(request: Request) -> str:
-    """PocketBase's ``RealIP()`` (trusted proxy headers, else the TCP peer)."""
-    peer = request.client.host if request.client else ""
-    return real_ip(peer, request.headers, get_app(request).settings.current.trusted_proxy)
-
-
-def ip_in_list(ip: str, allowed: list[str]) -> bool:
-    """Whether ``ip`` is one of ``allowed`` (addresses or CIDR networks)."""
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    for entry in allowed:
-        try:
-            if "/" in entry:
-                if addr in ipaddress.ip_network(entry, strict=False):
-                    return True
-            elif addr == ipaddress.ip_address(entry):
-                return True
-        except ValueError:
-            continue
-    return False
 
 
 async def mfa_id_of(request: Request, body: Mapping[str, Any]) -> str:

@@ -28,7 +28,6 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from satchel.api.middleware import BodyTooLarge
-from satchel.api.rate_limit import check_rate_limit
 from satchel.api.request import ERROR_KEY, AuthState, get_auth
 from satchel.api.responses import error_response
 from satchel.core.records.model import Record
@@ -343,6 +342,7 @@ def body_limit(limit: int) -> Middleware:
 
 @dataclass(frozen=True, slots=True)
 class UserRoute:
+    """A custom route of a hook file: its pattern, handler and middlewares."""
     pattern: Pattern
     handler: RouteFn
     middlewares: tuple[RouteFn, ...]
@@ -504,6 +504,8 @@ async def serve_route(app: App, hook_app: Any, route: UserRoute, params: Mapping
     request = Request(scope, receive, send)
     try:
         if app.settings.current.rate_limits.enabled:
+            from satchel.api.rate_limit import check_rate_limit  # with the first rule check
+
             await check_rate_limit(request, route.pattern.text)
         auth = await get_auth(request)
         e = RouteEvent(hook_app, request, auth, route.chain, asyncio.get_running_loop())

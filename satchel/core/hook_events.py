@@ -36,6 +36,7 @@ __all__ = [
 
 @dataclass(eq=False, kw_only=True)
 class AppEvent(Event):
+    """An event that carries the app (PocketBase's ``core.App`` events)."""
     app: Any = None
 
 
@@ -59,6 +60,7 @@ class ModelEvent(AppEvent):
 
 @dataclass(eq=False, kw_only=True)
 class ModelErrorEvent(ModelEvent):
+    """A model event after its write failed."""
     error: BaseException | None = None
 
 
@@ -115,6 +117,7 @@ class RequestEvent(AppEvent):
 
 @dataclass(eq=False, kw_only=True)
 class BatchRequestEvent(RequestEvent):
+    """``onBatchRequest``: the requests of a batch."""
     batch: list[Any] = field(default_factory=list)
 
 
@@ -123,7 +126,7 @@ class BatchRequestEvent(RequestEvent):
 
 @dataclass(eq=False, kw_only=True)
 class BootstrapEvent(AppEvent):
-    pass
+    """``onBootstrap``: the app is opened."""
 
 
 @dataclass(eq=False, kw_only=True)
@@ -136,11 +139,13 @@ class ServeEvent(AppEvent):
 
 @dataclass(eq=False, kw_only=True)
 class TerminateEvent(AppEvent):
+    """``onTerminate``: the app stops (or restarts)."""
     is_restart: bool = False
 
 
 @dataclass(eq=False, kw_only=True)
 class BackupEvent(AppEvent):
+    """``onBackupCreate`` / ``onBackupRestore``: the backup's name and what it leaves out."""
     name: str = ""
     exclude: list[str] = field(default_factory=list)
 

@@ -16,17 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import apsw
 
+from satchel.core import mail, records
 from satchel.core.collections import Collection, load_collections
 from satchel.core.hook_events import HOOK_NAMES, AppHooks
-from satchel.core.mail import MailMessage, get_mailer
-from satchel.core.records import (
-    Record,
-    RecordEnv,
-    delete_record_model,
-    find_record,
-    find_records,
-    save_record_model,
-)
+from satchel.core.records import Record
 from satchel.core.settings import Settings
 from satchel.errors import ApiError, BadRequestError, NotFoundError
 from satchel.store.database import Tx
@@ -35,6 +28,8 @@ from satchel.tools.hook import Hook
 if TYPE_CHECKING:
     from satchel.api.user_routes import UserRouter
     from satchel.app import App
+    from satchel.core.mail import MailMessage
+    from satchel.core.records import RecordEnv
 
 __all__ = ["HookApp", "HookRegistrar", "current_app", "set_current_app"]
 
@@ -198,7 +193,9 @@ class HookApp:
     # -- records ----------------------------------------------------------------------------
 
     def _env(self) -> RecordEnv:
-        return RecordEnv.from_app(self._core)
+        # the records face loads its reading and writing modules here, on a hook's first
+        # use of them, not when the App starts (docs/performance.md)
+        return records.RecordEnv.from_app(self._core)
 
     def _read(self, fn: Callable[[apsw.Connection], T]) -> T:
         tx = self._core.db.current_tx()  # inside a write: see its own uncommitted rows
@@ -209,7 +206,7 @@ class HookApp:
 
     def find_record_by_id(self, collection: Collection | str, record_id: str) -> Record:
         c, env = self._collection(collection), self._env()
-        return self._read(lambda conn: find_record(conn, env, c, record_id))
+        return self._read(lambda conn: records.find_record(conn, env, c, record_id))
 
     def find_records_by_filter(
         self,
@@ -221,7 +218,7 @@ class HookApp:
         params: Mapping[str, Any] | None = None,
     ) -> list[Record]:
         c, env = self._collection(collection), self._env()
-        return self._read(lambda conn: find_records(conn, env, c, filter, sort, limit, offset, params))
+        return self._read(lambda conn: records.find_records(conn, env, c, filter, sort, limit, offset, params))
 
     def find_first_record_by_filter(
         self,
@@ -244,7 +241,7 @@ class HookApp:
         or a collection (a :class:`Collection` or the API's JSON of one)."""
         if isinstance(model, Record):
             env = self._env()
-            return self._write(lambda tx: save_record_model(tx, env, model))
+            return self._write(lambda tx: records.save_record_model(tx, env, model))
         payload = model.to_api_dict() if isinstance(model, Collection) else dict(model)
         existing = self._lookup_collection(str(payload.get("id") or payload.get("name") or ""))
         if existing is not None and (not payload.get("id") or payload.get("id") == existing.id):
@@ -255,7 +252,7 @@ class HookApp:
         """Delete a record (references handled as the API does) or a collection."""
         if isinstance(model, Record):
             env = self._env()
-            self._write(lambda tx: delete_record_model(tx, env, model))
+            self._write(lambda tx: records.delete_record_model(tx, env, model))
             return
         name = model if isinstance(model, str) else model.id
         self._core.collections.delete_sync(name)
@@ -274,7 +271,7 @@ class HookApp:
 
     async def afind_record_by_id(self, collection: Collection | str, record_id: str) -> Record:
         c, env = self._collection(collection), self._env()
-        return await self._core.db.read(lambda conn: find_record(conn, env, c, record_id))
+        return await self._core.db.read(lambda conn: records.find_record(conn, env, c, record_id))
 
     async def afind_records_by_filter(
         self,
@@ -286,7 +283,7 @@ class HookApp:
         params: Mapping[str, Any] | None = None,
     ) -> list[Record]:
         c, env = self._collection(collection), self._env()
-        return await self._core.db.read(lambda conn: find_records(conn, env, c, filter, sort, limit, offset, params))
+        return await self._core.db.read(lambda conn: records.find_records(conn, env, c, filter, sort, limit, offset, params))
 
     async def afind_first_record_by_filter(
         self,
@@ -329,8 +326,8 @@ class HookApp:
         """
         if message is None:
             recipients = [to] if isinstance(to, str) else list(to)
-            message = MailMessage(to=recipients, subject=subject, html=html, text=text)
-        mailer = get_mailer(self._core)
+            message = mail.MailMessage(to=recipients, subject=subject, html=html, text=text)
+        mailer = mail.get_mailer(self._core)  # the mail modules on the first mail, not at start-up
         try:
             asyncio.get_running_loop()
         except RuntimeError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from satchel.tools.search import SqliteSearchDialect
+from satchel.tools.search.dialect import SqliteSearchDialect
 
 __all__ = ["COLUMN_DDL", "SqliteDialect"]
 

@@ -23,6 +23,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from satchel.tools.lazy_re import LazyPattern
+
 if TYPE_CHECKING:  # the import costs start-up time; it happens on the first compile
     import re2
 
@@ -32,7 +34,7 @@ _BUDGET = 8 << 20  # RE2's default; plenty for every ordinary pattern
 _LARGE_BUDGET = 256 << 20  # only for patterns that need it, as Go accepts them
 _MAX_NESTING = 1000  # Go's regexp/syntax maxHeight
 _PREFIX = "error parsing regexp: "
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = LazyPattern("[\ud800-\udfff]")
 
 # RE2's error code text -> Go's ErrorCode text.
 _CODES = {
@@ -169,7 +171,7 @@ def error(pattern: str) -> str | None:
 # patterns whose Go meaning Python's ``re`` gives exactly (ASCII classes, a whole-text
 # match): the id of every record is checked against the first on every create; RE2's
 # binding costs several times more per call
-_SAME_IN_PYTHON = {"^[a-z0-9]+$": re.compile(r"[a-z0-9]+", re.ASCII).fullmatch}
+_SAME_IN_PYTHON = {"^[a-z0-9]+$": LazyPattern(r"[a-z0-9]+", re.ASCII).fullmatch}
 
 
 def search(pattern: str, value: str) -> bool:

@@ -48,6 +48,7 @@ class HookLoadError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
+    """A hook file compiled once: its name, path and code."""
     name: str
     path: Path
     code: types.CodeType

@@ -24,6 +24,7 @@ KEEP_IDLE = 1800  # seconds an idle counter outlives its window
 
 @dataclass(slots=True)
 class FixedWindow:
+    """One client's counter in the current interval."""
     max_allowed: int
     interval: int
     available: int = 0
@@ -42,6 +43,7 @@ class FixedWindow:
 
 @dataclass(slots=True)
 class RateLimiter:
+    """The counters of one rule, per client."""
     max_allowed: int
     interval: int
     clients: dict[str, FixedWindow] = field(default_factory=dict)

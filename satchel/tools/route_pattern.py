@@ -13,14 +13,15 @@ one at registration (PocketBase panics), and so do we (:class:`PatternConflict`)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import Enum
 
+from satchel.tools.lazy_re import LazyPattern
+
 __all__ = ["Pattern", "PatternConflict", "Relation", "parse_pattern", "relation"]
 
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_METHOD_RE = re.compile(r"^[A-Z]+$")
+_NAME_RE = LazyPattern(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_METHOD_RE = LazyPattern(r"^[A-Z]+$")
 
 
 class PatternConflict(ValueError):
@@ -41,12 +42,14 @@ _LIT, _ONE, _REST, _END = "lit", "one", "rest", "end"
 
 @dataclass(frozen=True, slots=True)
 class Segment:
+    """One path segment of a route pattern: a literal or a wildcard."""
     kind: str
     value: str = ""  # the literal, or the wildcard's name
 
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
+    """A route pattern (``METHOD /path/{name}/{rest...}``), parsed."""
     text: str
     method: str  # "" for any method
     segments: tuple[Segment, ...]

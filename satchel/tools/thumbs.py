@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from satchel.tools.lazy_re import LazyPattern
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -26,10 +27,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ThumbError", "ThumbSize", "make_thumb", "normalize_alias", "output_format", "parse_size"]
 
-SIZE_RE = re.compile(r"^(\d+)x(\d+)(t|b|f)?$")
-_ALIAS_CROP = re.compile(r"^(\d+)x(\d+)!$")
-_ALIAS_WIDTH = re.compile(r"^(\d+)x$")
-_ALIAS_HEIGHT = re.compile(r"^x(\d+)$")
+SIZE_RE = LazyPattern(r"^(\d+)x(\d+)(t|b|f)?$")
+_ALIAS_CROP = LazyPattern(r"^(\d+)x(\d+)!$")
+_ALIAS_WIDTH = LazyPattern(r"^(\d+)x$")
+_ALIAS_HEIGHT = LazyPattern(r"^x(\d+)$")
 MAX_SIDE = 10_000
 MAX_SOURCE_PIXELS = 100_000_000
 JPEG_QUALITY = 95  # imaging's default
@@ -42,6 +43,7 @@ class ThumbError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ThumbSize:
+    """A thumb size (``WxH`` with an optional mode), parsed."""
     width: int
     height: int
     mode: str = ""  # "", "t", "b" or "f"

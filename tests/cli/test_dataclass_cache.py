@@ -100,3 +100,44 @@ def test_released_the_cache_leaves_dataclasses_as_they_were() -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "ok"
+
+
+def test_the_precompile_split_loads_the_second_file_on_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts used before ``mark_start()`` go to the first file, the others to the second,
+    which a process reads only when a text is missing from the first."""
+    target = tmp_path / "__pycache__" / "dataclasses.test.marshal"
+    monkeypatch.setattr(dataclass_cache, "cache_path", lambda: target)
+    monkeypatch.setattr(dataclass_cache, "_used", {})
+    monkeypatch.setattr(dataclass_cache, "_start", None)
+
+    @dataclasses.dataclass
+    class Early:
+        a: int
+
+    dataclass_cache.mark_start()
+
+    @dataclasses.dataclass
+    class Late:
+        late_field: int
+
+    assert dataclass_cache.save(force=True)
+    magic = len(importlib.util.MAGIC_NUMBER)
+    first = marshal.loads(target.read_bytes()[magic:])
+    rest = marshal.loads(dataclass_cache.rest_path().read_bytes()[magic:])
+    assert any("self,a:" in t for t in first) and not any("late_field" in t for t in first)
+    assert any("late_field" in t for t in rest) and not set(first) & set(rest)
+
+    # a process that loaded only the first file reads the second on its first miss
+    monkeypatch.setattr(dataclass_cache, "_cache", dict(first))
+    monkeypatch.setattr(dataclass_cache, "_rest_keys", set())
+    monkeypatch.setitem(dataclass_cache._state, "rest_loaded", False)
+    before = dataclass_cache.stats()
+
+    @dataclasses.dataclass
+    class LateAgain:
+        late_field: int
+
+    after = dataclass_cache.stats()
+    assert after["rest_loaded"] == 1 and after["misses"] == before["misses"]
+    assert LateAgain(3).late_field == 3
+

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-FACES = ["auth", "collections", "files", "mail", "records", "settings"]
+FACES = ["auth", "collections", "files", "mail", "migrations", "realtime", "records", "settings"]
 
 
 @pytest.mark.parametrize("package", FACES)
@@ -56,4 +56,5 @@ def test_hook_events_live_in_their_domain_and_reach_the_hook_api_unchanged(packa
         assert getattr(face, name) is cls
         assert getattr(satchel.hooks, name) is cls  # the user-facing name is unchanged
         assert name in satchel.hooks.__all__
+        assert name in dir(satchel.hooks)  # named lazily, listed all the same
         assert not hasattr(app_events, name)  # the app-wide module keeps only app-wide events

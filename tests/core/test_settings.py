@@ -526,3 +526,21 @@ def test_pb_config_partial_keeps_stored_values_and_numeric_bucket() -> None:
 def test_pb_config_errors(section: Any, match: str) -> None:
     with pytest.raises(PbConfigError, match=match):
         apply_pb_config_filesystem(default_settings(), {"filesystem": section})
+
+
+def test_field_types_read_from_annotations_are_what_typing_gives() -> None:
+    """The settings codec reads each field's type from its annotation text without
+    ``typing.get_type_hints`` (start-up, docs/performance.md): the same types."""
+    import dataclasses
+    import typing
+
+    from satchel.core.settings import model
+
+    classes = [c for c in vars(model).values()
+               if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == model.__name__]
+    assert model.Settings in classes and model.RateLimitsConfig in classes
+    for cls in classes:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            assert model._hint(f.type) == hints[f.name], (cls, f.name)
+

@@ -21,6 +21,7 @@ __all__ = [
 
 @dataclass(eq=False, kw_only=True)
 class RecordAuthRequestEvent(RecordRequestEvent):
+    """``onRecordAuthRequest``: the auth record, its token and how it signed in."""
     token: str = ""
     meta: Any = None
     auth_method: str = ""

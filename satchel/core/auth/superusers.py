@@ -5,7 +5,6 @@ Synchronous: called from the CLI, and from ``serve`` before the loop starts.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from satchel.core.collections.model import Collection
@@ -13,6 +12,7 @@ from satchel.core.collections.registry import CollectionRegistry
 from satchel.core.records.rows import RecordStore, hash_password, new_record_id
 from satchel.errors import ApiError
 from satchel.store.database import Database, Tx
+from satchel.tools.lazy_re import LazyPattern
 from satchel.tools.security import random_string
 from satchel.tools.timeutil import now_text
 
@@ -28,7 +28,7 @@ __all__ = [
 
 INSTALLER_EMAIL = "__pbinstaller@example.com"
 SUPERUSERS = "_superusers"
-EMAIL_RE = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
+EMAIL_RE = LazyPattern(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
 
 
 class SuperuserError(Exception):

@@ -21,6 +21,7 @@ __all__ = [
 
 @dataclass(eq=False, kw_only=True)
 class CollectionEvent(AppEvent):
+    """A collection model event (create, update, delete)."""
     collection: Collection
 
     def hook_tags(self) -> tuple[str, ...]:
@@ -29,11 +30,13 @@ class CollectionEvent(AppEvent):
 
 @dataclass(eq=False, kw_only=True)
 class CollectionErrorEvent(CollectionEvent):
+    """A collection model event after its write failed."""
     error: BaseException | None = None
 
 
 @dataclass(eq=False, kw_only=True)
 class CollectionRequestEvent(RequestEvent):
+    """A request about one collection (view, create, update, delete)."""
     collection: Collection | None = None
 
     def hook_tags(self) -> tuple[str, ...]:

@@ -98,6 +98,7 @@ _PROVIDER_TEXT_KEYS = ("name", "clientId", "authURL", "tokenURL", "userInfoURL",
 
 @dataclass
 class Collection:
+    """One collection: its fields, rules, indexes and type-specific options."""
     id: str
     name: str
     type: str = BASE

@@ -13,7 +13,7 @@ import secrets
 import string
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import apsw
 import orjson
@@ -22,14 +22,6 @@ from satchel.core.collections import form
 from satchel.core.collections.model import BASE, COLLECTION_TYPES, VIEW, Collection, default_collection_id
 from satchel.core.collections.registry import CollectionRegistry, load_collections, write_collection_row
 from satchel.core.collections.schema_sync import plan_create, plan_delete, plan_update
-from satchel.core.collections.validate import SchemaFacts, validate_collection
-from satchel.core.collections.view_query import (
-    CollectionFieldsInfo,
-    ViewQueryError,
-    create_view_fields,
-    dry_run_view,
-    normalize_view_query,
-)
 from satchel.core.fields import field_from_dict
 from satchel.core.hook_events import AppHooks
 from satchel.core.records.hooks import run_model_hooks
@@ -40,6 +32,12 @@ from satchel.store.errors import WriteFailed, sqlite_error_text
 from satchel.tools.dbutils import normalize_index_for_table, parse_index
 from satchel.tools.security import random_string
 from satchel.tools.timeutil import now_text
+
+# validate and view_query (and the rule compiler and SQL scanner under them) are imported by
+# the methods that save a collection: opening the App at start-up needs neither
+if TYPE_CHECKING:
+    from satchel.core.collections.validate import SchemaFacts
+    from satchel.core.collections.view_query import CollectionFieldsInfo
 
 __all__ = ["LOAD_FAILED", "CollectionService"]
 
@@ -60,6 +58,8 @@ class CollectionService:
     # -- facts about the database --------------------------------------------
 
     def _facts(self, conn: apsw.Connection, collections: list[Collection]) -> SchemaFacts:
+        from satchel.core.collections.validate import SchemaFacts
+
         names = {c.name.lower() for c in collections}
         tables = {str(r[0]).lower() for r in conn.execute(self.dialect.table_names())}
         owners = {str(r[0]).lower(): str(r[1]) for r in conn.execute(self.dialect.index_names())}
@@ -85,6 +85,8 @@ class CollectionService:
         return [(str(r[1]), str(r[2] or "")) for r in rows]
 
     def _table_columns_seam(self, conn: apsw.Connection) -> Any:
+        from satchel.core.collections.view_query import ViewQueryError
+
         def table_columns(sql: str) -> list[str]:
             try:
                 return [n for n, _ in self._view_table_info(conn, sql)]
@@ -95,6 +97,8 @@ class CollectionService:
 
     def _view_ddl_query(self, conn: apsw.Connection, query: str) -> tuple[str, list[str] | None]:
         """The normalized query and, when its id isn't TEXT, the columns to re-select with a cast."""
+        from satchel.core.collections.view_query import normalize_view_query
+
         normalized = normalize_view_query(query)
         info = self._view_table_info(conn, normalized)
         id_type = next((t for n, t in info if n == "id"), "TEXT")
@@ -104,6 +108,8 @@ class CollectionService:
 
     def _check_view_query(self, conn: apsw.Connection, query: str, lookup: form.CollectionLookup | None = None) -> str | None:
         """PocketBase's dry run of a view query: None when fine, else the error text."""
+        from satchel.core.collections.view_query import ViewQueryError, dry_run_view
+
         lookup = lookup or _lookup_in(load_collections(conn))
 
         def sample_ids(sql: str) -> list[object]:
@@ -125,6 +131,8 @@ class CollectionService:
         return None
 
     def _infer_view(self, conn: apsw.Connection, new: Collection, old: Collection | None, lookup: form.CollectionLookup) -> None:
+        from satchel.core.collections.view_query import ViewQueryError, create_view_fields
+
         try:
             inferred = create_view_fields(new.view_query, _fields_info(lookup), self._table_columns_seam(conn))
         except ViewQueryError as exc:
@@ -166,6 +174,8 @@ class CollectionService:
     # -- save ------------------------------------------------------------------
 
     def _save(self, tx: Tx, new: Collection, old: Collection | None, collections: list[Collection], message: str) -> Collection:
+        from satchel.core.collections.validate import validate_collection
+
         def validate() -> None:
             others = [c for c in collections if old is None or c.id != old.id]
             facts = self._facts(tx.conn, others if old else collections)
@@ -231,6 +241,7 @@ class CollectionService:
         return reload
 
     def dry_run_view_sync(self, query: str) -> dict[str, Any]:
+        from satchel.core.collections.view_query import ViewQueryError, create_view_fields
         from satchel.core.records.rows import public_record, row_to_record
 
         def run(conn: apsw.Connection) -> dict[str, Any]:
@@ -485,6 +496,8 @@ def _lookup_in(collections: list[Collection]) -> form.CollectionLookup:
 
 
 def _fields_info(lookup: form.CollectionLookup) -> Any:
+    from satchel.core.collections.view_query import CollectionFieldsInfo
+
     def info(name: str) -> CollectionFieldsInfo | None:
         c = lookup(name)
         if c is None:

@@ -23,6 +23,7 @@ def _mismatch() -> ValidationError:
 
 @dataclass(kw_only=True)
 class AutodateField(Field):
+    """A date set on create and/or update (PocketBase's ``autodate``)."""
     type: ClassVar[str] = "autodate"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (("onCreate", "bool"), ("onUpdate", "bool"))
 

@@ -319,6 +319,8 @@ class Field:
     type: ClassVar[str] = ""
     #: (json key, loader kind) of the type's own options; ``help``/``required`` included.
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: this class's dataclass fields by name (made by :meth:`from_dict` on first use)
+    _FIELDS_BY_NAME: ClassVar[dict[str, Any] | None] = None
 
     id: str = ""
     name: str = ""
@@ -335,7 +337,10 @@ class Field:
         """Load the v0.40 JSON of this type; wrong-typed keys raise :class:`ValidationFailed`."""
         errors: dict[str, Any] = {}
         kwargs: dict[str, Any] = {}
-        defaults = {f.name: f for f in fields(cls)}
+        defaults = cls.__dict__.get("_FIELDS_BY_NAME")
+        if defaults is None:  # once per class (86 fields load at start-up)
+            defaults = {f.name: f for f in fields(cls)}
+            cls._FIELDS_BY_NAME = defaults
         for key, kind in _COMMON + cls.OPTIONS:
             if key not in data:
                 continue

@@ -14,6 +14,7 @@ __all__ = ["BoolField"]
 
 @dataclass(kw_only=True)
 class BoolField(Field):
+    """A true/false value (PocketBase's ``bool``)."""
     type: ClassVar[str] = "bool"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (("help", "str"), ("required", "bool"))
 

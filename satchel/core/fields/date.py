@@ -14,6 +14,7 @@ __all__ = ["DateField"]
 
 @dataclass(kw_only=True)
 class DateField(Field):
+    """A date in PocketBase's text layout, with optional bounds (``date``)."""
     type: ClassVar[str] = "date"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("help", "str"),

@@ -16,6 +16,7 @@ EDITOR_DEFAULT_MAX_SIZE = 5 << 20
 
 @dataclass(kw_only=True)
 class EditorField(Field):
+    """Rich text (HTML) with an optional size limit (``editor``)."""
     type: ClassVar[str] = "editor"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("convertURLs", "bool"),

@@ -33,6 +33,7 @@ def is_email(value: str) -> bool:
 
 @dataclass(kw_only=True)
 class EmailField(Field):
+    """An email address, with allowed or excluded domains (``email``)."""
     type: ClassVar[str] = "email"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("exceptDomains", "strlist"),

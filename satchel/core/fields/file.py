@@ -9,7 +9,6 @@ checked from the value (``size``/``mime_type`` attributes when present).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -26,12 +25,13 @@ from satchel.core.fields.base import (
 )
 from satchel.core.fields.select import dump_string_list
 from satchel.errors import ValidationError
+from satchel.tools.lazy_re import LazyPattern
 
 __all__ = ["FILE_DEFAULT_MAX_SIZE", "THUMB_SIZE_RE", "FileField", "UploadLike", "file_name"]
 
 FILE_DEFAULT_MAX_SIZE = 5 << 20
-THUMB_SIZE_RE = re.compile(r"^(\d+)x(\d+)(t|b|f)?$")
-_LOOSE_FILENAME_RE = re.compile(r"[^./\\][^/\\]+")
+THUMB_SIZE_RE = LazyPattern(r"^(\d+)x(\d+)(t|b|f)?$")
+_LOOSE_FILENAME_RE = LazyPattern(r"[^./\\][^/\\]+")
 _ZERO_THUMBS = ("0x0", "0x0t", "0x0b", "0x0f")
 
 
@@ -84,6 +84,7 @@ def exclude_files(base: Iterable[Any], remove: Iterable[Any]) -> list[Any]:
 
 @dataclass(kw_only=True)
 class FileField(Field):
+    """Uploaded file names, stored under the record's folder (``file``)."""
     type: ClassVar[str] = "file"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("help", "str"),

@@ -52,6 +52,7 @@ def parse_geo_point(raw: Any) -> dict[str, int | float]:
 
 @dataclass(kw_only=True)
 class GeoPointField(Field):
+    """A ``{lon, lat}`` point (``geoPoint``)."""
     type: ClassVar[str] = "geoPoint"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (("help", "str"), ("required", "bool"))
 

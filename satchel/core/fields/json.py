@@ -63,6 +63,7 @@ def _loads(text: str) -> Any:
 
 @dataclass(kw_only=True)
 class JSONField(Field):
+    """Any JSON value, with an optional size limit (``json``)."""
     type: ClassVar[str] = "json"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (("help", "str"), ("maxSize", "int"), ("required", "bool"))
 

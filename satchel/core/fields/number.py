@@ -39,6 +39,7 @@ def _is_int(value: float) -> bool:
 
 @dataclass(kw_only=True)
 class NumberField(Field):
+    """A number with optional bounds, integer only if asked (``number``)."""
     type: ClassVar[str] = "number"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("help", "str"),

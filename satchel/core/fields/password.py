@@ -33,6 +33,7 @@ class PasswordValue:
 
 @dataclass(kw_only=True)
 class PasswordField(Field):
+    """A bcrypt hash of a password; never sent back (``password``)."""
     type: ClassVar[str] = "password"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("cost", "int"),

@@ -66,6 +66,7 @@ def resolve_legacy_collection_ref(ref: str, resolve: Callable[[str], str | None]
 
 @dataclass(kw_only=True)
 class RelationField(Field):
+    """Ids of records of another collection (``relation``)."""
     type: ClassVar[str] = "relation"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("cascadeDelete", "bool"),

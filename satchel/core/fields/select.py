@@ -46,6 +46,7 @@ def too_many(max_select: int) -> ValidationError:
 
 @dataclass(kw_only=True)
 class SelectField(Field):
+    """One or several values out of a fixed list (``select``)."""
     type: ClassVar[str] = "select"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("help", "str"),

@@ -51,6 +51,7 @@ def _sentenize(text: str) -> str:
 
 @dataclass(kw_only=True)
 class TextField(Field):
+    """Text with length bounds, a pattern and an optional generated value (``text``)."""
     type: ClassVar[str] = "text"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("autogeneratePattern", "str"),

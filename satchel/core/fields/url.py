@@ -72,6 +72,7 @@ def is_url(value: str) -> bool:
 
 @dataclass(kw_only=True)
 class URLField(Field):
+    """A URL, with allowed or excluded domains (``url``)."""
     type: ClassVar[str] = "url"
     OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("exceptDomains", "strlist"),

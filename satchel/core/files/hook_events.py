@@ -15,6 +15,7 @@ __all__ = ["FileDownloadRequestEvent", "FileTokenRequestEvent"]
 
 @dataclass(eq=False, kw_only=True)
 class FileDownloadRequestEvent(RecordRequestEvent):
+    """``onFileDownloadRequest``: the record, field and file served."""
     file_field: str = ""
     served_path: str = ""
     served_name: str = ""

@@ -47,12 +47,12 @@ from satchel.tools.filesystem import (
     normalize_name,
     original_name,
 )
-from satchel.tools.thumbs import ThumbError, ThumbSize, make_thumb, normalize_alias, output_format, parse_size
 
 if TYPE_CHECKING:
     from satchel.core.settings.model import S3Config
     from satchel.store.database import Tx
     from satchel.tools.filesystem.s3 import S3Options, S3Storage
+    from satchel.tools.thumbs import ThumbSize
 
 __all__ = [
     "ALWAYS_ALLOWED_ALIASES",
@@ -199,6 +199,9 @@ def resolve_thumb_size(requested: str, f: FileField) -> ThumbSize | None:
     presets (``100x100!``, ``100x``, ``x100``) always allowed."""
     if not requested:
         return None
+    # the thumbs module (and its size patterns) on the first thumb request, not at start-up
+    from satchel.tools.thumbs import normalize_alias, parse_size
+
     canonical = normalize_alias(requested)
     size_text = canonical or requested
     allowed = size_text == DEFAULT_THUMB or size_text in f.thumbs or requested in ALWAYS_ALLOWED_ALIASES
@@ -331,6 +334,8 @@ class FileService:
     def _make_thumb_sync(self, storage: Storage, original: str, target: str, size: ThumbSize,
                          source_type: str) -> None:
         data = storage.read_bytes(original)
+        from satchel.tools.thumbs import make_thumb, output_format
+
         out = make_thumb(data, size, source_type)
         content_type = THUMB_CONTENT_TYPES[output_format(source_type)]
         storage.put_bytes(target, out, content_type=content_type)
@@ -347,6 +352,8 @@ class FileService:
         flight_key = (id(storage), target)
         existing = self._inflight.get(flight_key)
         if existing is None:
+            from satchel.tools.thumbs import ThumbError
+
             loop = asyncio.get_running_loop()
             future: asyncio.Future[bool] = loop.create_future()
             self._inflight[flight_key] = future

@@ -4,9 +4,13 @@
 * :mod:`.entry` -- request/application entries and their ``_logs`` rows (pure);
 * :mod:`.writer` -- the batching writer thread;
 * :mod:`.service` -- ``app.logs`` (levels, ``settings.logs``), retention, the Python logging bridge;
-* :mod:`.query` -- list, view and hourly stats for ``/api/logs``.
+* :mod:`.query` -- list, view and hourly stats for ``/api/logs`` (loaded on first use: it
+  imports the filter compiler, which serving a health check at start-up does not need).
 """
 
+from typing import TYPE_CHECKING
+
+from satchel.core._face import lazy_names
 from satchel.core.logs.client_ip import HeaderLookup, normalize_ip, possible_proxy_header, real_ip
 from satchel.core.logs.entry import (
     DEBUG,
@@ -22,7 +26,6 @@ from satchel.core.logs.entry import (
     request_row,
     to_row,
 )
-from satchel.core.logs.query import get_log, list_logs, log_stats
 from satchel.core.logs.service import (
     AppLogHandler,
     LogService,
@@ -31,6 +34,11 @@ from satchel.core.logs.service import (
     logs_cleanup,
 )
 from satchel.core.logs.writer import LogWriter
+
+if TYPE_CHECKING:
+    from satchel.core.logs.query import get_log, list_logs, log_stats
+
+__getattr__ = lazy_names(__name__, {"get_log": "query", "list_logs": "query", "log_stats": "query"})
 
 __all__ = [
     "DEBUG",

@@ -53,6 +53,7 @@ _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 @dataclass(frozen=True, slots=True)
 class LogEntry:
+    """One log entry (request or application) before it becomes a ``_logs`` row."""
     level: int
     message: str
     data: Mapping[str, Any]

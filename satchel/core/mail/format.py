@@ -222,6 +222,7 @@ def _b_encode_header(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
+    """The sender and recipients of a mail, as SMTP sees them."""
     sender_name: str
     sender_address: str
     to: Sequence[str]

@@ -15,11 +15,13 @@ __all__ = ["MailerEvent", "MailerRecordEvent"]
 
 @dataclass(eq=False, kw_only=True)
 class MailerEvent(AppEvent):
+    """``onMailerSend``: the message about to be sent."""
     message: Any = None
 
 
 @dataclass(eq=False, kw_only=True)
 class MailerRecordEvent(MailerEvent):
+    """A mail about a record (verification, password reset...)."""
     record: Record | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 

@@ -34,6 +34,7 @@ class MigrationError(Exception):
 
 @dataclass(frozen=True)
 class Migration:
+    """One migration file: its ``up`` and ``down``."""
     file: str
     up: Callable[[Any], Any]
     down: Callable[[Any], Any] | None

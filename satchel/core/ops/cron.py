@@ -67,6 +67,7 @@ def _normalized(expression: str) -> str:
 
 @dataclass(frozen=True)
 class CronJob:
+    """A scheduled job: its id, cron expression and function."""
     id: str
     expression: str
     fn: JobFn

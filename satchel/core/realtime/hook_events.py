@@ -28,6 +28,7 @@ class RealtimeSubscribeRequestEvent(RequestEvent):
 
 @dataclass(eq=False, kw_only=True)
 class RealtimeConnectRequestEvent(RequestEvent):
+    """``onRealtimeConnectRequest``: a new SSE client."""
     client: Any = None
 
 
@@ -41,5 +42,6 @@ class RealtimeMessage:
 
 @dataclass(eq=False, kw_only=True)
 class RealtimeMessageEvent(AppEvent):
+    """``onRealtimeMessageSend``: a message about to be sent to a client."""
     client: Any = None
     message: RealtimeMessage = field(default_factory=lambda: RealtimeMessage(name=""))

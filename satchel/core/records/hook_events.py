@@ -38,6 +38,7 @@ class RecordEvent(AppEvent):
 
 @dataclass(eq=False, kw_only=True)
 class RecordErrorEvent(RecordEvent):
+    """A record model event after its write failed."""
     error: BaseException | None = None
 
 
@@ -50,10 +51,12 @@ class RecordEnrichEvent(RecordEvent):
 
 @dataclass(eq=False, kw_only=True)
 class RecordRequestEvent(CollectionRequestEvent):
+    """A request about one record."""
     record: Record | None = None
 
 
 @dataclass(eq=False, kw_only=True)
 class RecordsListRequestEvent(CollectionRequestEvent):
+    """``onRecordsListRequest``: the page of records about to be sent."""
     records: list[Record] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)

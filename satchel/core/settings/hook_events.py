@@ -25,6 +25,7 @@ class SettingsListRequestEvent(RequestEvent):
 
 @dataclass(eq=False, kw_only=True)
 class SettingsUpdateRequestEvent(RequestEvent):
+    """``onSettingsUpdateRequest``: the settings before and after the change."""
     old_settings: Any = None
     new_settings: Any = None
 

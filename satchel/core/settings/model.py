@@ -27,7 +27,7 @@ import re
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, get_args, get_origin
 
 from satchel.errors import ErrorTree, ValidationError, sentenize
 from satchel.tools.lazy_re import LazyPattern
@@ -106,6 +106,7 @@ def _jf(name: str, default: Any = dataclasses.MISSING, *, factory: Any = datacla
 
 @dataclass
 class SMTPConfig:
+    """``settings.smtp``: the mail server."""
     enabled: bool = _jf("enabled", False)
     port: int = _jf("port", 0)
     host: str = _jf("host", "")
@@ -121,6 +122,7 @@ class SMTPConfig:
 
 @dataclass
 class S3Config:
+    """``settings.s3`` (and ``settings.backups.s3``): an S3-compatible bucket."""
     enabled: bool = _jf("enabled", False)
     bucket: str = _jf("bucket", "")
     region: str = _jf("region", "")
@@ -132,6 +134,7 @@ class S3Config:
 
 @dataclass
 class BackupsConfig:
+    """``settings.backups``: automatic backups and where they go."""
     #: 5-field cron expression or macro; "" disables auto backups.
     cron: str = _jf("cron", "")
     cron_max_keep: int = _jf("cronMaxKeep", 0)
@@ -140,6 +143,7 @@ class BackupsConfig:
 
 @dataclass
 class MetaConfig:
+    """``settings.meta``: the application's name, URL and mail sender."""
     accent_color: str = _jf("accentColor", "")
     app_name: str = _jf("appName", "")
     app_url: str = _jf("appURL", "")
@@ -150,6 +154,7 @@ class MetaConfig:
 
 @dataclass
 class RateLimitRule:
+    """One rate-limit rule: which requests, for whom, how many per interval."""
     #: tag, "<collection>:<tag>", "*:<tag>", "/path", "/path/" (prefix) or "METHOD /path".
     label: str = _jf("label", "")
     #: "" (everyone), "@guest" or "@auth".
@@ -161,6 +166,7 @@ class RateLimitRule:
 
 @dataclass
 class RateLimitsConfig:
+    """``settings.rateLimits``: the rules and whether they apply."""
     rules: list[RateLimitRule] = _jf("rules", factory=list)
     excluded_ips: list[str] = _jf("excludedIPs", factory=list)
     enabled: bool = _jf("enabled", False)
@@ -193,12 +199,14 @@ class RateLimitsConfig:
 
 @dataclass
 class TrustedProxyConfig:
+    """``settings.trustedProxy``: the headers that carry the client's address."""
     headers: list[str] = _jf("headers", factory=list)
     use_leftmost_ip: bool = _jf("useLeftmostIP", False)
 
 
 @dataclass
 class BatchConfig:
+    """``settings.batch``: the batch endpoint's limits."""
     enabled: bool = _jf("enabled", False)
     max_requests: int = _jf("maxRequests", 0)
     #: seconds.
@@ -209,6 +217,7 @@ class BatchConfig:
 
 @dataclass
 class LogsConfig:
+    """``settings.logs``: request logs kept, for how long, and at which level."""
     #: bytes of a log's ``data`` JSON kept (0 = 16384).
     max_data_size: int = _jf("maxDataSize", 0)
     #: 0 disables request logs.
@@ -221,6 +230,7 @@ class LogsConfig:
 
 @dataclass
 class Settings:
+    """The application settings (PocketBase's ``core.Settings``)."""
     superuser_ips: list[str] = _jf("superuserIPs", factory=list)
     smtp: SMTPConfig = _jf("smtp", factory=SMTPConfig)
     backups: BackupsConfig = _jf("backups", factory=BackupsConfig)
@@ -269,6 +279,7 @@ def clone_settings(s: Settings) -> Settings:
 
 @dataclass(frozen=True)
 class _FieldSpec:
+    """How one settings attribute maps to its JSON key and kind."""
     attr: str
     json: str
     kind: str  # "bool" | "int" | "str" | "list" | "struct"
@@ -280,14 +291,27 @@ class _FieldSpec:
 _SPECS_CACHE: dict[type, tuple[_FieldSpec, ...]] = {}
 
 
+_SCALARS: dict[str, type] = {"bool": bool, "int": int, "str": str}
+
+
+def _hint(annotation: Any) -> Any:
+    """A field's annotation as a type: what ``typing.get_type_hints`` gives for the forms this
+    module uses (``bool``, ``int``, ``str``, ``list[X]``, a settings class), without compiling
+    each annotation's text (51 compiles when the App loads its settings at start-up)."""
+    if not isinstance(annotation, str):
+        return annotation
+    if annotation.startswith("list[") and annotation.endswith("]"):
+        return list[_hint(annotation[5:-1])]  # type: ignore[misc]
+    return _SCALARS.get(annotation) or globals()[annotation]
+
+
 def _specs(cls: type) -> tuple[_FieldSpec, ...]:
     cached = _SPECS_CACHE.get(cls)
     if cached is not None:
         return cached
-    hints = get_type_hints(cls)
     out: list[_FieldSpec] = []
     for f in dataclasses.fields(cls):
-        hint = hints[f.name]
+        hint = _hint(f.type)
         item: Any = None
         if hint is bool:
             kind = "bool"
@@ -361,7 +385,7 @@ def settings_to_storage_dict(s: Settings) -> dict[str, Any]:
 
 _GO_HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                     "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_GO_HTML_RE = re.compile("[<>&\u2028\u2029]")
+_GO_HTML_RE = LazyPattern("[<>&\u2028\u2029]")
 
 
 def _go_json_dumps(value: Any) -> str:
@@ -378,7 +402,7 @@ def settings_to_storage_json(s: Settings) -> str:
 # ---------------------------------------------------------------------------------------
 # Decoding / PATCH merge (Go json.Unmarshal semantics).
 
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_SURROGATE_RE = LazyPattern("[\ud800-\udfff]")
 
 
 def _json_type(value: Any) -> str:

@@ -75,7 +75,7 @@ _INDEX_RE = LazyPattern(
 )
 # Multiline on purpose: an expression column spanning several lines is cut at the
 # first line end, as PocketBase does.
-_INDEX_COLUMN_RE = re.compile(
+_INDEX_COLUMN_RE = LazyPattern(
     rf"^([\s\S]+?)(?:{_WS}+collate{_WS}+(\w+))?(?:{_WS}+(asc|desc))?$",
     re.IGNORECASE | re.MULTILINE,
 )

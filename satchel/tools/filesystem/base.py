@@ -32,6 +32,7 @@ class InvalidKey(StorageError):
 
 @dataclass(frozen=True, slots=True)
 class FileInfo:
+    """A stored file's key, size and modification time."""
     key: str
     size: int
     modified: datetime

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from satchel.tools.lazy_re import LazyPattern
 from satchel.tools.security import random_string_with_alphabet
 
 __all__ = [
@@ -22,9 +23,9 @@ __all__ = [
 ]
 
 NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-_EXT_INVALID = re.compile(r"[^A-Za-z0-9_.*+=#-]+")
-_SNAKE_SPLIT = re.compile(r"[^A-Za-z0-9]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EXT_INVALID = LazyPattern(r"[^A-Za-z0-9_.*+=#-]+")
+_SNAKE_SPLIT = LazyPattern(r"[^A-Za-z0-9]+")
+_CONTROL = LazyPattern(r"[\x00-\x1f\x7f]")
 MAX_ORIGINAL_BYTES = 300
 MAX_EXT = 20
 MAX_BASE = 100

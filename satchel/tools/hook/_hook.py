@@ -28,6 +28,7 @@ _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 @dataclass(frozen=True, slots=True)
 class Handler(Generic[E]):
+    """One handler bound to a hook, with its id and priority."""
     func: Callable[[E], Any]
     id: str
     priority: int = 0
