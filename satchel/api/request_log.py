@@ -11,8 +11,8 @@ thread.  Not logged, as in PocketBase: CORS preflights, and on success
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable
+from time import perf_counter_ns, time
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from satchel.api.request import ERROR_KEY, AuthState, get_auth
-from satchel.core.logs import ERROR, INFO, RequestFacts, error_details
+from satchel.core.logs import ERROR, INFO, error_details
 from satchel.core.settings.model import Settings
 
 if TYPE_CHECKING:
@@ -52,17 +52,21 @@ class RequestLogMiddleware:
         ):  # logs off: nothing to note, unless this request may turn them on (and is then logged)
             await self.app(scope, receive, send)
             return
-        start = time.perf_counter_ns()
+        start = perf_counter_ns()
         status = 0
-        body = bytearray()
+        body: bytearray | None = None
 
-        # not a coroutine: it hands back send's own awaitable, one frame less per message
+        # not a coroutine: it hands back send's own awaitable, one frame less per message;
+        # the first message of a response is always its start (ASGI)
         def noting_send(message: Message) -> Awaitable[None]:
-            nonlocal status
-            if message["type"] == "http.response.start":
+            nonlocal status, body
+            if not status:
                 status = message["status"]
-            elif status >= 400 and len(body) < MAX_ERROR_BODY:
-                body.extend(message.get("body", b""))
+            elif status >= 400:
+                if body is None:
+                    body = bytearray()
+                if len(body) < MAX_ERROR_BODY:
+                    body.extend(message.get("body", b""))
             return send(message)
 
         raised: Exception | None = None
@@ -71,51 +75,50 @@ class RequestLogMiddleware:
         except Exception as exc:  # the server answers 500; log it as one (a cancel is not logged)
             scope.setdefault(ERROR_KEY, exc)
             status, raised = status if status >= 400 else 500, exc
-        failed = status >= 400
+        exec_ns = perf_counter_ns() - start
         settings = self.satchel.settings.current  # as the request ended: it may have changed them
         config = settings.logs
-        path = scope["path"]
-        if (
-            (failed or (path.startswith("/api/") and not path.startswith("/api/logs") and path != "/api/oauth2-redirect"))
-            and config.max_days > 0
-            and (ERROR if failed else INFO) >= config.min_level
-        ):
-            exec_ms = (time.perf_counter_ns() - start) / 1e6  # Go's float64(ns)/1e6
-            state = scope.get("state")
-            auth: AuthState | None = state.get("auth") if state else None
-            if auth is None:
-                auth = await self._unchecked_auth(scope)
-            self._queue(scope, status, exec_ms, auth, body, settings)
+        if config.max_days > 0:
+            if status < 400:
+                path = scope["path"]
+                if (config.min_level <= INFO and path.startswith("/api/") and not path.startswith("/api/logs")
+                        and path != "/api/oauth2-redirect"):
+                    state = scope.get("state")
+                    auth = state.get("auth") if state else None
+                    if auth is None:
+                        auth = await self._unchecked_auth(scope)
+                    self._queue(scope, status, exec_ns, auth, settings, None, None)
+            elif config.min_level <= ERROR:
+                state = scope.get("state")
+                auth = state.get("auth") if state else None
+                if auth is None:
+                    auth = await self._unchecked_auth(scope)
+                cause = scope.get(ERROR_KEY)
+                self._queue(scope, status, exec_ns, auth, settings,
+                            (_error_message(bytes(body)) if body else "") or INTERNAL_ERROR,
+                            error_details(cause) if cause is not None else None)
         if raised is not None:
             raise raised
 
-    def _queue(self, scope: Scope, status: int, exec_ms: float, auth: AuthState, body: bytearray,
-               settings: Settings) -> None:
-        """Note the raw facts (plain values and the scope's own header list, nothing
-        formatted: that is the writer thread's work)."""
-        error: str | None = None
-        details: Any = None
-        if status >= 400:
-            error = _error_message(bytes(body)) or INTERNAL_ERROR
-            exc = scope.get(ERROR_KEY)
-            details = error_details(exc) if exc is not None else None
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        query = scope.get("query_string")
-        client = scope.get("client")
-        self.satchel.logs.writer.add(RequestFacts(
+    def _queue(self, scope: Scope, status: int, exec_ns: int, auth: AuthState, settings: Settings,
+               error: str | None, details: Any) -> None:
+        """Note the raw facts: the scope's own values and header list, nothing formatted
+        (that is the writer thread's work), in a plain tuple (:data:`RequestFacts`)."""
+        record = auth.record
+        self.satchel.logs.writer.add((
             scope["method"],
-            (raw_path + b"?" + query if query else raw_path).decode("latin-1"),
+            scope.get("raw_path") or scope["path"].encode(),
+            scope.get("query_string"),
             status,
-            exec_ms,
-            client[0] if client else "",
+            exec_ns,
+            scope.get("client"),
             scope["headers"],
-            settings.trusted_proxy,
-            settings.logs,
+            settings,
             auth.collection.name if auth.collection is not None else "",
-            str(auth.record.get("id", "")) if auth.record is not None else "",
+            str(record.get("id", "")) if record is not None else "",
             error,
             details,
-            time.time(),
+            time(),
         ))
 
     @staticmethod

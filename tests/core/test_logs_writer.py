@@ -29,7 +29,7 @@ from satchel.core.logs import (
     request_row,
 )
 from satchel.core.logs.writer import CHUNK
-from satchel.core.settings.model import LogsConfig, TrustedProxyConfig
+from satchel.core.settings.model import LogsConfig, TrustedProxyConfig, default_settings
 from satchel.store.bootstrap import create_aux_tables
 from satchel.store.database import Database
 from tests.e2e.serve_support import start_serve, stop_serve
@@ -183,14 +183,21 @@ def test_ids_in_bulk_and_raw_headers() -> None:
 
 
 def facts(config: LogsConfig, **over: Any) -> RequestFacts:
+    """A queued request as the middleware builds it (``url``/``proxy`` split into the
+    scope's raw values and the settings)."""
     values: dict[str, Any] = {
-        "method": "GET", "url": "/api/x?q=a%20b", "status": 200, "exec_ms": 536568 / 1e6, "peer": "127.0.0.1",
+        "method": "GET", "url": "/api/x?q=a%20b", "status": 200, "exec_ns": 536568, "peer": "127.0.0.1",
         "headers": [(b"user-agent", b"ua/1"), (b"referer", b"http://r/"), (b"user-agent", b"second")],
-        "proxy": TrustedProxyConfig(), "config": config, "auth": "users", "auth_id": "u1",
+        "proxy": TrustedProxyConfig(), "auth": "users", "auth_id": "u1", "error": None, "details": None,
         "created": 1795000000.25,
     }
     values.update(over)
-    return RequestFacts(**values)
+    path, _, query = values["url"].encode("latin-1").partition(b"?")
+    settings = default_settings()
+    settings.logs, settings.trusted_proxy = config, values["proxy"]
+    return (values["method"], path, query, values["status"], values["exec_ns"], (values["peer"], 50000),
+            values["headers"], settings, values["auth"], values["auth_id"], values["error"], values["details"],
+            values["created"])
 
 
 def test_request_row_is_pocketbases_shape_in_sorted_key_order() -> None:

@@ -20,6 +20,7 @@ from satchel.core.logs.entry import (
     format_created,
     new_log_ids,
     request_row,
+    rows_params,
     to_row,
 )
 from satchel.core.logs.query import get_log, list_logs, log_stats
@@ -57,5 +58,6 @@ __all__ = [
     "possible_proxy_header",
     "real_ip",
     "request_row",
+    "rows_params",
     "to_row",
 ]
