@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from time import perf_counter_ns, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 from starlette.requests import Request
@@ -21,7 +21,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from satchel.api.request import ERROR_KEY, AuthState, get_auth
 from satchel.core.logs import ERROR, INFO, error_details
-from satchel.core.settings.model import Settings
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -45,10 +44,13 @@ class RequestLogMiddleware:
     def __init__(self, app: ASGIApp, satchel: App) -> None:
         self.app = app
         self.satchel = satchel
+        self._settings = satchel.settings  # the service: its ``current`` changes, not itself
+        self._writer = satchel.logs.writer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        service = self._settings
         if scope["type"] != "http" or scope["method"] == "OPTIONS" or (
-            self.satchel.settings.current.logs.max_days <= 0 and scope["path"] != "/api/settings"
+            service.current.logs.max_days <= 0 and scope["path"] != "/api/settings"
         ):  # logs off: nothing to note, unless this request may turn them on (and is then logged)
             await self.app(scope, receive, send)
             return
@@ -69,56 +71,55 @@ class RequestLogMiddleware:
                     body.extend(message.get("body", b""))
             return send(message)
 
-        raised: Exception | None = None
         try:
             await self.app(scope, receive, noting_send)
         except Exception as exc:  # the server answers 500; log it as one (a cancel is not logged)
             scope.setdefault(ERROR_KEY, exc)
-            status, raised = status if status >= 400 else 500, exc
+            await self._note_failure(scope, status if status >= 400 else 500, perf_counter_ns() - start, body)
+            raise
         exec_ns = perf_counter_ns() - start
-        settings = self.satchel.settings.current  # as the request ended: it may have changed them
+        if status >= 400:
+            await self._note_failure(scope, status, exec_ns, body)
+            return
+        settings = service.current  # as the request ended: it may have changed them
         config = settings.logs
-        if config.max_days > 0:
-            if status < 400:
-                path = scope["path"]
-                if (config.min_level <= INFO and path.startswith("/api/") and not path.startswith("/api/logs")
-                        and path != "/api/oauth2-redirect"):
-                    state = scope.get("state")
-                    auth = state.get("auth") if state else None
-                    if auth is None:
-                        auth = await self._unchecked_auth(scope)
-                    self._queue(scope, status, exec_ns, auth, settings, None, None)
-            elif config.min_level <= ERROR:
-                state = scope.get("state")
-                auth = state.get("auth") if state else None
-                if auth is None:
-                    auth = await self._unchecked_auth(scope)
-                cause = scope.get(ERROR_KEY)
-                self._queue(scope, status, exec_ns, auth, settings,
-                            (_error_message(bytes(body)) if body else "") or INTERNAL_ERROR,
-                            error_details(cause) if cause is not None else None)
-        if raised is not None:
-            raise raised
-
-    def _queue(self, scope: Scope, status: int, exec_ns: int, auth: AuthState, settings: Settings,
-               error: str | None, details: Any) -> None:
-        """Note the raw facts: the scope's own values and header list, nothing formatted
-        (that is the writer thread's work), in a plain tuple (:data:`RequestFacts`)."""
+        path = scope["path"]
+        if (config.max_days <= 0 or config.min_level > INFO or not path.startswith("/api/")
+                or path.startswith("/api/logs") or path == "/api/oauth2-redirect"):
+            return
+        # the raw facts, nothing formatted (the writer thread's work): RequestFacts
+        state = scope.get("state")
+        auth: AuthState | None = state.get("auth") if state else None
+        if auth is None:
+            auth = await self._unchecked_auth(scope)
         record = auth.record
-        self.satchel.logs.writer.add((
-            scope["method"],
-            scope.get("raw_path") or scope["path"].encode(),
-            scope.get("query_string"),
-            status,
-            exec_ns,
-            scope.get("client"),
-            scope["headers"],
-            settings,
+        self._writer.add((
+            scope["method"], scope.get("raw_path") or path.encode(), scope.get("query_string"), status, exec_ns,
+            scope.get("client"), scope["headers"], settings,
+            auth.collection.name if auth.collection is not None else "",
+            str(record.get("id", "")) if record is not None else "", None, None, time(),
+        ))
+
+    async def _note_failure(self, scope: Scope, status: int, exec_ns: int, body: bytearray | None) -> None:
+        """Queue a failed request (any path), with the error message of its body and the
+        details of the exception its handler raised."""
+        settings = self._settings.current
+        config = settings.logs
+        if config.max_days <= 0 or config.min_level > ERROR:
+            return
+        state = scope.get("state")
+        auth: AuthState | None = state.get("auth") if state else None
+        if auth is None:
+            auth = await self._unchecked_auth(scope)
+        cause = scope.get(ERROR_KEY)
+        error = (_error_message(bytes(body)) if body else "") or INTERNAL_ERROR
+        record = auth.record
+        self._writer.add((
+            scope["method"], scope.get("raw_path") or scope["path"].encode(), scope.get("query_string"), status,
+            exec_ns, scope.get("client"), scope["headers"], settings,
             auth.collection.name if auth.collection is not None else "",
             str(record.get("id", "")) if record is not None else "",
-            error,
-            details,
-            time(),
+            error, error_details(cause) if cause is not None else None, time(),
         ))
 
     @staticmethod
