@@ -1,24 +1,26 @@
 """Every HTTP request into ``_logs`` as PocketBase's request logger does (spec 12 §3).
 
-A pure-ASGI wrapper around the middleware stack: it notes the status, the time
-spent and, for failures, the error message of the body and the exception the
-handler raised (:data:`ERROR_KEY`, set by :func:`satchel.api.request.endpoint`),
-then queues raw facts; formatting and the write happen on the log writer's
-thread.  Not logged, as in PocketBase: CORS preflights, and on success
-``/api/logs*``, ``/api/oauth2-redirect`` and everything outside ``/api/``
-(static files, the dashboard).
+A pure-ASGI wrapper around the middleware stack: it times the request and reads what
+the stack noted in the scope -- the status and a failure's body
+(:data:`~satchel.api.middleware.STATUS_KEY`, ``ERROR_BODY_KEY``, set by
+:class:`~satchel.api.middleware.SatchelMiddleware` as the response passes, so no
+``send`` wrapper of its own) and the exception the handler raised (:data:`ERROR_KEY`,
+set by :func:`satchel.api.request.endpoint`) -- then queues raw facts; formatting and
+the write happen on the log writer's thread.  Not logged, as in PocketBase: CORS
+preflights, and on success ``/api/logs*``, ``/api/oauth2-redirect`` and everything
+outside ``/api/`` (static files, the dashboard).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from time import perf_counter_ns, time
 from typing import TYPE_CHECKING
 
 import orjson
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from satchel.api.middleware import ERROR_BODY_KEY, STATUS_KEY
 from satchel.api.request import ERROR_KEY, AuthState, get_auth
 from satchel.core.logs import ERROR, INFO, error_details
 
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RequestLogMiddleware"]
 
-MAX_ERROR_BODY = 65536
 INTERNAL_ERROR = "Something went wrong while processing your request."
 
 
@@ -55,31 +56,17 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         start = perf_counter_ns()
-        status = 0
-        body: bytearray | None = None
-
-        # not a coroutine: it hands back send's own awaitable, one frame less per message;
-        # the first message of a response is always its start (ASGI)
-        def noting_send(message: Message) -> Awaitable[None]:
-            nonlocal status, body
-            if not status:
-                status = message["status"]
-            elif status >= 400:
-                if body is None:
-                    body = bytearray()
-                if len(body) < MAX_ERROR_BODY:
-                    body.extend(message.get("body", b""))
-            return send(message)
-
         try:
-            await self.app(scope, receive, noting_send)
+            await self.app(scope, receive, send)
         except Exception as exc:  # the server answers 500; log it as one (a cancel is not logged)
             scope.setdefault(ERROR_KEY, exc)
-            await self._note_failure(scope, status if status >= 400 else 500, perf_counter_ns() - start, body)
+            status = scope.get(STATUS_KEY, 0)
+            await self._note_failure(scope, status if status >= 400 else 500, perf_counter_ns() - start)
             raise
         exec_ns = perf_counter_ns() - start
+        status = scope.get(STATUS_KEY, 0)  # noted by the app's middleware as the response started
         if status >= 400:
-            await self._note_failure(scope, status, exec_ns, body)
+            await self._note_failure(scope, status, exec_ns)
             return
         settings = service.current  # as the request ended: it may have changed them
         config = settings.logs
@@ -100,7 +87,7 @@ class RequestLogMiddleware:
             str(record.get("id", "")) if record is not None else "", None, None, time(),
         ))
 
-    async def _note_failure(self, scope: Scope, status: int, exec_ns: int, body: bytearray | None) -> None:
+    async def _note_failure(self, scope: Scope, status: int, exec_ns: int) -> None:
         """Queue a failed request (any path), with the error message of its body and the
         details of the exception its handler raised."""
         settings = self._settings.current
@@ -112,6 +99,7 @@ class RequestLogMiddleware:
         if auth is None:
             auth = await self._unchecked_auth(scope)
         cause = scope.get(ERROR_KEY)
+        body = scope.get(ERROR_BODY_KEY)
         error = (_error_message(bytes(body)) if body else "") or INTERNAL_ERROR
         record = auth.record
         self._writer.add((

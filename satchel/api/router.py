@@ -38,7 +38,7 @@ from satchel.api import (
     static,
 )
 from satchel.api.hook_routes import with_hook
-from satchel.api.middleware import SatchelMiddleware
+from satchel.api.middleware import ERROR_BODY_KEY, STATUS_KEY, SatchelMiddleware
 from satchel.api.rate_limit import check_rate_limit
 from satchel.api.request import ERROR_KEY, get_app
 from satchel.api.request_log import RequestLogMiddleware
@@ -346,6 +346,7 @@ class SatchelASGI:
     async def _refuse_stream(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(scope[ERROR_KEY])
         response.raw_headers.extend(self._middleware.added_headers(scope))
+        scope[STATUS_KEY], scope[ERROR_BODY_KEY] = response.status_code, bytearray(response.body)  # for the log
         await response(scope, receive, send)
 
 

@@ -7,6 +7,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from satchel.core.logs import (
     logs_cleanup,
     new_log_ids,
     request_row,
+    rows_params,
 )
 from satchel.core.logs.writer import CHUNK
 from satchel.core.settings.model import LogsConfig, TrustedProxyConfig, default_settings
@@ -238,3 +240,41 @@ def test_request_rows_land_in_order_across_insert_chunks(aux: Database) -> None:
         writer.close()
     rows = aux.read_sync(lambda c: c.execute("SELECT message, level FROM _logs ORDER BY rowid").fetchall())
     assert rows == [(f"GET /api/n/{i}", INFO) for i in range(CHUNK * 2 + 23)]
+
+
+def test_created_text_reused_within_a_second_is_each_entrys_own_time() -> None:
+    """The writer formats a second once and reuses its text for the entries of that
+    second: every row still carries its own millisecond, and a batch going back in
+    time (clock steps) or across seconds, minutes and days gets each right."""
+    config = LogsConfig(max_days=5)
+    base = 1795000000.0  # 2026-11-18 11:06:40 UTC
+    times = [base, base + 0.0625, base + 0.0625, base + 0.125, base + 0.9375, base + 1.0, base + 1.5, base + 0.25,
+             base + 19.75, base + 20.0, base + 86400 + 0.5, base - 0.5, base - 0.5]
+    ids = new_log_ids(len(times))
+    params = rows_params([facts(config, created=t) for t in times], ids, 0)
+    rows = [tuple(params[i : i + 5]) for i in range(0, len(params), 5)]
+    assert [row[0] for row in rows] == ids and len(set(ids)) == len(ids)
+    expected = [datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%d %H:%M:%S") + f".{int(t * 1000) % 1000:03d}Z"
+                for t in times]
+    assert [row[4] for row in rows] == expected
+    assert expected[:3] == ["2026-11-18 11:06:40.000Z", "2026-11-18 11:06:40.062Z", "2026-11-18 11:06:40.062Z"]
+    assert expected[9:12] == ["2026-11-18 11:07:00.000Z", "2026-11-19 11:06:40.500Z", "2026-11-18 11:06:39.500Z"]
+
+
+def test_exec_time_is_gos_float_of_the_nanoseconds_as_orjson_writes_it() -> None:
+    config = LogsConfig(max_days=5)
+    for ns in (0, 7, 99, 100, 1234, 536568, 1_000_000, 12_345_678_901, 10**15 + 7):
+        data = request_row(facts(config, exec_ns=ns), "x")[3]
+        text = data.split('"execTime":', 1)[1].split(",", 1)[0]
+        assert text == orjson.dumps(ns / 1e6).decode()
+        assert orjson.loads(data)["execTime"] == ns / 1e6
+
+
+def test_application_and_request_entries_mixed_in_one_batch_keep_their_order() -> None:
+    config = LogsConfig(max_days=5)
+    items: list[LogEntry | RequestFacts] = [facts(config, url="/api/a"), entry(1, 1795000000.5),
+                                            facts(config, url="/api/b", status=404, error="Missing.")]
+    params = rows_params(items, ["i1", "i2", "i3"], 0)
+    assert [params[i : i + 3] for i in range(0, 15, 5)] == [
+        ["i1", INFO, "GET /api/a"], ["i2", INFO, "entry 1"], ["i3", ERROR, "GET /api/b"]]
+    assert orjson.loads(params[13])["error"] == "Missing." and params[9] == "2026-11-18 11:06:40.500Z"
