@@ -3,6 +3,7 @@ retention.  Real auxiliary.db files throughout; one live ``satchel serve``."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
 import time
@@ -30,7 +31,7 @@ from satchel.core.logs import (
     request_row,
     rows_params,
 )
-from satchel.core.logs.writer import CHUNK
+from satchel.core.logs.writer import CHUNK, SIZES
 from satchel.core.settings.model import LogsConfig, TrustedProxyConfig, default_settings
 from satchel.store.bootstrap import create_aux_tables
 from satchel.store.database import Database
@@ -278,3 +279,36 @@ def test_application_and_request_entries_mixed_in_one_batch_keep_their_order() -
     assert [params[i : i + 3] for i in range(0, 15, 5)] == [
         ["i1", INFO, "GET /api/a"], ["i2", INFO, "entry 1"], ["i3", ERROR, "GET /api/b"]]
     assert orjson.loads(params[13])["error"] == "Missing." and params[9] == "2026-11-18 11:06:40.500Z"
+
+
+def test_batches_of_any_size_use_seven_insert_statements(aux: Database) -> None:
+    """A batch is cut into 50s and the binary digits of the rest, so 7 INSERTs serve every
+    batch size and stay in apsw's statement cache (a ring of 100 executions: a statement
+    not run for 100 others is dropped, as one per odd size would be, each costing a
+    prepare of up to ~0.3 M instructions when its size comes back: 258 prepares in 381
+    batches of shuffled sizes 1-127 that way, 9 with these seven)."""
+    config = LogsConfig(max_days=5)
+    writer = LogWriter(aux, lambda: config, interval=60, batch_size=10**6)
+
+    def misses() -> int:
+        return int(aux.write_sync(lambda tx: tx.conn.cache_stats())["misses"])
+
+    sizes = [*range(1, 128)]
+    random.Random(14).shuffle(sizes)
+    try:
+        for i in range(50 + 32 + 16 + 8 + 4 + 2 + 1):  # one of each statement
+            writer.add(facts(config, url=f"/api/warm/{i}"))
+        writer.flush()
+        warm = misses()
+        for size in sizes:
+            for i in range(size):
+                writer.add(facts(config, url=f"/api/{size}/{i}"))
+            assert writer.flush() == size
+        prepared = misses() - warm
+    finally:
+        writer.close()
+    assert SIZES == (CHUNK, 32, 16, 8, 4, 2, 1)
+    assert prepared <= len(SIZES), prepared  # one INSERT per odd size: ~90 here
+    rows = aux.read_sync(lambda c: c.execute("SELECT message FROM _logs WHERE message NOT LIKE '%warm%' "
+                                             "ORDER BY rowid").fetchall())
+    assert rows == [(f"GET /api/{size}/{i}",) for size in sizes for i in range(size)]

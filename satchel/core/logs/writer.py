@@ -32,11 +32,15 @@ WRITE_ATTEMPTS = 3
 #: from row to row, so the indexes that only grow at their end (level, the hour of
 #: ``created``, a repeated message) append without a search from the root, and apsw
 #: binds and steps once per chunk (one GIL release) rather than per row: ~15 % fewer
-#: instructions per row than executemany (callgrind, docs/performance.md).  A fixed
-#: size keeps the statement in apsw's cache (as do the <50 sizes of a batch's last chunk);
-#: 5 x 50 parameters is far below SQLite's limit.
+#: instructions per row than executemany (callgrind, docs/performance.md).  5 x 50
+#: parameters is far below SQLite's limit.
 CHUNK = 50
-INSERT_CHUNK = INSERT_LOG + ", (?, ?, ?, ?, ?)" * (CHUNK - 1)
+#: the statement sizes a batch is cut into: chunks of 50, then the rest by its binary
+#: digits (37 = 32 + 4 + 1).  Seven statements in all, always in apsw's cache: a batch
+#: of a size not seen before prepares nothing (a 50-row INSERT costs ~0.3 M instructions
+#: to prepare), and after a VACUUM (logs turned off and on) only these are prepared again
+SIZES = (CHUNK, 32, 16, 8, 4, 2, 1)
+INSERTS = {size: INSERT_LOG + ", (?, ?, ?, ?, ?)" * (size - 1) for size in SIZES}
 
 
 class LogWriter:
@@ -108,11 +112,11 @@ class LogWriter:
 
         def insert(tx: Tx) -> None:
             conn = tx.conn
-            step = CHUNK * 5
-            for start in range(0, len(params), step):
-                chunk = params[start : start + step]
-                sql = INSERT_CHUNK if len(chunk) == step else INSERT_LOG + ", (?, ?, ?, ?, ?)" * (len(chunk) // 5 - 1)
-                conn.execute(sql, chunk)
+            start = 0
+            for size in SIZES:  # 50 as often as it fits, then each binary digit of the rest once
+                while count - start >= size:
+                    conn.execute(INSERTS[size], params[start * 5 : (start + size) * 5])
+                    start += size
 
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
