@@ -28,6 +28,7 @@ from satchel.core.logs import (
     format_created,
     logs_cleanup,
     new_log_ids,
+    normalize_ip,
     request_row,
     rows_params,
 )
@@ -312,3 +313,33 @@ def test_batches_of_any_size_use_seven_insert_statements(aux: Database) -> None:
     rows = aux.read_sync(lambda c: c.execute("SELECT message FROM _logs WHERE message NOT LIKE '%warm%' "
                                              "ORDER BY rowid").fetchall())
     assert rows == [(f"GET /api/{size}/{i}",) for size in sizes for i in range(size)]
+
+
+def test_data_text_is_orjsons_of_the_whole_entry_whatever_the_values() -> None:
+    """A success's ``data`` is written from cached texts around ``execTime`` and ``url``:
+    it must be exactly orjson's text of the whole dict, values holding quotes, backslashes,
+    control characters, non-ASCII or the very keys the text is cut at included."""
+    rng = random.Random(14)
+    nasty = ['', 'a', '"execTime":0,', '"url":"",', '\\"url\\":', 'é ü \u2028', '\x00\x1f\t\n', '",', '{}[]:,']
+    for n in range(400):
+        config = LogsConfig(max_days=5, log_ip=rng.random() < 0.7, log_auth_id=rng.random() < 0.5)
+        referer, agent, url_tail = (rng.choice(nasty) + rng.choice(nasty) for _ in range(3))
+        headers = [(b"referer", referer.encode("latin-1", "replace"))] if rng.random() < 0.6 else []
+        headers.append((b"user-agent", agent.encode("latin-1", "replace")))
+        one = facts(config, url="/api/x/" + url_tail.encode("latin-1", "replace").decode("latin-1") + str(n),
+                    headers=headers, status=rng.choice([200, 204, 301]), exec_ns=rng.randrange(0, 10**10),
+                    auth=rng.choice(["", "users", 'we"ird']), auth_id=rng.choice(["", "u1", "x\\y"]),
+                    peer=rng.choice(["127.0.0.1", "::1", "not-an-ip"]))
+        method, path, query, status, exec_ns, client, _, _, auth, auth_id = one[:10]
+        url = (path + b"?" + query if query else path).decode("latin-1")
+        expected: dict[str, Any] = {"auth": auth}
+        if config.log_auth_id and auth_id:
+            expected["authId"] = auth_id
+        expected.update(execTime=exec_ns / 1e6, method=method,
+                        referer=headers[0][1].decode("latin-1") if len(headers) == 2 else "")
+        if config.log_ip:
+            expected["remoteIP"] = normalize_ip(client[0]) or client[0]
+        expected.update(status=status, type="request", url=url, userAgent=headers[-1][1].decode("latin-1"))
+        if config.log_ip:
+            expected["userIP"] = expected["remoteIP"]
+        assert request_row(one, "x")[3] == orjson.dumps(expected).decode()

@@ -146,22 +146,54 @@ def rows_params(items: Sequence[LogEntry | RequestFacts], ids: Sequence[str], ma
         if error is not None:
             params += (log_id, ERROR, message, _failed_data(facts, url, referer, user_agent), created_text)
             continue
+        remote_ip = user_ip = None
         if config.log_ip:
             peer = client[0] if client else ""
             if peer != last_peer:
                 last_peer, last_ip = peer, normalize_ip(peer) or peer
             proxy = settings.trusted_proxy
-            data = {"auth": auth, "execTime": exec_ns / 1e6, "method": method, "referer": referer,
-                    "remoteIP": last_ip, "status": status, "type": "request", "url": url,
-                    "userAgent": user_agent,
-                    "userIP": real_ip(peer, RawHeaders(headers), proxy) if proxy.headers else last_ip}
-        else:
-            data = {"auth": auth, "execTime": exec_ns / 1e6, "method": method, "referer": referer,
-                    "status": status, "type": "request", "url": url, "userAgent": user_agent}
-        if config.log_auth_id and auth_id:
-            data = {"auth": auth, "authId": auth_id, **data}  # "auth" keeps its first place
-        params += (log_id, INFO, message, orjson.dumps(data).decode(), created_text)
+            remote_ip = last_ip
+            user_ip = real_ip(peer, RawHeaders(headers), proxy) if proxy.headers else last_ip
+        # what repeats from one request of a client to the next comes as orjson's text from
+        # a cache; only the URL and the time are written per entry
+        same = (auth, auth_id if config.log_auth_id else "", method, referer, remote_ip, status, user_agent, user_ip)
+        parts = _DATA_PARTS.get(same)
+        if parts is None:
+            parts = _data_parts(same)
+        params += (log_id, INFO, message,
+                   f"{parts[0]}{orjson.dumps(exec_ns / 1e6).decode()}{parts[1]}{orjson.dumps(url).decode()}{parts[2]}",
+                   created_text)
     return params
+
+
+#: the three texts around ``execTime`` and ``url`` in a success's ``data``, by the values
+#: they hold (a client's auth, method, headers and IPs repeat from request to request)
+_DATA_PARTS: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+_MAX_DATA_PARTS = 1024
+
+
+def _data_parts(key: tuple[Any, ...]) -> tuple[str, str, str]:
+    """orjson's text of a success's ``data`` cut around the values of ``execTime`` and
+    ``url``; the keys are in the sorted order PocketBase stores.  Each cut is at a key
+    (a quote then a colon), which no string value can hold unescaped."""
+    auth, auth_id, method, referer, remote_ip, status, user_agent, user_ip = key
+    data: dict[str, Any] = {"auth": auth}
+    if auth_id:
+        data["authId"] = auth_id
+    data.update(execTime=0, method=method, referer=referer)
+    if remote_ip is not None:
+        data["remoteIP"] = remote_ip
+    data.update(status=status, type="request", url="", userAgent=user_agent)
+    if user_ip is not None:
+        data["userIP"] = user_ip
+    text = orjson.dumps(data).decode()
+    head, rest = text.split('"execTime":0,', 1)
+    middle, tail = rest.split('"url":"",', 1)
+    parts = (head + '"execTime":', "," + middle + '"url":', "," + tail)
+    if len(_DATA_PARTS) >= _MAX_DATA_PARTS:
+        _DATA_PARTS.clear()
+    _DATA_PARTS[key] = parts
+    return parts
 
 
 def _failed_data(facts: RequestFacts, url: str, referer: str, user_agent: str) -> str:
