@@ -34,8 +34,10 @@ def _without_memory_statistics() -> None:
     speed, ``SQLITE_DEFAULT_MEMSTATUS=0``): with them, every allocation and free takes a
     global mutex -- ~1 k instructions per ``_logs`` row (callgrind,
     docs/performance.md).  Only possible before SQLite is initialized, so this runs when
-    the store is imported, before any connection; if something opened one first, the
-    statistics stay on."""
+    the store is imported, before any connection; if the program opened one first (apsw
+    used before Satchel was imported), SQLite is left as it is."""
+    if apsw.connections():
+        return
     try:
         apsw.shutdown()
         apsw.config(apsw.SQLITE_CONFIG_MEMSTATUS, 0)
