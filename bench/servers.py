@@ -35,11 +35,27 @@ SUPERUSER_EMAIL = "bench@example.com"
 SUPERUSER_PASSWORD = "bench-password-123"
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A free local port: the first free one of ``BENCH_PORT_RANGE`` (``low-high``, for a
+    shared machine where each user has a range) not handed out before, else one the
+    kernel picks."""
+    span = os.environ.get("BENCH_PORT_RANGE")
+    candidates = range(int(span.split("-")[0]), int(span.split("-")[1]) + 1) if span else [0]
+    for candidate in candidates:
+        if candidate in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            port: int = sock.getsockname()[1]
+            _HANDED_OUT.add(port)
+            return port
+    raise RuntimeError(f"no free port in {span}")
 
 
 def whole_machine() -> bool:

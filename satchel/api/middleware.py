@@ -15,7 +15,13 @@ from satchel.api.responses import error_response
 from satchel.config import DEFAULT_BODY_LIMIT
 from satchel.errors import TooLargeError
 
-__all__ = ["BodyTooLarge", "SatchelMiddleware"]
+__all__ = ["ERROR_BODY_KEY", "MAX_ERROR_BODY", "STATUS_KEY", "BodyTooLarge", "SatchelMiddleware", "keep_error_body"]
+
+#: scope keys of the response's status and (for a failure) the start of its body, noted
+#: as they pass here for the request log, which then needs no ``send`` wrapper of its own
+STATUS_KEY = "satchel.status"
+ERROR_BODY_KEY = "satchel.error_body"
+MAX_ERROR_BODY = 65536
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"cross-origin-opener-policy", b"same-origin"),
@@ -29,6 +35,15 @@ ALLOW_METHODS = b"GET,HEAD,PUT,PATCH,POST,DELETE"
 
 class BodyTooLarge(Exception):
     """Raised from ``receive`` when the body passes the limit while streaming."""
+
+
+def keep_error_body(scope: Scope, message: Message) -> None:
+    """Add a failed response's body message to :data:`ERROR_BODY_KEY` (its first 64 KiB)."""
+    kept = scope.get(ERROR_BODY_KEY)
+    if kept is None:
+        kept = scope[ERROR_BODY_KEY] = bytearray()
+    if len(kept) < MAX_ERROR_BODY:
+        kept.extend(message.get("body", b""))
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -94,8 +109,12 @@ class SatchelMiddleware:
                     raise BodyTooLarge()
             return message
 
+        status = 0
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = scope[STATUS_KEY] = message["status"]
                 headers = list(message.get("headers", []))
                 # a served file may be embedded (PocketBase drops the header once the file
                 # is found: its JSON errors keep it)
@@ -107,6 +126,8 @@ class SatchelMiddleware:
                 if origin is not None:
                     headers.append((b"access-control-allow-origin", origin))
                 message = {**message, "headers": headers}
+            elif status >= 400:
+                keep_error_body(scope, message)
             await send(message)
 
         length = _header(scope, b"content-length")

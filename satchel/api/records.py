@@ -391,7 +391,7 @@ async def update_record(request: Request) -> Response:
     if c.updateRule is None and not auth.is_superuser:
         raise ForbiddenError(ONLY_SUPERUSERS)
     # as PocketBase, the record is read before the hook (a missing one never reaches it)
-    stored = await app.db.read_key(partial(fetch_row_sync, env=env, c=c, record_id=record_id))
+    stored = await app.db.read_key(partial(fetch_row_sync, env, c, record_id))
     if stored is None:
         raise NotFoundError()
     before: dict[str, Any] = {}
@@ -432,7 +432,7 @@ async def delete_record(request: Request) -> Response:
         return no_content()
     if c.deleteRule is None and not auth.is_superuser:
         raise ForbiddenError(ONLY_SUPERUSERS)
-    stored = await app.db.read_key(partial(fetch_row_sync, env=env, c=c, record_id=record_id))
+    stored = await app.db.read_key(partial(fetch_row_sync, env, c, record_id))
     if stored is None:
         raise NotFoundError()
     event = LazyRecordRequestEvent(app.hooks.app, request, auth, c, partial(_stored_record, c, stored))

@@ -1,34 +1,34 @@
 """Every HTTP request into ``_logs`` as PocketBase's request logger does (spec 12 §3).
 
-A pure-ASGI wrapper around the middleware stack: it notes the status, the time
-spent and, for failures, the error message of the body and the exception the
-handler raised (:data:`ERROR_KEY`, set by :func:`satchel.api.request.endpoint`),
-then queues raw facts; formatting and the write happen on the log writer's
-thread.  Not logged, as in PocketBase: CORS preflights, and on success
-``/api/logs*``, ``/api/oauth2-redirect`` and everything outside ``/api/``
-(static files, the dashboard).
+A pure-ASGI wrapper around the middleware stack: it times the request and reads what
+the stack noted in the scope -- the status and a failure's body
+(:data:`~satchel.api.middleware.STATUS_KEY`, ``ERROR_BODY_KEY``, set by
+:class:`~satchel.api.middleware.SatchelMiddleware` as the response passes, so no
+``send`` wrapper of its own) and the exception the handler raised (:data:`ERROR_KEY`,
+set by :func:`satchel.api.request.endpoint`) -- then queues raw facts; formatting and
+the write happen on the log writer's thread.  Not logged, as in PocketBase: CORS
+preflights, and on success ``/api/logs*``, ``/api/oauth2-redirect`` and everything
+outside ``/api/`` (static files, the dashboard).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from time import perf_counter_ns, time
+from typing import TYPE_CHECKING
 
 import orjson
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from satchel.api.middleware import ERROR_BODY_KEY, STATUS_KEY
 from satchel.api.request import ERROR_KEY, AuthState, get_auth
-from satchel.core.logs import ERROR, INFO, RequestFacts, error_details
-from satchel.core.settings.model import Settings
+from satchel.core.logs import ERROR, INFO, error_details
 
 if TYPE_CHECKING:
     from satchel.app import App
 
 __all__ = ["RequestLogMiddleware"]
 
-MAX_ERROR_BODY = 65536
 INTERNAL_ERROR = "Something went wrong while processing your request."
 
 
@@ -45,77 +45,69 @@ class RequestLogMiddleware:
     def __init__(self, app: ASGIApp, satchel: App) -> None:
         self.app = app
         self.satchel = satchel
+        self._settings = satchel.settings  # the service: its ``current`` changes, not itself
+        self._writer = satchel.logs.writer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        service = self._settings
         if scope["type"] != "http" or scope["method"] == "OPTIONS" or (
-            self.satchel.settings.current.logs.max_days <= 0 and scope["path"] != "/api/settings"
+            service.current.logs.max_days <= 0 and scope["path"] != "/api/settings"
         ):  # logs off: nothing to note, unless this request may turn them on (and is then logged)
             await self.app(scope, receive, send)
             return
-        start = time.perf_counter_ns()
-        status = 0
-        body = bytearray()
-
-        # not a coroutine: it hands back send's own awaitable, one frame less per message
-        def noting_send(message: Message) -> Awaitable[None]:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif status >= 400 and len(body) < MAX_ERROR_BODY:
-                body.extend(message.get("body", b""))
-            return send(message)
-
-        raised: Exception | None = None
+        start = perf_counter_ns()
         try:
-            await self.app(scope, receive, noting_send)
+            await self.app(scope, receive, send)
         except Exception as exc:  # the server answers 500; log it as one (a cancel is not logged)
             scope.setdefault(ERROR_KEY, exc)
-            status, raised = status if status >= 400 else 500, exc
-        failed = status >= 400
-        settings = self.satchel.settings.current  # as the request ended: it may have changed them
+            status = scope.get(STATUS_KEY, 0)
+            await self._note_failure(scope, status if status >= 400 else 500, perf_counter_ns() - start)
+            raise
+        exec_ns = perf_counter_ns() - start
+        status = scope.get(STATUS_KEY, 0)  # noted by the app's middleware as the response started
+        if status >= 400:
+            await self._note_failure(scope, status, exec_ns)
+            return
+        settings = service.current  # as the request ended: it may have changed them
         config = settings.logs
         path = scope["path"]
-        if (
-            (failed or (path.startswith("/api/") and not path.startswith("/api/logs") and path != "/api/oauth2-redirect"))
-            and config.max_days > 0
-            and (ERROR if failed else INFO) >= config.min_level
-        ):
-            exec_ms = (time.perf_counter_ns() - start) / 1e6  # Go's float64(ns)/1e6
-            state = scope.get("state")
-            auth: AuthState | None = state.get("auth") if state else None
-            if auth is None:
-                auth = await self._unchecked_auth(scope)
-            self._queue(scope, status, exec_ms, auth, body, settings)
-        if raised is not None:
-            raise raised
-
-    def _queue(self, scope: Scope, status: int, exec_ms: float, auth: AuthState, body: bytearray,
-               settings: Settings) -> None:
-        """Note the raw facts (plain values and the scope's own header list, nothing
-        formatted: that is the writer thread's work)."""
-        error: str | None = None
-        details: Any = None
-        if status >= 400:
-            error = _error_message(bytes(body)) or INTERNAL_ERROR
-            exc = scope.get(ERROR_KEY)
-            details = error_details(exc) if exc is not None else None
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        query = scope.get("query_string")
-        client = scope.get("client")
-        self.satchel.logs.writer.add(RequestFacts(
-            scope["method"],
-            (raw_path + b"?" + query if query else raw_path).decode("latin-1"),
-            status,
-            exec_ms,
-            client[0] if client else "",
-            scope["headers"],
-            settings.trusted_proxy,
-            settings.logs,
+        if (config.max_days <= 0 or config.min_level > INFO or not path.startswith("/api/")
+                or path.startswith("/api/logs") or path == "/api/oauth2-redirect"):
+            return
+        # the raw facts, nothing formatted (the writer thread's work): RequestFacts
+        state = scope.get("state")
+        auth: AuthState | None = state.get("auth") if state else None
+        if auth is None:
+            auth = await self._unchecked_auth(scope)
+        record = auth.record
+        self._writer.add((
+            scope["method"], scope.get("raw_path") or path.encode(), scope.get("query_string"), status, exec_ns,
+            scope.get("client"), scope["headers"], settings,
             auth.collection.name if auth.collection is not None else "",
-            str(auth.record.get("id", "")) if auth.record is not None else "",
-            error,
-            details,
-            time.time(),
+            str(record.get("id", "")) if record is not None else "", None, None, time(),
+        ))
+
+    async def _note_failure(self, scope: Scope, status: int, exec_ns: int) -> None:
+        """Queue a failed request (any path), with the error message of its body and the
+        details of the exception its handler raised."""
+        settings = self._settings.current
+        config = settings.logs
+        if config.max_days <= 0 or config.min_level > ERROR:
+            return
+        state = scope.get("state")
+        auth: AuthState | None = state.get("auth") if state else None
+        if auth is None:
+            auth = await self._unchecked_auth(scope)
+        cause = scope.get(ERROR_KEY)
+        body = scope.get(ERROR_BODY_KEY)
+        error = (_error_message(bytes(body)) if body else "") or INTERNAL_ERROR
+        record = auth.record
+        self._writer.add((
+            scope["method"], scope.get("raw_path") or scope["path"].encode(), scope.get("query_string"), status,
+            exec_ns, scope.get("client"), scope["headers"], settings,
+            auth.collection.name if auth.collection is not None else "",
+            str(record.get("id", "")) if record is not None else "",
+            error, error_details(cause) if cause is not None else None, time(),
         ))
 
     @staticmethod

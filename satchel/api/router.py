@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from satchel.api.lazy_route import LazyPathRoute
 from satchel.api.legacy_errors import LegacyRoute, legacy_error
-from satchel.api.middleware import SatchelMiddleware
+from satchel.api.middleware import ERROR_BODY_KEY, STATUS_KEY, SatchelMiddleware
 from satchel.api.request import ERROR_KEY, get_app
 from satchel.api.request_log import RequestLogMiddleware
 from satchel.api.responses import error_response
@@ -405,6 +405,7 @@ class SatchelASGI:
     async def _refuse_stream(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(scope[ERROR_KEY])
         response.raw_headers.extend(self._middleware.added_headers(scope))
+        scope[STATUS_KEY], scope[ERROR_BODY_KEY] = response.status_code, bytearray(response.body)  # for the log
         await response(scope, receive, send)
 
 

@@ -3,10 +3,12 @@ retention.  Real auxiliary.db files throughout; one live ``satchel serve``."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,12 @@ from satchel.core.logs import (
     format_created,
     logs_cleanup,
     new_log_ids,
+    normalize_ip,
     request_row,
+    rows_params,
 )
-from satchel.core.logs.writer import CHUNK
-from satchel.core.settings.model import LogsConfig, TrustedProxyConfig
+from satchel.core.logs.writer import CHUNK, SIZES
+from satchel.core.settings.model import LogsConfig, TrustedProxyConfig, default_settings
 from satchel.store.bootstrap import create_aux_tables
 from satchel.store.database import Database
 from tests.e2e.serve_support import start_serve, stop_serve
@@ -183,14 +187,21 @@ def test_ids_in_bulk_and_raw_headers() -> None:
 
 
 def facts(config: LogsConfig, **over: Any) -> RequestFacts:
+    """A queued request as the middleware builds it (``url``/``proxy`` split into the
+    scope's raw values and the settings)."""
     values: dict[str, Any] = {
-        "method": "GET", "url": "/api/x?q=a%20b", "status": 200, "exec_ms": 536568 / 1e6, "peer": "127.0.0.1",
+        "method": "GET", "url": "/api/x?q=a%20b", "status": 200, "exec_ns": 536568, "peer": "127.0.0.1",
         "headers": [(b"user-agent", b"ua/1"), (b"referer", b"http://r/"), (b"user-agent", b"second")],
-        "proxy": TrustedProxyConfig(), "config": config, "auth": "users", "auth_id": "u1",
+        "proxy": TrustedProxyConfig(), "auth": "users", "auth_id": "u1", "error": None, "details": None,
         "created": 1795000000.25,
     }
     values.update(over)
-    return RequestFacts(**values)
+    path, _, query = values["url"].encode("latin-1").partition(b"?")
+    settings = default_settings()
+    settings.logs, settings.trusted_proxy = config, values["proxy"]
+    return (values["method"], path, query, values["status"], values["exec_ns"], (values["peer"], 50000),
+            values["headers"], settings, values["auth"], values["auth_id"], values["error"], values["details"],
+            values["created"])
 
 
 def test_request_row_is_pocketbases_shape_in_sorted_key_order() -> None:
@@ -231,3 +242,104 @@ def test_request_rows_land_in_order_across_insert_chunks(aux: Database) -> None:
         writer.close()
     rows = aux.read_sync(lambda c: c.execute("SELECT message, level FROM _logs ORDER BY rowid").fetchall())
     assert rows == [(f"GET /api/n/{i}", INFO) for i in range(CHUNK * 2 + 23)]
+
+
+def test_created_text_reused_within_a_second_is_each_entrys_own_time() -> None:
+    """The writer formats a second once and reuses its text for the entries of that
+    second: every row still carries its own millisecond, and a batch going back in
+    time (clock steps) or across seconds, minutes and days gets each right."""
+    config = LogsConfig(max_days=5)
+    base = 1795000000.0  # 2026-11-18 11:06:40 UTC
+    times = [base, base + 0.0625, base + 0.0625, base + 0.125, base + 0.9375, base + 1.0, base + 1.5, base + 0.25,
+             base + 19.75, base + 20.0, base + 86400 + 0.5, base - 0.5, base - 0.5]
+    ids = new_log_ids(len(times))
+    params = rows_params([facts(config, created=t) for t in times], ids, 0)
+    rows = [tuple(params[i : i + 5]) for i in range(0, len(params), 5)]
+    assert [row[0] for row in rows] == ids and len(set(ids)) == len(ids)
+    expected = [datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%d %H:%M:%S") + f".{int(t * 1000) % 1000:03d}Z"
+                for t in times]
+    assert [row[4] for row in rows] == expected
+    assert expected[:3] == ["2026-11-18 11:06:40.000Z", "2026-11-18 11:06:40.062Z", "2026-11-18 11:06:40.062Z"]
+    assert expected[9:12] == ["2026-11-18 11:07:00.000Z", "2026-11-19 11:06:40.500Z", "2026-11-18 11:06:39.500Z"]
+
+
+def test_exec_time_is_gos_float_of_the_nanoseconds_as_orjson_writes_it() -> None:
+    config = LogsConfig(max_days=5)
+    for ns in (0, 7, 99, 100, 1234, 536568, 1_000_000, 12_345_678_901, 10**15 + 7):
+        data = request_row(facts(config, exec_ns=ns), "x")[3]
+        text = data.split('"execTime":', 1)[1].split(",", 1)[0]
+        assert text == orjson.dumps(ns / 1e6).decode()
+        assert orjson.loads(data)["execTime"] == ns / 1e6
+
+
+def test_application_and_request_entries_mixed_in_one_batch_keep_their_order() -> None:
+    config = LogsConfig(max_days=5)
+    items: list[LogEntry | RequestFacts] = [facts(config, url="/api/a"), entry(1, 1795000000.5),
+                                            facts(config, url="/api/b", status=404, error="Missing.")]
+    params = rows_params(items, ["i1", "i2", "i3"], 0)
+    assert [params[i : i + 3] for i in range(0, 15, 5)] == [
+        ["i1", INFO, "GET /api/a"], ["i2", INFO, "entry 1"], ["i3", ERROR, "GET /api/b"]]
+    assert orjson.loads(params[13])["error"] == "Missing." and params[9] == "2026-11-18 11:06:40.500Z"
+
+
+def test_batches_of_any_size_use_seven_insert_statements(aux: Database) -> None:
+    """A batch is cut into 50s and the binary digits of the rest, so 7 INSERTs serve every
+    batch size and stay in apsw's statement cache (a ring of 100 executions: a statement
+    not run for 100 others is dropped, as one per odd size would be, each costing a
+    prepare of up to ~0.3 M instructions when its size comes back: 258 prepares in 381
+    batches of shuffled sizes 1-127 that way, 9 with these seven)."""
+    config = LogsConfig(max_days=5)
+    writer = LogWriter(aux, lambda: config, interval=60, batch_size=10**6)
+
+    def misses() -> int:
+        return int(aux.write_sync(lambda tx: tx.conn.cache_stats())["misses"])
+
+    sizes = [*range(1, 128)]
+    random.Random(14).shuffle(sizes)
+    try:
+        for i in range(50 + 32 + 16 + 8 + 4 + 2 + 1):  # one of each statement
+            writer.add(facts(config, url=f"/api/warm/{i}"))
+        writer.flush()
+        warm = misses()
+        for size in sizes:
+            for i in range(size):
+                writer.add(facts(config, url=f"/api/{size}/{i}"))
+            assert writer.flush() == size
+        prepared = misses() - warm
+    finally:
+        writer.close()
+    assert SIZES == (CHUNK, 32, 16, 8, 4, 2, 1)
+    assert prepared <= len(SIZES), prepared  # one INSERT per odd size: ~90 here
+    rows = aux.read_sync(lambda c: c.execute("SELECT message FROM _logs WHERE message NOT LIKE '%warm%' "
+                                             "ORDER BY rowid").fetchall())
+    assert rows == [(f"GET /api/{size}/{i}",) for size in sizes for i in range(size)]
+
+
+def test_data_text_is_orjsons_of_the_whole_entry_whatever_the_values() -> None:
+    """A success's ``data`` is written from cached texts around ``execTime`` and ``url``:
+    it must be exactly orjson's text of the whole dict, values holding quotes, backslashes,
+    control characters, non-ASCII or the very keys the text is cut at included."""
+    rng = random.Random(14)
+    nasty = ['', 'a', '"execTime":0,', '"url":"",', '\\"url\\":', 'é ü \u2028', '\x00\x1f\t\n', '",', '{}[]:,']
+    for n in range(400):
+        config = LogsConfig(max_days=5, log_ip=rng.random() < 0.7, log_auth_id=rng.random() < 0.5)
+        referer, agent, url_tail = (rng.choice(nasty) + rng.choice(nasty) for _ in range(3))
+        headers = [(b"referer", referer.encode("latin-1", "replace"))] if rng.random() < 0.6 else []
+        headers.append((b"user-agent", agent.encode("latin-1", "replace")))
+        one = facts(config, url="/api/x/" + url_tail.encode("latin-1", "replace").decode("latin-1") + str(n),
+                    headers=headers, status=rng.choice([200, 204, 301]), exec_ns=rng.randrange(0, 10**10),
+                    auth=rng.choice(["", "users", 'we"ird']), auth_id=rng.choice(["", "u1", "x\\y"]),
+                    peer=rng.choice(["127.0.0.1", "::1", "not-an-ip"]))
+        method, path, query, status, exec_ns, client, _, _, auth, auth_id = one[:10]
+        url = (path + b"?" + query if query else path).decode("latin-1")
+        expected: dict[str, Any] = {"auth": auth}
+        if config.log_auth_id and auth_id:
+            expected["authId"] = auth_id
+        expected.update(execTime=exec_ns / 1e6, method=method,
+                        referer=headers[0][1].decode("latin-1") if len(headers) == 2 else "")
+        if config.log_ip:
+            expected["remoteIP"] = normalize_ip(client[0]) or client[0]
+        expected.update(status=status, type="request", url=url, userAgent=headers[-1][1].decode("latin-1"))
+        if config.log_ip:
+            expected["userIP"] = expected["remoteIP"]
+        assert request_row(one, "x")[3] == orjson.dumps(expected).decode()

@@ -24,6 +24,7 @@ from satchel.core.logs.entry import (
     format_created,
     new_log_ids,
     request_row,
+    rows_params,
     to_row,
 )
 from satchel.core.logs.service import (
@@ -65,5 +66,6 @@ __all__ = [
     "possible_proxy_header",
     "real_ip",
     "request_row",
+    "rows_params",
     "to_row",
 ]

@@ -13,14 +13,14 @@ import functools
 import os
 import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from satchel.core.logs.client_ip import normalize_ip, real_ip
-from satchel.core.settings.model import LogsConfig, TrustedProxyConfig
+from satchel.core.settings.model import Settings
 from satchel.errors import ApiError, ValidationError
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "new_log_id",
     "new_log_ids",
     "request_row",
+    "rows_params",
     "to_row",
 ]
 
@@ -75,28 +76,17 @@ class RawHeaders:
         return [value.decode("latin-1") for k, value in self.raw if k == name]
 
 
-# not frozen: a frozen dataclass sets each of its 13 fields through object.__setattr__,
-# and this one is built on every request; nothing changes it after that
-@dataclass(slots=True)
-class RequestFacts:
-    """What the request path records: raw values only, no formatting."""
-
-    method: str
-    url: str
-    status: int
-    #: nanoseconds / 1e6, as Go's duration in ms (6 decimals at most, no rounding to do)
-    exec_ms: float
-    peer: str
-    #: the scope's own ``(name, value)`` list, kept as it is
-    headers: list[tuple[bytes, bytes]]
-    proxy: TrustedProxyConfig
-    #: ``settings.logs`` when the request ended (``logIP``/``logAuthId`` apply as of then)
-    config: LogsConfig
-    auth: str = ""
-    auth_id: str = ""
-    error: str | None = None
-    details: Any = None
-    created: float = 0.0
+#: What the request path queues for one finished request: the scope's raw values and
+#: plain numbers, nothing formatted, in a plain tuple (one allocation; a dataclass sets
+#: its fields one by one): ``(method, raw_path, query_string, status, exec_ns, client,
+#: headers, settings, auth, auth_id, error, details, created)`` -- ``exec_ns`` from
+#: ``perf_counter_ns``, ``headers`` the scope's own ``(name, value)`` list, ``settings``
+#: as the request ended (``logIP``/``logAuthId``/``trustedProxy`` apply as of then),
+#: ``error`` ``None`` unless it failed, ``created`` the unix time.
+RequestFacts = tuple[
+    str, bytes, "bytes | None", int, int, "tuple[str, int] | None", list[tuple[bytes, bytes]], Settings,
+    str, str, "str | None", Any, float,
+]
 
 
 def _cut(text: str, limit: int) -> str:
@@ -104,46 +94,125 @@ def _cut(text: str, limit: int) -> str:
 
 
 def request_row(facts: RequestFacts, log_id: str) -> tuple[str, int, str, str, str]:
-    """The ``_logs`` row of one finished request (level 8 when it failed), never cut by
-    ``maxDataSize`` (as observed).  One pass with no intermediate entry: it runs for
-    every request, in the writer thread, while the loop waits for the GIL."""
-    method, url, peer = facts.method, facts.url, facts.peer
-    if len(url) > MAX_URL:
-        url = url[:MAX_URL] + "..."
-    referer = user_agent = None
-    for key, value in facts.headers:  # the first of each, as Go's Header.Get
-        if key == b"referer":
-            if referer is None:
-                referer = value.decode("latin-1")
-        elif key == b"user-agent" and user_agent is None:
-            user_agent = value.decode("latin-1")
-    # built in the sorted key order PocketBase stores (auth < authId < details < ...)
-    data: dict[str, Any] = {"auth": facts.auth}
-    config = facts.config
-    if config.log_auth_id and facts.auth_id:
-        data["authId"] = facts.auth_id
-    failed = facts.error is not None
-    if failed:
-        data["details"] = facts.details
-        data["error"] = facts.error
-    data["execTime"] = facts.exec_ms
-    data["method"] = method
-    data["referer"] = _cut(referer, MAX_HEADER) if referer else ""
-    remote_ip = ""
-    if config.log_ip:
-        remote_ip = normalize_ip(peer) or peer
+    """The ``_logs`` row ``(id, level, message, data, created)`` of one finished request."""
+    row = rows_params([facts], [log_id], 0)
+    return row[0], row[1], row[2], row[3], row[4]  # type: ignore[return-value]
+
+
+def rows_params(items: Sequence[LogEntry | RequestFacts], ids: Sequence[str], max_data_size: int) -> list[Any]:
+    """The ``_logs`` rows of queued entries, their values one after the other (as a
+    multi-row INSERT binds them).
+
+    A request's row is level 8 when it failed, and never cut by ``maxDataSize`` (as
+    observed); its ``data`` keys are in the sorted order PocketBase stores.  This runs
+    for every request, in the writer thread, while the loop waits for the GIL: one
+    loop with no call per row but orjson's, the headers scanned once, the second of
+    ``created`` formatted once per second (its text reused while it lasts), the peer's
+    normalized address reused while it repeats."""
+    params: list[Any] = []
+    last_second, second_text = -1, ""
+    last_peer = last_ip = None
+    for facts, log_id in zip(items, ids, strict=True):
+        if type(facts) is not tuple:
+            params += to_row(facts, max_data_size, log_id)  # type: ignore[arg-type]
+            continue
+        (method, path, query, status, exec_ns, client, headers, settings, auth, auth_id, error, _,
+         created) = facts
+        url = (path + b"?" + query if query else path).decode("latin-1")
+        if len(url) > MAX_URL:
+            url = url[:MAX_URL] + "..."
+        referer = user_agent = None
+        for key, value in headers:  # the first of each, as Go's Header.Get
+            if key == b"referer":
+                if referer is None:
+                    referer = value.decode("latin-1")
+            elif key == b"user-agent" and user_agent is None:
+                user_agent = value.decode("latin-1")
+        if referer is None:
+            referer = ""
+        elif len(referer) > MAX_HEADER:
+            referer = referer[:MAX_HEADER] + "..."
+        if user_agent is None:
+            user_agent = ""
+        elif len(user_agent) > MAX_HEADER:
+            user_agent = user_agent[:MAX_HEADER] + "..."
+        message = f"{method} {urllib.parse.unquote(url) if '%' in url else url}"
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE] + "..."
+        second = int(created)
+        if second != last_second:
+            last_second, second_text = second, _second_text(second)
+        created_text = second_text + _MILLIS_TEXT[int((created - second) * 1000)]
+        config = settings.logs
+        if error is not None:
+            params += (log_id, ERROR, message, _failed_data(facts, url, referer, user_agent), created_text)
+            continue
+        remote_ip = user_ip = None
+        if config.log_ip:
+            peer = client[0] if client else ""
+            if peer != last_peer:
+                last_peer, last_ip = peer, normalize_ip(peer) or peer
+            proxy = settings.trusted_proxy
+            remote_ip = last_ip
+            user_ip = real_ip(peer, RawHeaders(headers), proxy) if proxy.headers else last_ip
+        # what repeats from one request of a client to the next comes as orjson's text from
+        # a cache; only the URL and the time are written per entry
+        same = (auth, auth_id if config.log_auth_id else "", method, referer, remote_ip, status, user_agent, user_ip)
+        parts = _DATA_PARTS.get(same)
+        if parts is None:
+            parts = _data_parts(same)
+        params += (log_id, INFO, message,
+                   f"{parts[0]}{orjson.dumps(exec_ns / 1e6).decode()}{parts[1]}{orjson.dumps(url).decode()}{parts[2]}",
+                   created_text)
+    return params
+
+
+#: the three texts around ``execTime`` and ``url`` in a success's ``data``, by the values
+#: they hold (a client's auth, method, headers and IPs repeat from request to request)
+_DATA_PARTS: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+_MAX_DATA_PARTS = 1024
+
+
+def _data_parts(key: tuple[Any, ...]) -> tuple[str, str, str]:
+    """orjson's text of a success's ``data`` cut around the values of ``execTime`` and
+    ``url``; the keys are in the sorted order PocketBase stores.  Each cut is at a key
+    (a quote then a colon), which no string value can hold unescaped."""
+    auth, auth_id, method, referer, remote_ip, status, user_agent, user_ip = key
+    data: dict[str, Any] = {"auth": auth}
+    if auth_id:
+        data["authId"] = auth_id
+    data.update(execTime=0, method=method, referer=referer)
+    if remote_ip is not None:
         data["remoteIP"] = remote_ip
-    data["status"] = facts.status
-    data["type"] = "request"
-    data["url"] = url
-    data["userAgent"] = _cut(user_agent, MAX_HEADER) if user_agent else ""
+    data.update(status=status, type="request", url="", userAgent=user_agent)
+    if user_ip is not None:
+        data["userIP"] = user_ip
+    text = orjson.dumps(data).decode()
+    head, rest = text.split('"execTime":0,', 1)
+    middle, tail = rest.split('"url":"",', 1)
+    parts = (head + '"execTime":', "," + middle + '"url":', "," + tail)
+    if len(_DATA_PARTS) >= _MAX_DATA_PARTS:
+        _DATA_PARTS.clear()
+    _DATA_PARTS[key] = parts
+    return parts
+
+
+def _failed_data(facts: RequestFacts, url: str, referer: str, user_agent: str) -> str:
+    """``data`` of a failed request: ``details`` may hold maps of its own, so orjson
+    sorts every level."""
+    method, status, exec_ns, client, headers, settings, auth, auth_id, error, details = facts[0], *facts[3:12]
+    config = settings.logs
+    data: dict[str, Any] = {"auth": auth, "details": details, "error": error, "execTime": exec_ns / 1e6,
+                            "method": method, "referer": referer, "status": status, "type": "request",
+                            "url": url, "userAgent": user_agent}
+    if config.log_auth_id and auth_id:
+        data["authId"] = auth_id
     if config.log_ip:
-        data["userIP"] = real_ip(peer, RawHeaders(facts.headers), facts.proxy) if facts.proxy.headers else remote_ip
-    # details may hold maps of its own: only then are keys sorted by orjson
-    text = orjson.dumps(data, option=_SORTED, default=str) if failed else orjson.dumps(data)
-    message = f"{method} {urllib.parse.unquote(url) if '%' in url else url}"
-    return (log_id, ERROR if failed else INFO, _cut(message, MAX_MESSAGE), text.decode(),
-            format_created(facts.created or time.time()))
+        peer = client[0] if client else ""
+        data["remoteIP"] = normalize_ip(peer) or peer
+        proxy = settings.trusted_proxy
+        data["userIP"] = real_ip(peer, RawHeaders(headers), proxy) if proxy.headers else data["remoteIP"]
+    return orjson.dumps(data, option=_SORTED, default=str).decode()
 
 
 def _leaf_text(message: str) -> str:

@@ -14,11 +14,11 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from itertools import chain
+from itertools import repeat
 
 import apsw
 
-from satchel.core.logs.entry import LogEntry, RequestFacts, new_log_ids, request_row, to_row
+from satchel.core.logs.entry import LogEntry, RequestFacts, new_log_ids, rows_params
 from satchel.core.settings.model import LogsConfig
 from satchel.store.database import Database, Tx
 
@@ -32,11 +32,15 @@ WRITE_ATTEMPTS = 3
 #: from row to row, so the indexes that only grow at their end (level, the hour of
 #: ``created``, a repeated message) append without a search from the root, and apsw
 #: binds and steps once per chunk (one GIL release) rather than per row: ~15 % fewer
-#: instructions per row than executemany (callgrind, docs/performance.md).  A fixed
-#: size keeps the statement in apsw's cache (as do the <50 sizes of a batch's last chunk);
-#: 5 x 50 parameters is far below SQLite's limit.
+#: instructions per row than executemany (callgrind, docs/performance.md).  5 x 50
+#: parameters is far below SQLite's limit.
 CHUNK = 50
-INSERT_CHUNK = INSERT_LOG + ", (?, ?, ?, ?, ?)" * (CHUNK - 1)
+#: the statement sizes a batch is cut into: chunks of 50, then the rest by its binary
+#: digits (37 = 32 + 4 + 1).  Seven statements in all, always in apsw's cache: a batch
+#: of a size not seen before prepares nothing (a 50-row INSERT costs ~0.3 M instructions
+#: to prepare), and after a VACUUM (logs turned off and on) only these are prepared again
+SIZES = (CHUNK, 32, 16, 8, 4, 2, 1)
+INSERTS = {size: INSERT_LOG + ", (?, ?, ?, ?, ?)" * (size - 1) for size in SIZES}
 
 
 class LogWriter:
@@ -94,24 +98,25 @@ class LogWriter:
                 log.exception("log writer failed")
 
     def _write_queued(self) -> int:
-        items: list[LogEntry | RequestFacts] = []
         queue = self._queue
-        while queue:
-            items.append(queue.popleft())
+        # the entries queued so far, each popped in C (no bytecode per entry); one the
+        # loop adds meanwhile stays for the next batch
+        items: list[LogEntry | RequestFacts] = list(map(deque.popleft, repeat(queue, len(queue))))
         if not items:
             return 0
         config = self.config()
         ids = new_log_ids(len(items))
         max_data = config.max_data_size
-        rows = [request_row(i, log_id) if isinstance(i, RequestFacts) else to_row(i, max_data, log_id)
-                for i, log_id in zip(items, ids, strict=True)]
+        params = rows_params(items, ids, max_data)  # the rows' values one after the other
+        count = len(items)
 
         def insert(tx: Tx) -> None:
             conn = tx.conn
-            for start in range(0, len(rows), CHUNK):
-                chunk = rows[start : start + CHUNK]
-                sql = INSERT_CHUNK if len(chunk) == CHUNK else INSERT_LOG + ", (?, ?, ?, ?, ?)" * (len(chunk) - 1)
-                conn.execute(sql, list(chain.from_iterable(chunk)))  # flattened in C
+            start = 0
+            for size in SIZES:  # 50 as often as it fits, then each binary digit of the rest once
+                while count - start >= size:
+                    conn.execute(INSERTS[size], params[start * 5 : (start + size) * 5])
+                    start += size
 
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
@@ -119,7 +124,7 @@ class LogWriter:
                 break
             except apsw.Error as exc:  # logs are not worth failing requests or the thread for
                 if attempt == WRITE_ATTEMPTS:
-                    log.error("dropped %d log entries: %s", len(rows), exc)
+                    log.error("dropped %d log entries: %s", count, exc)
                     return 0
-        self.written += len(rows)
-        return len(rows)
+        self.written += count
+        return count

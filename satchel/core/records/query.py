@@ -232,11 +232,13 @@ def fetch_with_rule_sync(
     return found[0] if found else None
 
 
-def fetch_row_sync(conn: apsw.Connection, env: RecordEnv, c: Collection, record_id: str) -> StoredRow | None:
+def fetch_row_sync(env: RecordEnv, c: Collection, record_id: str, conn: apsw.Connection) -> StoredRow | None:
     """The row of record ``record_id`` with no rule to apply (the caller has decided), by
     a statement built once per table, not decoded (:func:`decode_row` when needed): what a
     hooked update or delete reads before its hook, at a small part of
-    :func:`fetch_with_rule_sync`'s cost."""
+    :func:`fetch_with_rule_sync`'s cost.  The connection comes last, so that
+    ``partial(fetch_row_sync, env, c, record_id)`` binds the rest by position (no keyword
+    names to pass on every hooked request)."""
     cursor = conn.cursor().execute(_by_id_sql(env.dialect, c.name), {"__record_id": record_id})
     try:
         description = cursor.getdescription()
