@@ -126,3 +126,29 @@ def test_a_route_compiles_its_path_on_first_match() -> None:
     for r in table:  # what Starlette's own Route would have compiled
         regex, fmt, convertors = compile_path(r.path)
         assert (r.path_regex.pattern, r.path_format, set(r.param_convertors)) == (regex.pattern, fmt, set(convertors))
+
+
+def test_a_lazy_route_once_compiled_holds_what_starlettes_route_holds() -> None:
+    """``LazyPathRoute`` sets Route's attributes itself (satchel relies on Starlette's
+    internals here, bound in pyproject.toml): the same set, the same values."""
+    from starlette.routing import Route
+
+    from satchel.api.lazy_route import LazyPathRoute
+
+    class Endpoint:
+        async def __call__(self, scope: object, receive: object, send: object) -> None:
+            pass
+
+    asgi = Endpoint()
+    real = Route("/api/x/{id}", asgi, methods=["GET", "post"])
+    lazy = LazyPathRoute("/api/x/{id}", asgi, methods=["GET", "post"])
+    _ = lazy.path_regex  # compiled on first use
+    assert set(vars(lazy)) == set(vars(real))
+    for name, value in vars(real).items():
+        mine = vars(lazy)[name]
+        if name == "path_regex":
+            assert mine.pattern == value.pattern
+        elif name == "param_convertors":
+            assert mine.keys() == value.keys()
+        else:
+            assert mine == value, name
