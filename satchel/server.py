@@ -60,10 +60,9 @@ def read_timeout_from_env(environ: Mapping[str, str]) -> float:
     return value
 
 
-def bind_sockets(host: str, port: int, *, listen: bool = True) -> list[socket.socket]:
+def bind_sockets(host: str, port: int) -> list[socket.socket]:
     """Listening sockets for ``host:port`` as asyncio would bind them; a failure is Go's
-    ``listen tcp HOST:PORT: bind: <reason>`` line (what PocketBase prints).  Without
-    ``listen`` they are only bound: the address is free (and a port 0 resolved)."""
+    ``listen tcp HOST:PORT: bind: <reason>`` line (what PocketBase prints)."""
     address = f"{host}:{port}"
     try:
         # an ASCII name as bytes: a str goes through the "idna" codec, whose import (with
@@ -81,9 +80,8 @@ def bind_sockets(host: str, port: int, *, listen: bool = True) -> list[socket.so
             if family == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             sock.bind(sockaddr)
-            if listen:
-                sock.listen(2048)
-                sock.setblocking(False)
+            sock.listen(2048)
+            sock.setblocking(False)
     except OSError as exc:
         for sock in sockets:
             sock.close()

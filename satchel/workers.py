@@ -47,12 +47,11 @@ from satchel.server import (
     run_server,
 )
 from satchel.store.write_gate import WriteGate
-from satchel.tools import dataclass_cache, reuseport
+from satchel.tools import dataclass_cache
 from satchel.tools.bus.listeners import Listeners
 from satchel.tools.bus.relay import LinkBus, Relay
 from satchel.tools.fdlimit import raise_nofile_limit
 from satchel.tools.hook_files import js_warning_shown
-from satchel.tools.reuseport import PortShare
 
 __all__ = ["RESTART_EXIT", "run_workers"]
 
@@ -92,23 +91,14 @@ def run_workers(config: Config, count: int, open_first_app: Any, open_worker_app
     # would write to every page the workers share with this one (copy-on-write)
     gc.freeze()
     host, port = config.host_port
-    share: PortShare | None = None
-    if reuseport.SUPPORTED:  # each worker its own sockets: the kernel spreads the connections
-        try:
-            share = PortShare(bind_sockets(host, port, listen=False))
-        except OSError as exc:  # taken between the check and the reservation
-            raise StartupError(f"listen tcp {host}:{port}: bind: {os.strerror(exc.errno or 0).lower()}") from exc
-        sockets: list[socket.socket] = []
-    else:
-        sockets = bind_sockets(host, port)
+    sockets = bind_sockets(host, port)
     runtime = Runtime(Path(tempfile.mkdtemp(prefix="satchel-workers-")), count)
     try:
-        supervisor = Supervisor(config, count, sockets, runtime, open_first_app, open_worker_app, share)
+        supervisor = Supervisor(config, count, sockets, runtime, open_first_app, open_worker_app)
         outcome = asyncio.run(supervisor.run())
     finally:
-        reuseport.close_all(sockets)
-        if share is not None:
-            share.close()
+        for sock in sockets:
+            sock.close()
         shutil.rmtree(runtime.root, ignore_errors=True)
     if outcome is None:  # worker 0 could not start: it printed why
         sys.exit(1)
@@ -117,11 +107,8 @@ def run_workers(config: Config, count: int, open_first_app: Any, open_worker_app
 
 class Supervisor:
     def __init__(self, config: Config, count: int, sockets: list[socket.socket], runtime: Runtime,
-                 open_first_app: Any, open_app: Any, share: PortShare | None = None) -> None:  # fmt: skip
-        """``sockets`` are shared by every worker, or with ``share`` each worker listens on
-        sockets of its own, made as it is forked."""
+                 open_first_app: Any, open_app: Any) -> None:  # fmt: skip
         self.config = config
-        self.share = share
         self.open_first_app = open_first_app
         self.open_app = open_app
         self.count = count
@@ -227,38 +214,23 @@ class Supervisor:
 
     def _respawn(self, member: int) -> None:
         if not self.stopping:
-            try:
-                self.spawn(member)
-            except OSError as exc:  # its sockets could not be made (out of descriptors...)
-                log_line(f"worker {member} could not be restarted: {exc}; trying again in 1s")
-                asyncio.get_running_loop().call_later(1.0, self._respawn, member)
-                return
+            self.spawn(member)
             # a worker that stays up for a while is healthy again
             asyncio.get_running_loop().call_later(30, self.deaths.pop, member, None)
 
     def spawn(self, member: int, *, first: bool = False, ready_fd: int | None = None) -> int:
         parent = os.getpid()
-        sockets = self.sockets if self.share is None else self.share.listen()
-        try:
-            pid = os.fork()
-        except OSError:
-            if self.share is not None:
-                reuseport.close_all(sockets)
-            raise
-        if pid != 0 and self.share is not None:  # the worker's own: they go when it goes
-            reuseport.close_all(sockets)
+        pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; measured by tests/workers
             code = 1
             reset_signals()
             die_with_parent(parent)
-            if self.share is not None:
-                self.share.close()  # the parent's reservation: nothing here needs it
             try:
                 if not first:  # worker 0 printed the start-up warnings of the hook files
                     js_warning_shown(self.config.resolved_hooks_dir)
                 app = (self.open_first_app if first else self.open_app)(self.config)
                 app.state["worker_count"] = self.count  # the realtime stats ask every member
-                code = worker_main(app, member, sockets, self.runtime, announce=first, ready_fd=ready_fd)
+                code = worker_main(app, member, self.sockets, self.runtime, announce=first, ready_fd=ready_fd)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             except BaseException:

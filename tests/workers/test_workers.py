@@ -463,30 +463,3 @@ def test_a_worker_still_starting_stops_when_the_parent_is_killed(tmp_path: Any) 
     while any(_is_alive(pid) for pid in children):
         assert time.monotonic() < deadline, "a worker killed during start-up outlived its parent"
         time.sleep(0.05)
-
-
-def test_keep_alive_connections_opened_at_once_are_spread_over_the_workers(workers_server: LiveServer) -> None:
-    """A pool of connections opened together (a proxy's, a benchmark's) must not all land
-    on one worker: with one shared listening socket the first worker to wake took all 8 of
-    wrk's in 6 of 10 runs; each worker's own SO_REUSEPORT socket lets the kernel spread them
-    (all 16 on one worker: 2 in 65,536)."""
-    import socket
-
-    host, port = workers_server.base.removeprefix("http://").rsplit(":", 1)
-    conns = [socket.create_connection((host, int(port)), timeout=10) for _ in range(16)]
-    try:
-        answered: list[int] = []
-        for conn in conns:
-            conn.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
-        for conn in conns:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                chunk = conn.recv(4096)
-                assert chunk, head
-                head += chunk
-            worker = [line for line in head.split(b"\r\n") if line.lower().startswith(b"x-satchel-worker:")]
-            answered.append(int(worker[0].split(b":")[1]))
-    finally:
-        for conn in conns:
-            conn.close()
-    assert set(answered) == set(range(WORKERS)), answered
