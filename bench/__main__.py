@@ -293,7 +293,8 @@ class Bench:
                                     self.dataset.posts[0]["id"], user["id"], round_no)
                 results[server.name].append(result)
                 say(f"  round {round_no + 1} {server.name}: {result.received}/{result.subscribers} in "
-                    f"{result.max_ms:.0f} ms (p50 {result.p50_ms:.0f} ms) {result.error}")
+                    f"{result.max_ms:.0f} ms (p50 {result.p50_ms:.0f} ms, load generator CPU "
+                    f"{result.harness_cpu_ms:.0f} ms) {result.error}")
             if round_no == 0:
                 row.shapes = {name: r[0].shape() for name, r in results.items()}
                 expected = {"status": 200, "connected": self.mode.subscribers, "received": self.mode.subscribers}

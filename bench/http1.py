@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-__all__ = ["Connection", "Response", "read_chunks"]
+__all__ = ["Connection", "Response", "parse_head", "read_chunks"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,11 @@ class Response:
 
 
 async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
-    raw = await reader.readuntil(b"\r\n\r\n")
+    return parse_head(await reader.readuntil(b"\r\n\r\n"))
+
+
+def parse_head(raw: bytes) -> tuple[int, dict[str, str]]:
+    """Status and lower-cased headers of a response head (through its blank line)."""
     lines = raw.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
     headers: dict[str, str] = {}

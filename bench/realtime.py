@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from bench.http1 import Connection, read_chunks
+from bench.http1 import Connection
+from bench.sse import Arrivals, SseStream, open_streams
 
-__all__ = ["FanoutResult", "IdleResult", "run_fanout", "run_idle"]
+T = TypeVar("T")
+
+__all__ = ["FanoutResult", "IdleResult", "run", "run_fanout", "run_idle"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,9 @@ class FanoutResult:
     max_ms: float
     p50_ms: float
     error: str = ""
+    # CPU (user+system) of this load generator from the create to the last arrival: it shares
+    # the cores with the server, so a costly reader would be measured as server time
+    harness_cpu_ms: float = 0.0
 
     def shape(self) -> dict[str, Any]:
         return {"status": self.status, "connected": self.connected, "received": self.received}
@@ -42,53 +49,33 @@ class IdleResult:
         return {"status": self.status, "held": self.held}
 
 
-class _Subscriber:
-    def __init__(self, host: str, port: int, marker: bytes) -> None:
-        self.conn = Connection(host, port)
-        self.marker = marker
-        # both resolve to None when the stream fails, so a failure is a missing subscriber
-        self.client_id: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self.arrived: asyncio.Future[float | None] = asyncio.get_running_loop().create_future()
-        self.status = 0
-        self.error = ""
-
-    async def run(self) -> None:
-        try:
-            self.status, head, reader = await self.conn.send_head(
-                "GET", "/api/realtime", {"Accept": "text/event-stream"})
-            if self.status != 200:
-                raise ConnectionError(f"GET /api/realtime: {self.status}")
-            chunked = head.get("transfer-encoding", "").lower() == "chunked"
-            buffer = b""
-            while not self.arrived.done():
-                data = await read_chunks(reader) if chunked else await reader.read(65536)
-                if not data:
-                    raise ConnectionError("stream closed")
-                buffer += data.replace(b"\r\n", b"\n")
-                while b"\n\n" in buffer:
-                    event, buffer = buffer.split(b"\n\n", 1)
-                    self._on_event(event)
-        except Exception as exc:  # noqa: BLE001 - any failure ends this subscriber, reported as missing
-            self.error = str(exc)
-            for future in (self.client_id, self.arrived):
-                if not future.done():
-                    future.set_result(None)
-        finally:
-            self.conn.close()
-
-    def _on_event(self, event: bytes) -> None:
-        fields: dict[str, bytes] = {}
-        for line in event.split(b"\n"):
-            name, _, value = line.partition(b":")
-            fields[name.decode()] = fields.get(name.decode(), b"") + value.strip()
-        if fields.get("event") == b"PB_CONNECT" and not self.client_id.done():
-            self.client_id.set_result(str(json.loads(fields["data"])["clientId"]))
-        elif self.marker in fields.get("data", b"") and not self.arrived.done():
-            self.arrived.set_result(time.perf_counter())
+def _streams(host: str, port: int, n: int, marker: bytes, arrivals: Arrivals | None) -> list[SseStream]:
+    request = Connection(host, port).encode("GET", "/api/realtime", {"Accept": "text/event-stream"}, None)
+    return [SseStream(request, marker, arrivals) for _ in range(n)]
 
 
-async def _subscribe(host: str, port: int, token: str | None, subs: list[_Subscriber], topic: str) -> None:
-    pending = [s for s in subs if s.client_id.done() and s.client_id.result()]
+def _connected(streams: list[SseStream]) -> list[SseStream]:
+    return [s for s in streams if s.client_id.done() and s.client_id.result()]
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """Run on uvloop when it is there (a Satchel dependency): the subscribers' reading then costs
+    the load generator, which shares the cores with the servers, less CPU."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _subscribe(host: str, port: int, token: str | None, subs: list[SseStream], topic: str) -> None:
+    pending = _connected(subs)
 
     async def worker() -> None:
         conn = Connection(host, port)
@@ -104,78 +91,72 @@ async def _subscribe(host: str, port: int, token: str | None, subs: list[_Subscr
     await asyncio.gather(*(worker() for _ in range(16)))
 
 
-async def _connect(host: str, port: int, subs: list[_Subscriber], timeout: float) -> list[asyncio.Task[None]]:
-    tasks: list[asyncio.Task[None]] = []
-    for start in range(0, len(subs), 200):  # connect in waves: listen backlogs are finite
-        wave = subs[start:start + 200]
-        tasks += [asyncio.create_task(s.run()) for s in wave]
-        await asyncio.wait([s.client_id for s in wave], timeout=timeout)
-    return tasks
-
-
 async def _fanout(host: str, port: int, token: str | None, n: int, create: tuple[str, bytes],
                   marker: bytes, timeout: float) -> FanoutResult:
-    subs = [_Subscriber(host, port, marker) for _ in range(n)]
-    tasks = await _connect(host, port, subs, timeout)
-    connected = sum(1 for s in subs if s.client_id.done() and s.client_id.result())
-    status = next((s.status for s in subs if s.status), 0)
+    arrivals = Arrivals()
+    subs = _streams(host, port, n, marker, arrivals)
+    status = 0
     try:
-        if connected == 0:
+        await open_streams(host, port, subs, timeout)
+        connected = _connected(subs)
+        status = next((s.status for s in subs if s.status), 0)
+        if not connected:
             errors = {s.error for s in subs if s.error}
             return FanoutResult(status or 599, n, 0, 0, 0.0, 0.0, "; ".join(sorted(errors))[:200])
         await _subscribe(host, port, token, subs, "comments")
         await asyncio.sleep(0.2)
+        for sub in connected:
+            sub.count()
+        arrivals.expect(len(connected))
         path, body = create
         conn = Connection(host, port)
         headers = {"Content-Type": "application/json", **({"Authorization": token} if token else {})}
+        cpu0 = _cpu_s()
         t0 = time.perf_counter()
         response = await conn.request("POST", path, headers, body)
         conn.close()
         if response.status >= 300:
             # the create is what is missing (e.g. no records API): report its status, not the stream's
-            return FanoutResult(response.status, n, connected, 0, 0.0, 0.0, f"create: {response.status}")
-        await asyncio.wait([s.arrived for s in subs], timeout=timeout)
-        arrivals = [s.arrived.result() for s in subs if s.arrived.done()]
-        times = [t - t0 for t in arrivals if t is not None]
-        return FanoutResult(status, n, connected, len(times), max(times, default=0) * 1000,
-                            statistics.median(times) * 1000 if times else 0.0)
+            return FanoutResult(response.status, n, len(connected), 0, 0.0, 0.0, f"create: {response.status}")
+        await asyncio.wait([arrivals.done], timeout=timeout)
+        cpu_ms = (_cpu_s() - cpu0) * 1000
+        times = [t - t0 for t in arrivals.times]
+        return FanoutResult(status, n, len(connected), len(times), max(times, default=0) * 1000,
+                            statistics.median(times) * 1000 if times else 0.0, harness_cpu_ms=cpu_ms)
     except (OSError, asyncio.IncompleteReadError) as exc:
-        return FanoutResult(status, n, connected, 0, 0.0, 0.0, str(exc))
+        return FanoutResult(status, n, len(_connected(subs)), 0, 0.0, 0.0, str(exc))
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for sub in subs:  # only now: a stream closed at its arrival would make the server work meanwhile
+            sub.close()
 
 
 def run_fanout(host: str, port: int, token: str | None, n: int, post_id: str, author_id: str,
                round_no: int, timeout: float = 60.0) -> FanoutResult:
     marker = f"fanout-{round_no}-{time.time_ns()}"
     body = json.dumps({"post": post_id, "author": author_id, "message": marker}).encode()
-    return asyncio.run(_fanout(host, port, token, n, ("/api/collections/comments/records", body),
-                               marker.encode(), timeout))
+    return run(_fanout(host, port, token, n, ("/api/collections/comments/records", body), marker.encode(), timeout))
 
 
 async def _idle(host: str, port: int, token: str | None, n: int, rss_kb: Callable[[], float],
                 hold: float, timeout: float) -> IdleResult:
     base = rss_kb()
-    subs = [_Subscriber(host, port, b"\0never") for _ in range(n)]
-    tasks = await _connect(host, port, subs, timeout)
-    status = next((s.status for s in subs if s.status), 0)
+    subs = _streams(host, port, n, b"\0never", None)
+    status = 0
     try:
+        await open_streams(host, port, subs, timeout)
+        status = next((s.status for s in subs if s.status), 0)
         await _subscribe(host, port, token, subs, "comments")
         await asyncio.sleep(hold)
-        held = sum(1 for s, t in zip(subs, tasks, strict=True) if s.client_id.done() and s.client_id.result()
-                   and not t.done())
+        held = sum(1 for s in _connected(subs) if not s.lost)
         return IdleResult(status, n, held, (rss_kb() - base) / n)
     except (OSError, asyncio.IncompleteReadError) as exc:
         return IdleResult(status, n, 0, 0.0, str(exc))
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for sub in subs:
+            sub.close()
 
 
 def run_idle(host: str, port: int, token: str | None, n: int, rss_kb: Callable[[], float],
              hold: float = 2.0, timeout: float = 60.0) -> IdleResult:
     """Open ``n`` streams subscribed to ``comments``, hold them, and report RSS growth per stream."""
-    return asyncio.run(_idle(host, port, token, n, rss_kb, hold, timeout))
+    return run(_idle(host, port, token, n, rss_kb, hold, timeout))

@@ -37,8 +37,10 @@ from typing import Any
 
 import httpx
 
-from bench.http1 import Connection, read_chunks
+from bench.http1 import Connection
+from bench.realtime import run
 from bench.servers import free_port
+from bench.sse import Event, SseStream, open_streams
 
 TICKS = os.sysconf("SC_CLK_TCK")
 EMAIL, PASSWORD = "cost@example.com", "cost-password-123"
@@ -147,38 +149,20 @@ def create_load(serve: Serve, seconds: int, listeners: int) -> dict[str, Any]:
     return row
 
 
-class Subscriber:
-    def __init__(self, port: int) -> None:
-        self.conn = Connection("127.0.0.1", port)
-        self.client_id: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self.received = 0
-        self.worker = ""
-
-    async def run(self) -> None:
-        _, head, reader = await self.conn.send_head("GET", "/api/realtime", {"Accept": "text/event-stream"})
-        self.worker = head.get("x-satchel-worker", "")
-        buffer = b""
-        while True:
-            data = await read_chunks(reader)
-            if not data:
-                return
-            buffer += data
-            while b"\n\n" in buffer:
-                event, buffer = buffer.split(b"\n\n", 1)
-                if b"PB_CONNECT" in event:
-                    self.client_id.set_result(json.loads(event.split(b"data:", 1)[1])["clientId"])
-                else:
-                    self.received += 1
-
-
 async def fanout_load(serve: Serve, subscribers: int, events: int) -> dict[str, Any]:
-    subs: list[Subscriber] = []
-    tasks = []
-    for start in range(0, subscribers, 200):  # in waves: listen backlogs are finite
-        wave = [Subscriber(serve.port) for _ in range(min(200, subscribers - start))]
-        subs += wave
-        tasks += [asyncio.create_task(s.run()) for s in wave]
-        await asyncio.wait([s.client_id for s in wave], timeout=30)
+    loop = asyncio.get_running_loop()
+    received = [0]
+    everyone: list[asyncio.Future[None]] = [loop.create_future()]
+
+    def on_event(_event: Event) -> None:  # every subscriber's every event: count, wake the sender once
+        received[0] += 1
+        if received[0] >= len(subs) and not everyone[0].done():
+            everyone[0].set_result(None)
+
+    request = Connection("127.0.0.1", serve.port).encode("GET", "/api/realtime", {"Accept": "text/event-stream"},
+                                                          None)
+    subs = [SseStream(request, b"\0never", None, on_event) for _ in range(subscribers)]
+    await open_streams("127.0.0.1", serve.port, subs, 30)
     pending = list(subs)
 
     async def subscribe() -> None:
@@ -195,22 +179,21 @@ async def fanout_load(serve: Serve, subscribers: int, events: int) -> dict[str, 
     before = {name: sample(pid) for name, pid in procs.items()}
     times = []
     conn = Connection("127.0.0.1", serve.port)
-    for n in range(events):
+    for _ in range(events):
+        received[0], everyone[0] = 0, loop.create_future()
         t0 = time.perf_counter()
         response = await conn.request("POST", "/api/collections/posts/records", {"Content-Type": "application/json"},
                                       b'{"title":"x"}')
         assert response.status == 200, response.status
-        while any(s.received <= n for s in subs):
-            await asyncio.sleep(0.002)
+        await asyncio.wait_for(everyone[0], 30)
         times.append((time.perf_counter() - t0) * 1000)
         await asyncio.sleep(0.05)
     after = {name: sample(pid) for name, pid in procs.items()}
     conn.close()
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    for sub in subs:
+        sub.close()
     row: dict[str, Any] = {"unit": "ms per event", "subscribers": subscribers,
-                           "split": dict(Counter(s.worker for s in subs)),
+                           "split": dict(Counter(s.headers.get("x-satchel-worker", "") for s in subs)),
                            "delivered_ms": sorted(round(t) for t in times)}
     row.update(per(before, after, events, 1e3))
     return row
@@ -234,7 +217,7 @@ def main() -> None:
         if args.load == "create":
             row = create_load(serve, args.seconds, args.listeners)
         else:
-            row = asyncio.run(fanout_load(serve, args.subscribers, args.events))
+            row = run(fanout_load(serve, args.subscribers, args.events))
     finally:
         serve.stop()
     print(json.dumps({"workers": args.workers, "load": args.load, "loadavg": round(load, 2), **row}))
