@@ -29,6 +29,7 @@ from satchel.api import build_asgi
 from satchel.app import App
 from satchel.core.auth.superusers import has_real_superuser, installer_token
 from satchel.tools import dataclass_cache
+from satchel.tools.accept import ConnectionCounts, CountedConnections, SharedAccept
 from satchel.tools.fdlimit import open_fds, raise_nofile_limit
 
 __all__ = ["DEFAULT_READ_TIMEOUT", "StartupError", "banner", "bind_sockets", "read_timeout_from_env", "run_server"]
@@ -205,6 +206,17 @@ Asgi = Any
 Hook = Callable[[], Awaitable[None]]
 
 
+def share_accept(server: Any, sock: socket.socket) -> SharedAccept:
+    """uvicorn's protocol factory (as its ``startup`` makes it) on ``sock``, accepted by :class:`SharedAccept`."""
+    config = server.config
+
+    def create_protocol() -> asyncio.Protocol:
+        return config.http_protocol_class(config=config, server_state=server.server_state,  # type: ignore[no-any-return]
+                                          app_state=server.lifespan.state)
+
+    return SharedAccept(sock, create_protocol, server.server_state.connections)
+
+
 def run_server(
     app: App,
     *,
@@ -212,10 +224,12 @@ def run_server(
     announce: bool = True,
     wrap: Callable[[Asgi], Asgi] | None = None,
     on_started: Hook | None = None,
+    shared: tuple[ConnectionCounts, int] | None = None,
 ) -> None:
     """Serve ``app`` until stopped.  A worker of ``serve --workers`` passes the parent's
     ``sockets``, no banner (the parent prints it once), ``wrap`` around the ASGI app and
-    ``on_started`` to join the bus."""
+    ``on_started`` to join the bus, and ``shared`` (the workers' connection counts and its own
+    index): then this process accepts with :class:`satchel.tools.accept.SharedAccept`."""
     read_timeout = read_timeout_from_env(os.environ)
     _console_log()
     host, port = app.config.host_port
@@ -247,6 +261,8 @@ def run_server(
         proxy_headers=False,
     )
     server = Server(config)
+    if shared is not None:  # (before the sweeper takes the set)
+        server.server_state.connections = CountedConnections(*shared)
     original_startup = server.startup
     sweeper = ReadTimeoutSweeper(
         server.server_state.connections, read_timeout, fd_budget=lambda: (open_fds(), fd_limit), fd_limit=fd_limit
@@ -254,8 +270,10 @@ def run_server(
 
     announcing: list[asyncio.Future[None]] = []
 
-    async def startup(sockets: object = None) -> None:
-        await original_startup(sockets=sockets)  # type: ignore[arg-type]
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await original_startup(sockets=[] if shared is not None else sockets)
+        if server.started and shared is not None and sockets is not None:
+            server.servers = [share_accept(server, sock) for sock in sockets]  # type: ignore[misc]
         if server.started:
             # start-up paused the collector (satchel.cli.run_serve); what it built stays for
             # good, so later full collections need not walk it again (nor a forked worker's

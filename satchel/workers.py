@@ -48,6 +48,7 @@ from satchel.server import (
 )
 from satchel.store.write_gate import WriteGate
 from satchel.tools import dataclass_cache
+from satchel.tools.accept import ConnectionCounts
 from satchel.tools.bus.listeners import Listeners
 from satchel.tools.bus.relay import LinkBus, Relay
 from satchel.tools.fdlimit import raise_nofile_limit
@@ -70,6 +71,8 @@ class Runtime:
         self.root = root
         # which workers have realtime clients (shared memory, made before any fork)
         self.listeners = Listeners(count)
+        # each worker's open connections, so that a busier one lets a new connection go to another
+        self.connections = ConnectionCounts(count)
         self.bus = str(root / "bus.sock")
         self.data_gate = str(root / "data.gate")
         self.aux_gate = str(root / "aux.gate")
@@ -201,6 +204,7 @@ class Supervisor:
             if member is None:
                 continue
             code = os.waitstatus_to_exitcode(status)
+            self.runtime.connections.leave(member)  # its siblings no longer leave connections to it
             if self.stopping:
                 continue
             if code == RESTART_EXIT:  # a backup was restored: everything starts again
@@ -316,7 +320,7 @@ def worker_main(app: App, member: int, sockets: list[socket.socket], runtime: Ru
 
         header = member if os.environ.get("SATCHEL_WORKER_HEADER") == "1" else None
         run_server(app, sockets=sockets, announce=announce, wrap=lambda asgi: hold_until_shared(asgi, changes, header),
-                   on_started=started)  # fmt: skip
+                   on_started=started, shared=(runtime.connections, member))  # fmt: skip
     except StartupError as exc:
         log_line(str(exc))
         return 1
