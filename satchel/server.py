@@ -31,6 +31,7 @@ from satchel.core.auth.superusers import has_real_superuser, installer_token
 from satchel.tools import dataclass_cache
 from satchel.tools.accept import ConnectionCounts, CountedConnections, SharedAccept
 from satchel.tools.fdlimit import open_fds, raise_nofile_limit
+from satchel.tools.sse import RAW_SEND
 
 __all__ = ["DEFAULT_READ_TIMEOUT", "StartupError", "banner", "bind_sockets", "read_timeout_from_env", "run_server"]
 
@@ -108,6 +109,7 @@ def answer_cancelled(asgi: Any) -> Any:
                 started = True
             await send(message)
 
+        scope[RAW_SEND] = send
         try:
             await asgi(scope, receive, tracking_send)
         except asyncio.CancelledError:
@@ -118,6 +120,8 @@ def answer_cancelled(asgi: Any) -> Any:
                     await send({"type": "http.response.body", "body": _CANCELLED_BODY})
                 else:  # a stream (SSE) cut short: end it
                     await send({"type": "http.response.body", "body": b""})
+        finally:
+            del scope[RAW_SEND]  # (it holds uvicorn's cycle, which holds the scope)
 
     return app
 

@@ -25,7 +25,7 @@ from satchel.api.responses import error_response, no_content
 from satchel.core.realtime import Client, ClientAuth, Outgoing, get_hub, token_secret, validate_form
 from satchel.core.realtime.hook_events import RealtimeConnectRequestEvent
 from satchel.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError
-from satchel.tools.sse import frame, frames
+from satchel.tools.sse import RAW_SEND, frame, frames
 
 if TYPE_CHECKING:
     from satchel.app import App
@@ -48,8 +48,9 @@ async def serve_stream(app: App, scope: Scope, receive: Receive, send: Send,
     hub = get_hub(app)
     request = Request(scope)
     client = hub.register(client_ip(request))
+    body_send = scope.get(RAW_SEND, send)
     if not hook.handlers:
-        await _serve(app, client, receive, send, extra_headers)
+        await _serve(app, client, receive, send, body_send, extra_headers)
         return
     # a hook sees the new client (e.client) before PB_CONNECT; its e.next() is the whole stream
     auth = auth_record(await get_auth(request))
@@ -60,7 +61,7 @@ async def serve_stream(app: App, scope: Scope, receive: Receive, send: Send,
     async def final(_: RealtimeConnectRequestEvent) -> None:
         nonlocal served
         served = True
-        await _serve(app, client, receive, send, extra_headers)
+        await _serve(app, client, receive, send, body_send, extra_headers)
 
     try:
         await hook.trigger(event, final)
@@ -73,15 +74,16 @@ async def serve_stream(app: App, scope: Scope, receive: Receive, send: Send,
         hub.unregister(client)  # (again, when served: idempotent) a chain that stopped early
 
 
-async def _serve(app: App, client: Client, receive: Receive, send: Send,
+async def _serve(app: App, client: Client, receive: Receive, send: Send, body_send: Send,
                  extra_headers: list[tuple[bytes, bytes]]) -> None:  # fmt: skip
+    """``body_send``: where the messages go once the response started (past the wrappers)."""
     hub = get_hub(app)
     task = asyncio.current_task()
     assert task is not None
     client_id = client.id_bytes
 
     async def sink(batch: list[Outgoing]) -> None:
-        await send({"type": "http.response.body", "body": frames(client_id, batch), "more_body": True})
+        await body_send({"type": "http.response.body", "body": frames(client_id, batch), "more_body": True})
 
     def wake(_: Client) -> None:  # the hub closed the client: end the wait below
         task.cancel()

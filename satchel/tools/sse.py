@@ -17,7 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["frame", "frames", "sanitize_line"]
+__all__ = ["RAW_SEND", "frame", "frames", "sanitize_line"]
+
+# The server's own ASGI ``send``, kept in the scope by the outermost wrapper
+# (:func:`satchel.server.answer_cancelled`): the wrappers around ``send`` act on the response
+# start only, so a stream's body messages (one per client and event in a fan-out) skip them.
+RAW_SEND = "satchel.raw_send"
 
 _ID = b"id:"
 _EVENT = b"\nevent:"
