@@ -31,7 +31,9 @@ from satchel.core.auth.superusers import has_real_superuser, installer_token
 from satchel.tools import dataclass_cache
 from satchel.tools.fdlimit import open_fds, raise_nofile_limit
 
-__all__ = ["DEFAULT_READ_TIMEOUT", "StartupError", "banner", "bind_sockets", "read_timeout_from_env", "run_server"]
+__all__ = [
+    "DEFAULT_READ_TIMEOUT", "StartupError", "banner", "bind_sockets", "import_uvicorn", "read_timeout_from_env", "run_server",
+]
 
 log = logging.getLogger("satchel.server")
 
@@ -173,6 +175,16 @@ def _bare_uvicorn() -> ModuleType:
     # uvicorn.lifespan.on does `from uvicorn import Config`
     package.__dict__.update(Config=Config, Server=Server)
     return package
+
+
+def import_uvicorn() -> None:
+    """The uvicorn modules :func:`run_server` uses (``serve --workers`` imports them before
+    it forks, so the workers share their pages as they share the handler modules)."""
+    _bare_uvicorn()
+    from uvicorn.lifespan import on  # noqa: F401
+    from uvicorn.loops import uvloop  # noqa: F401
+
+    from satchel import http_protocol  # noqa: F401
 
 
 def _uvicorn_loggers() -> None:
