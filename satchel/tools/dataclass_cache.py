@@ -90,7 +90,9 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
     builtins.exec(code, globals, locals)
 
 
-_STDLIB_IS_TYPE = dataclasses._is_type  # type: ignore[attr-defined]
+# (an interpreter whose dataclasses lack these internals keeps its own: nothing replaced)
+_STDLIB_IS_TYPE = getattr(dataclasses, "_is_type", None)
+_IDENTIFIER_RE = getattr(dataclasses, "_MODULE_IDENTIFIER_RE", None)
 _NOT_PARSED = ("", "")
 #: annotation text -> its ``(module, name)`` leading identifiers (``None``: no identifier)
 _idents: dict[str, tuple[str | None, str] | None] = {}
@@ -103,7 +105,7 @@ def _is_type(annotation: str, cls: type, a_module: Any, a_type: Any, is_type_pre
     of a call, ~1,000 calls at start-up (callgrind)."""
     parts = _idents.get(annotation, _NOT_PARSED)
     if parts is _NOT_PARSED:
-        match = dataclasses._MODULE_IDENTIFIER_RE.match(annotation)  # type: ignore[attr-defined]
+        match = _IDENTIFIER_RE.match(annotation)  # type: ignore[union-attr]
         parts = _idents[annotation] = (match.group(1), match.group(2)) if match else None
     if parts is None:
         return False
@@ -126,7 +128,8 @@ def install() -> None:
     _cache.update(_read(cache_path()))
     # dataclasses calls the global names `exec` and `_is_type`: module globals, replaced
     dataclasses.exec = _exec  # type: ignore[attr-defined]
-    dataclasses._is_type = _is_type  # type: ignore[attr-defined]
+    if _STDLIB_IS_TYPE is not None and _IDENTIFIER_RE is not None:
+        dataclasses._is_type = _is_type  # type: ignore[attr-defined]
 
 
 def mark_start() -> None:
@@ -175,7 +178,8 @@ def release() -> None:
     save()
     with contextlib.suppress(AttributeError):
         del dataclasses.exec  # type: ignore[attr-defined]
-    dataclasses._is_type = _STDLIB_IS_TYPE  # type: ignore[attr-defined]
+    if _STDLIB_IS_TYPE is not None:
+        dataclasses._is_type = _STDLIB_IS_TYPE  # type: ignore[attr-defined]
     _idents.clear()
     _cache.clear()
     _used.clear()
