@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from satchel.config import Config
 from satchel.core.bootstrap import bootstrap_data_dir
@@ -47,6 +47,31 @@ T = TypeVar("T")
 MAIL_GRACE = 3.0  # seconds a clean stop waits for pending mails
 
 
+class _Service(Generic[T]):
+    """An App service made on first use, once: later reads find the instance's own
+    attribute (a non-data descriptor), so a request pays nothing for the laziness.  Made
+    under the App's lock (worker threads may ask at once, and a service owns state that must
+    be one, e.g. the backups lock), and as built-in even when a hook file asks first."""
+
+    def __init__(self, make: Callable[[App], T]) -> None:
+        self.make = make
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, app: App | None, owner: type | None = None) -> T:
+        if app is None:
+            return self  # type: ignore[return-value]
+        with app._services_lock:
+            service: T | None = app.__dict__.get(self.name)
+            if service is None:
+                with recording(None):
+                    service = self.make(app)
+                app.__dict__[self.name] = service
+        return service
+
+
 class App:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -76,8 +101,8 @@ class App:
         )
         self.records = RecordStore(self.db, self.dialect, self.registry)
         apply_pb_config(config.data_dir, self.settings)
-        # app.files, app.cron and app.backups are made on first use (see _service)
-        self._services_lock = threading.Lock()
+        # app.files, app.cron and app.backups are made on first use (see _Service)
+        self._services_lock = threading.RLock()
         self.collections.on_deleted = lambda c: self.files.delete_collection_files(c.id)
         # pb_migrations/*.py: applied by `serve` at start and by `satchel migrate`
         self.migrations = MigrationsRunner(self.db, config.resolved_migrations_dir, self.migration_app)
@@ -97,38 +122,13 @@ class App:
         self.hook_app = HookApp(self)
         set_current_app(self.hook_app)
 
-    # -- services made on first use: a start that serves a health check imports none of
-    # their modules (storage and mime sniffing, cron, backups: ~13 M instructions, callgrind)
-
-    def _service(self, name: str, make: Callable[[], T]) -> T:
-        """``self.<name>``, made once by ``make`` (under a lock: requests on worker threads
-        may ask at once, and a service owns state that must be one, e.g. the backups lock)."""
-        service: T | None = self.__dict__.get(name)
-        if service is None:
-            with self._services_lock:
-                service = self.__dict__.get(name)
-                if service is None:
-                    with recording(None):  # built-in, even when a hook file asks first
-                        service = make()
-                    setattr(self, name, service)
-        return service
-
-    @property
-    def files(self) -> FileService:
-        """Uploads, thumbs and their storage (``pb_data/storage`` or S3)."""
-        return self._service("_files", self._make_files)
+    # -- services made on first use (see _Service): a start that serves a health check
+    # imports none of their modules (storage and mime sniffing, cron, backups)
 
     def _make_files(self) -> FileService:
         from satchel.core.files.storage import FileService
 
         return FileService(self.config.data_dir / "storage", lambda: self.settings.current.s3)
-
-    @property
-    def cron(self) -> CronScheduler:
-        """The scheduler with PocketBase's built-in jobs (and ``__pbAutoBackup__`` while
-        ``backups.cron`` is set); started by the server's lifespan, hooks add their jobs
-        with ``app.cron.add(id, expr, fn)``."""
-        return self._service("_cron", self._make_cron)
 
     def _make_cron(self) -> CronScheduler:
         from satchel.core.ops.cron import CronScheduler
@@ -139,17 +139,21 @@ class App:
         self._schedule_auto_backups(self.settings.current, cron)
         return cron
 
-    @property
-    def backups(self) -> BackupService:
-        """Backups and restores, one at a time (the service's lock)."""
-        return self._service("_backups", self._make_backups)
-
     def _make_backups(self) -> BackupService:
         from satchel.core.ops.backups import BackupService
 
         backups = BackupService(self.config.data_dir, self.db, self.aux_db, lambda: self.settings.current)
         backups.hooks = self.hooks
         return backups
+
+    #: uploads, thumbs and their storage (``pb_data/storage`` or S3)
+    files: _Service[FileService] = _Service(_make_files)
+    #: the scheduler with PocketBase's built-in jobs (and ``__pbAutoBackup__`` while
+    #: ``backups.cron`` is set); started by the server's lifespan, hooks add their jobs
+    #: with ``app.cron.add(id, expr, fn)``
+    cron: _Service[CronScheduler] = _Service(_make_cron)
+    #: backups and restores, one at a time (the service's lock)
+    backups: _Service[BackupService] = _Service(_make_backups)
 
     def migration_app(self) -> Any:
         """What a migration's ``up(app)`` / ``down(app)`` receives: the hook facade."""
@@ -199,7 +203,7 @@ class App:
     def _schedule_auto_backups(self, settings: Settings, cron: CronScheduler | None = None) -> None:
         """``__pbAutoBackup__`` exists while ``backups.cron`` is set (rescheduled on change);
         a scheduler not made yet schedules it when it is made."""
-        cron = cron or self.__dict__.get("_cron")
+        cron = cron or self.__dict__.get("cron")
         if cron is None:
             return
         expression = settings.backups.cron
@@ -218,7 +222,7 @@ class App:
         pending = self.state.pop("cron_start", None)  # a scheduler not started yet (start_crons)
         if pending is not None:
             pending.cancel()
-        cron = self.__dict__.get("_cron")
+        cron = self.__dict__.get("cron")
         if cron is not None:
             await cron.stop()
         mailer = self.state.get("mailer")
@@ -234,7 +238,7 @@ class App:
             set_current_app(None)
         logging.getLogger("satchel").removeHandler(self._log_handler)
         self.logs.close()  # writes every queued entry before the aux database closes
-        files = self.__dict__.get("_files")
+        files = self.__dict__.get("files")
         if files is not None:
             files.close()
         self.db.close()

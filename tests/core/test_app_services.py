@@ -15,7 +15,7 @@ BUILTIN = ["__pbDBOptimize__", "__pbMFACleanup__", "__pbOTPCleanup__", "__pbLogs
 
 def test_services_are_made_once_on_first_use(tmp_path: Path) -> None:
     with App(make_config(data_dir=tmp_path / "pb_data")) as app:
-        assert not {"_files", "_cron", "_backups"} & set(vars(app))
+        assert not {"files", "cron", "backups"} & set(vars(app))
         seen: list[object] = []
         start = threading.Barrier(8)
 
@@ -29,7 +29,7 @@ def test_services_are_made_once_on_first_use(tmp_path: Path) -> None:
         for t in threads:
             t.join()
         assert len({id(s) for s in seen}) == 1  # one backups lock for everyone
-        assert app.backups is seen[0]
+        assert app.backups is seen[0] and vars(app)["backups"] is seen[0]  # later reads: the instance's attribute
         assert app.files is app.files
         assert [j.id for j in app.cron.jobs()] == BUILTIN
 
@@ -39,7 +39,7 @@ def test_auto_backup_job_follows_settings_made_before_the_scheduler(tmp_path: Pa
         settings = app.settings.current
         settings.backups.cron = "0 4 * * *"
         app.settings.save_sync(settings)  # its change listener finds no scheduler yet
-        assert "_cron" not in vars(app)
+        assert "cron" not in vars(app)
         job = app.cron.get("__pbAutoBackup__")
         assert job is not None and job.expression == "0 4 * * *"
 
