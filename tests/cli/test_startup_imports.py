@@ -38,11 +38,12 @@ HEAVY = (
 # imports them on first use), the filter parser and compiler, record reads and writes, the
 # realtime hub, collection validation and view queries, the rate limiter (rate limits are off),
 # the migration file generator, thumbs and mail; the services made on first use (files and
-# their storage, backups, the cron scheduler, started a moment after serving begins) and what
-# only saving a collection needs (its payload form, the model hooks)
+# their storage, backups; the cron scheduler's modules are imported, the scheduler is made a
+# moment after serving begins) and what only saving a collection needs (its payload form,
+# the model hooks)
 NOT_AT_START = frozenset({
     "satchel.core.files.storage", "satchel.tools.filesystem.mime", "satchel.core.ops.backups",
-    "satchel.core.ops.cron", "satchel.core.ops.jobs", "satchel.core.collections.form", "satchel.core.records.hooks",
+    "satchel.core.collections.form", "satchel.core.records.hooks",
     "satchel.api.records", "satchel.api.collections", "satchel.api.record_auth", "satchel.api.admins",
     "satchel.api.hook_request", "satchel.api.hook_routes", "satchel.api.realtime", "satchel.api.files",
     "satchel.tools.filter", "satchel.tools.search.compiler", "satchel.core.records.query",
