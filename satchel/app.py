@@ -202,16 +202,18 @@ class App:
 
     def _schedule_auto_backups(self, settings: Settings, cron: CronScheduler | None = None) -> None:
         """``__pbAutoBackup__`` exists while ``backups.cron`` is set (rescheduled on change);
-        a scheduler not made yet schedules it when it is made."""
-        cron = cron or self.__dict__.get("cron")
-        if cron is None:
-            return
-        expression = settings.backups.cron
-        job = cron.get("__pbAutoBackup__")
-        if not expression:
-            cron.remove("__pbAutoBackup__")
-        elif job is None or job.expression != expression:
-            cron.add("__pbAutoBackup__", expression, self._auto_backup)
+        a scheduler not made yet schedules it when it is made (the services' lock: a change
+        saved while it is being made is not missed)."""
+        with self._services_lock:
+            cron = cron or self.__dict__.get("cron")
+            if cron is None:
+                return
+            expression = settings.backups.cron
+            job = cron.get("__pbAutoBackup__")
+            if not expression:
+                cron.remove("__pbAutoBackup__")
+            elif job is None or job.expression != expression:
+                cron.add("__pbAutoBackup__", expression, self._auto_backup)
 
     def _auto_backup(self) -> None:
         self.backups.create_auto()
