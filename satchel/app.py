@@ -7,25 +7,19 @@ the ASGI application (``satchel.api.build_asgi``) serves it.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from satchel.config import Config
 from satchel.core.bootstrap import bootstrap_data_dir
 from satchel.core.collections.registry import CollectionRegistry, load_collections
 from satchel.core.collections.service import CollectionService
-from satchel.core.files.storage import FileService
 from satchel.core.hook_events import AppHooks
 from satchel.core.logs import AppLogHandler, LogService
 from satchel.core.migrations.runner import MigrationsRunner
-from satchel.core.ops import (
-    BackupService,
-    CronScheduler,
-    apply_pending_restore,
-    clean_temp,
-    register_builtin_jobs,
-    undo_restore,
-)
+from satchel.core.ops.restore_swap import apply_pending_restore, clean_temp, undo_restore
 from satchel.core.records.rows import RecordStore
 from satchel.core.settings.hook_events import SettingsReloadEvent
 from satchel.core.settings.model import Settings
@@ -36,15 +30,46 @@ from satchel.store.database import Database
 from satchel.store.dialect import SqliteDialect
 from satchel.tools.bus import Bus, InProcessBus
 from satchel.tools.hook_files import HookFiles
+from satchel.tools.registrations import recording
 
 if TYPE_CHECKING:
     from satchel.api.user_routes import UserRouter
+    from satchel.core.files.storage import FileService
     from satchel.core.migrations.automigrate import Automigrator
+    from satchel.core.ops.backups import BackupService
+    from satchel.core.ops.cron import CronScheduler
 
 __all__ = ["App"]
 
+T = TypeVar("T")
+
 
 MAIL_GRACE = 3.0  # seconds a clean stop waits for pending mails
+
+
+class _Service(Generic[T]):
+    """An App service made on first use, once: later reads find the instance's own
+    attribute (a non-data descriptor), so a request pays nothing for the laziness.  Made
+    under the App's lock (worker threads may ask at once, and a service owns state that must
+    be one, e.g. the backups lock), and as built-in even when a hook file asks first."""
+
+    def __init__(self, make: Callable[[App], T]) -> None:
+        self.make = make
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, app: App | None, owner: type | None = None) -> T:
+        if app is None:
+            return self  # type: ignore[return-value]
+        with app._services_lock:
+            service: T | None = app.__dict__.get(self.name)
+            if service is None:
+                with recording(None):
+                    service = self.make(app)
+                app.__dict__[self.name] = service
+        return service
 
 
 class App:
@@ -76,7 +101,8 @@ class App:
         )
         self.records = RecordStore(self.db, self.dialect, self.registry)
         apply_pb_config(config.data_dir, self.settings)
-        self.files = FileService(config.data_dir / "storage", lambda: self.settings.current.s3)
+        # app.files, app.cron and app.backups are made on first use (see _Service)
+        self._services_lock = threading.RLock()
         self.collections.on_deleted = lambda c: self.files.delete_collection_files(c.id)
         # pb_migrations/*.py: applied by `serve` at start and by `satchel migrate`
         self.migrations = MigrationsRunner(self.db, config.resolved_migrations_dir, self.migration_app)
@@ -86,21 +112,48 @@ class App:
         self.logs = LogService(self.aux_db, lambda: self.settings.current.logs)
         self._log_handler = AppLogHandler(self.logs)
         logging.getLogger("satchel").addHandler(self._log_handler)
-        # started by the server's lifespan; hooks add their jobs with app.cron.add(id, expr, fn)
-        self.cron = CronScheduler()
         # pb_hooks/*.py: run by `serve` before it serves (satchel.cli.load_hooks), watched while it serves
         self.hook_files = HookFiles(config.resolved_hooks_dir, watch=config.hooks_watch)
-        register_builtin_jobs(self.cron, self.db, self.aux_db, self.registry, lambda: self.settings.current)
-        self.backups = BackupService(config.data_dir, self.db, self.aux_db, lambda: self.settings.current)
-        self.backups.hooks = self.hooks
         self.settings.on_change.append(self._schedule_auto_backups)
         self.settings.on_change.append(
             lambda s: self.hooks.fire_sync("on_settings_reload", SettingsReloadEvent(app=self.hooks.app, settings=s))
         )
-        self._schedule_auto_backups(self.settings.current)
         # the public facade: `from satchel.hooks import app` points to the last App made
         self.hook_app = HookApp(self)
         set_current_app(self.hook_app)
+
+    # -- services made on first use (see _Service): a start that serves a health check
+    # imports none of their modules (storage and mime sniffing, cron, backups)
+
+    def _make_files(self) -> FileService:
+        from satchel.core.files.storage import FileService
+
+        return FileService(self.config.data_dir / "storage", lambda: self.settings.current.s3)
+
+    def _make_cron(self) -> CronScheduler:
+        from satchel.core.ops.cron import CronScheduler
+        from satchel.core.ops.jobs import register_builtin_jobs
+
+        cron = CronScheduler()
+        register_builtin_jobs(cron, self.db, self.aux_db, self.registry, lambda: self.settings.current)
+        self._schedule_auto_backups(self.settings.current, cron)
+        return cron
+
+    def _make_backups(self) -> BackupService:
+        from satchel.core.ops.backups import BackupService
+
+        backups = BackupService(self.config.data_dir, self.db, self.aux_db, lambda: self.settings.current)
+        backups.hooks = self.hooks
+        return backups
+
+    #: uploads, thumbs and their storage (``pb_data/storage`` or S3)
+    files: _Service[FileService] = _Service(_make_files)
+    #: the scheduler with PocketBase's built-in jobs (and ``__pbAutoBackup__`` while
+    #: ``backups.cron`` is set); started by the server's lifespan, hooks add their jobs
+    #: with ``app.cron.add(id, expr, fn)``
+    cron: _Service[CronScheduler] = _Service(_make_cron)
+    #: backups and restores, one at a time (the service's lock)
+    backups: _Service[BackupService] = _Service(_make_backups)
 
     def migration_app(self) -> Any:
         """What a migration's ``up(app)`` / ``down(app)`` receives: the hook facade."""
@@ -147,19 +200,33 @@ class App:
             self.aux_db.close()
             raise
 
-    def _schedule_auto_backups(self, settings: Settings) -> None:
-        """``__pbAutoBackup__`` exists while ``backups.cron`` is set (rescheduled on change)."""
-        expression = settings.backups.cron
-        job = self.cron.get("__pbAutoBackup__")
-        if not expression:
-            self.cron.remove("__pbAutoBackup__")
-        elif job is None or job.expression != expression:
-            self.cron.add("__pbAutoBackup__", expression, self.backups.create_auto)
+    def _schedule_auto_backups(self, settings: Settings, cron: CronScheduler | None = None) -> None:
+        """``__pbAutoBackup__`` exists while ``backups.cron`` is set (rescheduled on change);
+        a scheduler not made yet schedules it when it is made (the services' lock: a change
+        saved while it is being made is not missed)."""
+        with self._services_lock:
+            cron = cron or self.__dict__.get("cron")
+            if cron is None:
+                return
+            expression = settings.backups.cron
+            job = cron.get("__pbAutoBackup__")
+            if not expression:
+                cron.remove("__pbAutoBackup__")
+            elif job is None or job.expression != expression:
+                cron.add("__pbAutoBackup__", expression, self._auto_backup)
+
+    def _auto_backup(self) -> None:
+        self.backups.create_auto()
 
     async def aclose(self) -> None:
         """Stop background work owned by services (cron jobs, mail sends in flight)."""
         await self.hook_files.stop()
-        await self.cron.stop()
+        pending = self.state.pop("cron_start", None)  # a scheduler not started yet (start_crons)
+        if pending is not None:
+            pending.cancel()
+        cron = self.__dict__.get("cron")
+        if cron is not None:
+            await cron.stop()
         mailer = self.state.get("mailer")
         if mailer is not None:
             # a clean stop lets the mails of requests already answered go out
@@ -173,7 +240,9 @@ class App:
             set_current_app(None)
         logging.getLogger("satchel").removeHandler(self._log_handler)
         self.logs.close()  # writes every queued entry before the aux database closes
-        self.files.close()
+        files = self.__dict__.get("files")
+        if files is not None:
+            files.close()
         self.db.close()
         self.aux_db.close()
 

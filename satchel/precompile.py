@@ -45,14 +45,12 @@ def main() -> int:
 
 def _serve_imports() -> None:
     """What ``run_server`` imports before its first answer, beyond the App and its ASGI app."""
-    from satchel.server import _bare_uvicorn
+    from satchel.server import import_uvicorn
 
-    _bare_uvicorn()
-    import uvicorn.lifespan.on  # noqa: F401
-    import uvicorn.protocols.http.httptools_impl  # noqa: F401
-
+    import_uvicorn()
     import satchel.api.health  # noqa: F401
-    import satchel.http_protocol  # noqa: F401
+    import satchel.core.ops.cron  # noqa: F401  (start_crons imports it; the scheduler is made later)
+    import satchel.core.ops.jobs  # noqa: F401
 
 
 if __name__ == "__main__":  # pragma: no cover

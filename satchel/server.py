@@ -33,7 +33,9 @@ from satchel.tools.accept import ConnectionCounts, CountedConnections, SharedAcc
 from satchel.tools.fdlimit import open_fds, raise_nofile_limit
 from satchel.tools.sse import RAW_SEND
 
-__all__ = ["DEFAULT_READ_TIMEOUT", "StartupError", "banner", "bind_sockets", "read_timeout_from_env", "run_server"]
+__all__ = [
+    "DEFAULT_READ_TIMEOUT", "StartupError", "banner", "bind_sockets", "import_uvicorn", "read_timeout_from_env", "run_server",
+]
 
 log = logging.getLogger("satchel.server")
 
@@ -126,6 +128,35 @@ def answer_cancelled(asgi: Any) -> Any:
     return app
 
 
+def _deferred_module(name: str) -> ModuleType:
+    """``name`` in ``sys.modules`` as a module whose code runs on the first name it is asked
+    for and lacks (a PEP 562 ``__getattr__``): importing it costs nothing until then.  (The
+    stdlib's ``LazyLoader`` would not do: ``import`` itself reads ``__spec__`` and loads it.)"""
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{name} is not installed")
+    module = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+
+    def complete(attr: str) -> Any:
+        del module.__getattr__  # once: the module's own code defines the rest
+        loader.exec_module(module)
+        try:
+            return module.__dict__[attr]
+        except KeyError:
+            raise AttributeError(f"module {name!r} has no attribute {attr!r}") from None
+
+    module.__getattr__ = complete  # type: ignore[method-assign]
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+    return module
+
+
 def _bare_uvicorn() -> ModuleType:
     """The ``uvicorn`` package without running its ``__init__``, which imports ``uvicorn.main``:
     click, the reload/worker supervisors (multiprocessing, tempfile, shutil), none of which a
@@ -134,31 +165,49 @@ def _bare_uvicorn() -> ModuleType:
 
     The package holds only ``Config`` and ``Server`` until something asks for another name
     (``uvicorn.run``, ``__version__``...); then the real ``__init__`` completes it in place.
+
+    ``logging.config`` (with ``logging.handlers``, ``pickle``, ``socketserver``: 15 M
+    instructions, callgrind), which ``uvicorn.config`` imports for ``dictConfig``, is deferred
+    the same way: :func:`_uvicorn_loggers` sets up what uvicorn's default logging config would.
     """
-    loaded = sys.modules.get("uvicorn")
-    if loaded is not None:
-        return loaded
-    spec = importlib.util.find_spec("uvicorn")
-    if spec is None or spec.loader is None:
-        raise ImportError("uvicorn is not installed")
-    package = importlib.util.module_from_spec(spec)
-    sys.modules["uvicorn"] = package
-    loader = spec.loader
-
-    def complete(name: str) -> Any:
-        del package.__getattr__  # once: the real __init__ defines the rest
-        loader.exec_module(package)
-        try:
-            return package.__dict__[name]
-        except KeyError:
-            raise AttributeError(f"module 'uvicorn' has no attribute {name!r}") from None
-
+    if "uvicorn" in sys.modules:
+        return sys.modules["uvicorn"]
+    package = _deferred_module("uvicorn")
+    _deferred_module("logging.config")  # its parent package, logging, is imported above
     from uvicorn.config import Config
     from uvicorn.server import Server
 
     # uvicorn.lifespan.on does `from uvicorn import Config`
-    package.__dict__.update(Config=Config, Server=Server, __getattr__=complete)
+    package.__dict__.update(Config=Config, Server=Server)
     return package
+
+
+def import_uvicorn() -> None:
+    """The uvicorn modules :func:`run_server` uses (``serve --workers`` imports them before
+    it forks, so the workers share their pages as they share the handler modules)."""
+    _bare_uvicorn()
+    from uvicorn.lifespan import on  # noqa: F401
+    from uvicorn.loops import uvloop  # noqa: F401
+
+    from satchel import http_protocol  # noqa: F401
+
+
+def _uvicorn_loggers() -> None:
+    """What ``logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)`` sets up, made by hand
+    (``Config(log_config=None)`` then leaves the loggers alone): uvicorn's own lines on stderr
+    in its format, access lines nowhere (``access_log=False`` drops that handler anyway)."""
+    from uvicorn.logging import DefaultFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(DefaultFormatter("%(levelprefix)s %(message)s", use_colors=None))
+    top = logging.getLogger("uvicorn")
+    top.handlers = [handler]
+    top.setLevel(logging.INFO)
+    top.propagate = False
+    logging.getLogger("uvicorn.error").setLevel(logging.INFO)  # Config's log_level then applies
+    access = logging.getLogger("uvicorn.access")
+    access.setLevel(logging.INFO)
+    access.propagate = False
 
 
 def banner(app: App, *, installer: bool = True) -> str:
@@ -250,6 +299,7 @@ def run_server(
     asgi = build_asgi(app)
     if wrap is not None:
         asgi = wrap(asgi)
+    _uvicorn_loggers()
     config = Config(
         answer_cancelled(asgi),
         host=host,
@@ -257,6 +307,7 @@ def run_server(
         loop="uvloop",
         http=LeanHttpToolsProtocol,
         ws="none",  # PocketBase serves no WebSocket route; skips importing a WebSocket library
+        log_config=None,  # set up by _uvicorn_loggers, without importing logging.config
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE,

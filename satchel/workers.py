@@ -43,6 +43,7 @@ from satchel.server import (
     SHUTDOWN_GRACE,
     StartupError,
     bind_sockets,
+    import_uvicorn,
     read_timeout_from_env,
     run_server,
 )
@@ -89,6 +90,7 @@ def run_workers(config: Config, count: int, open_first_app: Any, open_worker_app
     # the handler modules a single process imports on first use: imported here once, their
     # pages shared by every worker instead of each worker importing its own copy
     import_all()
+    import_uvicorn()
     dataclass_cache.release()  # every class is made: the workers need not inherit the cache
     # what is imported stays for good: no collection in any process walks it again, which
     # would write to every page the workers share with this one (copy-on-write)

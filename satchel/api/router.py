@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -307,10 +309,27 @@ class Endpoint:
         await response(scope, receive, send)
 
 
+#: seconds between the start of serving and the start of the cron scheduler
+CRON_START_DELAY = 1.0
+
+
 def start_crons(app: App) -> None:
-    """Only on one worker of ``serve --workers`` (the one ``cron_leader`` names)."""
-    if app.state.get("cron_leader", True):
-        app.cron.start()
+    """Only on one worker of ``serve --workers`` (the one ``cron_leader`` names).
+
+    The scheduler (``app.cron`` with the built-in jobs) is made and started a moment after
+    serving begins, so the first requests do not wait for it; a minute boundary that falls
+    in between still runs its jobs (``since``).  Its modules are imported now: a start a
+    second later must not need to open a file (a server out of file descriptors by then
+    would never run its crons)."""
+    if not app.state.get("cron_leader", True):
+        return
+    import_module("satchel.core.ops.cron")
+    import_module("satchel.core.ops.jobs")
+    since = datetime.now(UTC)
+    # cancelled by App.aclose if the server stops first
+    app.state["cron_start"] = asyncio.get_running_loop().call_later(
+        CRON_START_DELAY, lambda: app.cron.start(since=since)
+    )
 
 
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:

@@ -16,7 +16,6 @@ import orjson
 from satchel.core.collections import auth_options
 from satchel.core.collections.model import Collection
 from satchel.core.collections.registry import write_collection_row
-from satchel.core.collections.schema_sync import plan_create
 from satchel.core.settings.model import default_settings, encode_param_value, settings_to_storage_json
 from satchel.store.bootstrap import create_aux_tables, create_data_tables, has_table
 from satchel.store.database import Database, Tx
@@ -48,6 +47,9 @@ def system_collections() -> list[Collection]:
 
 
 def _create_system(tx: Tx, dialect: SqliteDialect, encryption_key: str | None) -> None:
+    # the DDL planner only for a new data dir: opening one made before needs none of it
+    from satchel.core.collections.schema_sync import plan_create
+
     if not create_data_tables(tx.conn):
         return
     for c in system_collections():

@@ -12,6 +12,10 @@ The cache file is rewritten with the texts this process used when one was missin
 as Python writes bytecode: not under ``PYTHONDONTWRITEBYTECODE`` unless asked
 (``python -m satchel.tools.precompile``, run by ``make`` and the benchmark).
 
+Also while installed: ``dataclasses._is_type`` (run three times per field with a string
+annotation, to tell ``ClassVar``/``InitVar``/``KW_ONLY`` apart) parses the leading
+identifiers of each annotation text once, not once per field (:func:`_is_type`).
+
 The precompile step splits it in two: the classes ``serve`` creates before its first answer
 (loaded by :func:`install`), and the rest (the handler modules imported on first use, other
 commands), loaded on the first text missing from the first file: ``serve`` unmarshals only
@@ -86,14 +90,46 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
     builtins.exec(code, globals, locals)
 
 
+# (an interpreter whose dataclasses lack these internals keeps its own: nothing replaced)
+_STDLIB_IS_TYPE = getattr(dataclasses, "_is_type", None)
+_IDENTIFIER_RE = getattr(dataclasses, "_MODULE_IDENTIFIER_RE", None)
+_NOT_PARSED = ("", "")
+#: annotation text -> its ``(module, name)`` leading identifiers (``None``: no identifier)
+_idents: dict[str, tuple[str | None, str] | None] = {}
+
+
+def _is_type(annotation: str, cls: type, a_module: Any, a_type: Any, is_type_predicate: Any) -> bool:
+    """``dataclasses._is_type`` (does a string annotation name ``a_type`` of ``a_module``?),
+    the same answer with the regex match kept per annotation text: most texts repeat
+    (``str``, ``int``...), and the match with its groups was ~5 k of the ~7 k instructions
+    of a call, ~1,000 calls at start-up (callgrind)."""
+    parts = _idents.get(annotation, _NOT_PARSED)
+    if parts is _NOT_PARSED:
+        match = _IDENTIFIER_RE.match(annotation)  # type: ignore[union-attr]
+        parts = _idents[annotation] = (match.group(1), match.group(2)) if match else None
+    if parts is None:
+        return False
+    module_name, name = parts
+    ns = None
+    if not module_name:
+        ns = sys.modules.get(cls.__module__).__dict__  # type: ignore[union-attr]  # as dataclasses does
+    else:
+        module = sys.modules.get(cls.__module__)
+        if module and module.__dict__.get(module_name) is a_module:
+            ns = sys.modules.get(a_type.__module__).__dict__  # type: ignore[union-attr]
+    return bool(ns and is_type_predicate(ns.get(name), a_module))
+
+
 def install() -> None:
     """Load the cache and route ``dataclasses``' compiles through it (once per process)."""
     if _state["installed"]:
         return
     _state["installed"] = True
     _cache.update(_read(cache_path()))
-    # dataclasses calls the global name `exec`: a module global shadows the builtin
+    # dataclasses calls the global names `exec` and `_is_type`: module globals, replaced
     dataclasses.exec = _exec  # type: ignore[attr-defined]
+    if _STDLIB_IS_TYPE is not None and _IDENTIFIER_RE is not None:
+        dataclasses._is_type = _is_type  # type: ignore[attr-defined]
 
 
 def mark_start() -> None:
@@ -142,6 +178,9 @@ def release() -> None:
     save()
     with contextlib.suppress(AttributeError):
         del dataclasses.exec  # type: ignore[attr-defined]
+    if _STDLIB_IS_TYPE is not None:
+        dataclasses._is_type = _STDLIB_IS_TYPE  # type: ignore[attr-defined]
+    _idents.clear()
     _cache.clear()
     _used.clear()
     _rest_keys.clear()

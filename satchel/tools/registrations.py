@@ -54,7 +54,9 @@ def note_undo(undo: Callable[[], None]) -> None:
 
 
 @contextmanager
-def recording(registrations: Registrations) -> Iterator[Registrations]:
+def recording(registrations: Registrations | None) -> Iterator[Registrations | None]:
+    """Note what registers inside into ``registrations``; ``None``: note nothing (built-in
+    registrations a hook file happens to trigger, e.g. a service made on first use)."""
     token = _current.set(registrations)
     try:
         yield registrations

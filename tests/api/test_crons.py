@@ -58,5 +58,10 @@ def test_failing_job_is_logged_not_fatal(app: App, su: TestClient, caplog: pytes
 
 
 def test_scheduler_runs_with_the_server(app: App, client: TestClient) -> None:
-    """The lifespan of the ASGI app (what `satchel serve` runs) starts the ticker."""
+    """The lifespan of the ASGI app (what `satchel serve` runs) starts the ticker, a moment
+    after serving begins (CRON_START_DELAY)."""
+    for _ in range(100):
+        if app.cron.started:
+            break
+        time.sleep(0.05)
     assert app.cron.started

@@ -89,8 +89,9 @@ def test_released_the_cache_leaves_dataclasses_as_they_were() -> None:
         "import dataclasses, satchel\n"
         "from satchel.tools import dataclass_cache as c\n"
         "assert 'exec' in vars(dataclasses)\n"
+        "assert dataclasses._is_type is c._is_type\n"
         "c.release()\n"
-        "assert 'exec' not in vars(dataclasses)\n"
+        "assert 'exec' not in vars(dataclasses) and dataclasses._is_type is c._STDLIB_IS_TYPE\n"
         "before = c.stats()\n"
         "@dataclasses.dataclass\n"
         "class P:\n"
@@ -141,3 +142,31 @@ def test_the_precompile_split_loads_the_second_file_on_a_miss(tmp_path: Path, mo
     assert after["rest_loaded"] == 1 and after["misses"] == before["misses"]
     assert LateAgain(3).late_field == 3
 
+
+
+def test_is_type_answers_as_the_standard_library() -> None:
+    """The annotation test kept per text gives dataclasses' own answers, aliases included."""
+    import sys
+    import types
+    import typing
+
+    module = types.ModuleType("satchel_is_type_probe")
+    module.__dict__.update(typing=typing, t=typing, dc=dataclasses, ClassVar=typing.ClassVar, CV=typing.ClassVar,
+                           InitVar=dataclasses.InitVar, KW_ONLY=dataclasses.KW_ONLY, Any=typing.Any)
+    sys.modules[module.__name__] = module
+    try:
+        cls = type("Probe", (), {"__module__": module.__name__})
+        texts = ["ClassVar[int]", "CV[int]", "typing.ClassVar[int]", "t.ClassVar", " ClassVar", "InitVar[str]",
+                 "dc.InitVar[int]", "KW_ONLY", "dc.KW_ONLY", "str", "list[int]", "Any", "os.ClassVar", "", "[int]",
+                 "Missing[int]"]
+        checks = [(typing, typing.ClassVar, dataclasses._is_classvar),  # type: ignore[attr-defined]
+                  (dataclasses, dataclasses.InitVar, dataclasses._is_initvar),  # type: ignore[attr-defined]
+                  (dataclasses, dataclasses.KW_ONLY, dataclasses._is_kw_only)]  # type: ignore[attr-defined]
+        for _ in range(2):  # parsed, then from the kept parse
+            for text in texts:
+                for a_module, a_type, predicate in checks:
+                    expected = dataclass_cache._STDLIB_IS_TYPE(text, cls, a_module, a_type, predicate)
+                    assert dataclass_cache._is_type(text, cls, a_module, a_type, predicate) is expected, text
+        assert dataclass_cache._is_type("CV[int]", cls, typing, typing.ClassVar, dataclasses._is_classvar)  # type: ignore[attr-defined]
+    finally:
+        del sys.modules[module.__name__]

@@ -191,3 +191,26 @@ def test_db_optimize_job_truncates_the_wal_of_both_databases(app: App) -> None:
     assert before > 500_000
     for db in (app.db, app.aux_db):  # only what PRAGMA optimize wrote after the truncation is left
         assert os.path.getsize(db.path + "-wal") < 100_000
+
+
+@pytest.mark.parametrize("asked_before_the_minute", [True, False])
+def test_a_late_start_runs_the_minute_passed_since_it_was_asked(
+    monkeypatch: pytest.MonkeyPatch, asked_before_the_minute: bool
+) -> None:
+    """The server starts the scheduler a moment after it serves (start_crons): a minute
+    boundary between the request and the start is run at once, and only then."""
+    seen: list[datetime] = []
+    now = datetime.now(UTC)
+    minute = now.replace(second=0, microsecond=0)
+    since = minute - timedelta(seconds=1) if asked_before_the_minute else now
+
+    async def main() -> None:
+        cron = CronScheduler()
+        monkeypatch.setattr(cron, "run_due", lambda m: seen.append(m) or [])
+        cron.start(since=since)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        await cron.stop()
+
+    asyncio.run(main())
+    assert seen == ([minute] if asked_before_the_minute else [])

@@ -18,24 +18,22 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import apsw
 import orjson
 
-from satchel.core.collections import form
 from satchel.core.collections.model import BASE, COLLECTION_TYPES, VIEW, Collection, default_collection_id
 from satchel.core.collections.registry import CollectionRegistry, load_collections, write_collection_row
-from satchel.core.collections.schema_sync import plan_create, plan_delete, plan_update
 from satchel.core.fields import field_from_dict
 from satchel.core.hook_events import AppHooks
-from satchel.core.records.hooks import run_model_hooks
 from satchel.errors import ApiError, BadRequestError, NotFoundError, ValidationError, ValidationFailed
 from satchel.store.database import Database, Tx
 from satchel.store.dialect import SqliteDialect
 from satchel.store.errors import WriteFailed, sqlite_error_text
-from satchel.tools.dbutils import normalize_index_for_table, parse_index
 from satchel.tools.security import random_string
 from satchel.tools.timeutil import now_text
 
-# validate and view_query (and the rule compiler and SQL scanner under them) are imported by
-# the methods that save a collection: opening the App at start-up needs neither
+# the payload form, validate and view_query (and the rule compiler and SQL scanner under
+# them), the DDL planner and the model hooks are imported by the methods that save a
+# collection: opening the App at start-up needs none of them
 if TYPE_CHECKING:
+    from satchel.core.collections import form
     from satchel.core.collections.validate import SchemaFacts
     from satchel.core.collections.view_query import CollectionFieldsInfo
 
@@ -153,6 +151,9 @@ class CollectionService:
     # -- building ------------------------------------------------------------
 
     def _prepare(self, tx: Tx, payload: Mapping[str, Any], old: Collection | None) -> tuple[Collection, list[Collection]]:
+        from satchel.core.collections import form
+        from satchel.tools.dbutils import normalize_index_for_table
+
         collections = load_collections(tx.conn)
         lookup = _lookup_in(collections)
         if old is None:
@@ -175,6 +176,7 @@ class CollectionService:
 
     def _save(self, tx: Tx, new: Collection, old: Collection | None, collections: list[Collection], message: str) -> Collection:
         from satchel.core.collections.validate import validate_collection
+        from satchel.core.records.hooks import run_model_hooks
 
         def validate() -> None:
             others = [c for c in collections if old is None or c.id != old.id]
@@ -188,6 +190,8 @@ class CollectionService:
         return new
 
     def _execute(self, tx: Tx, new: Collection, old: Collection | None, collections: list[Collection], message: str) -> None:
+        from satchel.core.collections.schema_sync import plan_create, plan_update
+
         now = now_text()
         new.updated = now
         if old is None:
@@ -212,6 +216,8 @@ class CollectionService:
         except apsw.Error as exc:
             if stmt not in c.indexes:
                 raise
+            from satchel.tools.dbutils import parse_index
+
             i = c.indexes.index(stmt)
             name = parse_index(stmt).index_name
             error = ValidationError(
@@ -272,6 +278,8 @@ class CollectionService:
     # -- public operations (sync; the API runs them on the writer thread) -------
 
     def create_sync(self, payload: Mapping[str, Any]) -> Collection:
+        from satchel.core.collections import form
+
         def run(tx: Tx) -> Collection:
             try:
                 new, collections = self._prepare(tx, payload, None)
@@ -284,6 +292,8 @@ class CollectionService:
         return _refused_as(self.db, run, "Failed to create collection.", raw=True)
 
     def update_sync(self, id_or_name: str, payload: Mapping[str, Any]) -> Collection:
+        from satchel.core.collections import form
+
         def run(tx: Tx) -> Collection:
             collections = load_collections(tx.conn)
             old = _lookup_in(collections)(id_or_name)
@@ -300,6 +310,8 @@ class CollectionService:
         return _refused_as(self.db, run, "Failed to update collection.", raw=True)
 
     def delete_sync(self, id_or_name: str) -> Collection:
+        from satchel.core.records.hooks import run_model_hooks
+
         def run(tx: Tx) -> Collection:
             collections = load_collections(tx.conn)
             c = _lookup_in(collections)(id_or_name)
@@ -323,6 +335,8 @@ class CollectionService:
         return _refused_as(self.db, run, "Failed to delete collection.")
 
     def _execute_delete(self, tx: Tx, c: Collection, collections: list[Collection]) -> None:
+        from satchel.core.collections.schema_sync import plan_delete
+
         try:
             for stmt in plan_delete(self.dialect, c):
                 tx.execute(stmt)
@@ -353,6 +367,9 @@ class CollectionService:
         self.db.write_sync(run)
 
     def import_sync(self, items: list[Any], delete_missing: bool) -> None:
+        from satchel.core.collections import form
+        from satchel.core.collections.schema_sync import plan_delete
+
         for item in items:  # PocketBase fails while decoding, before importing anything
             raw_error = form.fields_unmarshal_error(item.get("fields")) if isinstance(item, Mapping) else None
             if raw_error is not None:

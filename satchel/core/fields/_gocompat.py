@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from satchel.tools import goregex
+from satchel.tools.lazy_re import LazyPattern
 from satchel.tools.security.random import random_string_with_alphabet
 
 __all__ = [
@@ -29,7 +30,8 @@ __all__ = [
     "to_unique_string_slice",
 ]
 
-_GO_FLOAT_RE = re.compile(
+# compiled on first use (a number sent as text, a pattern-generated value): not at start-up
+_GO_FLOAT_RE = LazyPattern(
     r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)",
     re.IGNORECASE,
 )
@@ -396,7 +398,7 @@ def _parsed_generator(pattern: str) -> Any:
         raise RegexError(f"unsupported pattern: {exc}") from None
 
 
-_SIMPLE_CLASS_REPEAT = re.compile(r"\[((?:[a-zA-Z0-9]-[a-zA-Z0-9]|[a-zA-Z0-9_])+)\]\{(\d+)\}")
+_SIMPLE_CLASS_REPEAT = LazyPattern(r"\[((?:[a-zA-Z0-9]-[a-zA-Z0-9]|[a-zA-Z0-9_])+)\]\{(\d+)\}")
 
 
 @lru_cache(maxsize=256)

@@ -249,7 +249,9 @@ def _second_text(seconds: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
 
 
-_MILLIS_TEXT = [f".{millis:03d}Z" for millis in range(1000)]  # no format spec parsed per entry
+# no format spec parsed per entry; built by concatenation (a "03d" format per item was
+# 2.9 M instructions of every start-up, callgrind)
+_MILLIS_TEXT = [f".{a}{b}{c}Z" for a in "0123456789" for b in "0123456789" for c in "0123456789"]
 
 
 def format_created(ts: float) -> str:

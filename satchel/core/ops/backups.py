@@ -6,7 +6,7 @@ as it is, without ``backups/`` and the temporary folders.  Backups live in
 ``pb_data/backups`` (the files storage layer, so each has its ``.attrs`` sidecar).
 
 A restore is checked and unpacked before it is accepted (:mod:`.restore_zip`), then
-applied by the next start of the app (:func:`apply_pending_restore`): the current data
+applied by the next start of the app (:func:`~.restore_swap.apply_pending_restore`): the current data
 moves aside, the backup's content moves in, and the old data is deleted only once the
 new databases opened.  One backup or restore at a time.
 """
@@ -19,7 +19,6 @@ import re
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from satchel.core.files.storage import storage_for_s3
 from satchel.core.hook_events import AppHooks, BackupEvent
+from satchel.core.ops.restore_swap import _ALNUM, DATABASES, KEEP, PENDING, TEMP_DIR, apply_pending_restore
 from satchel.errors import ApiError, BadRequestError
 from satchel.tools.filesystem import FileInfo, InvalidKey, LocalStorage, Storage, StorageError, snakecase
 from satchel.tools.security import random_string_with_alphabet
@@ -56,13 +56,7 @@ log = logging.getLogger("satchel.backups")
 
 BUSY_MESSAGE = "Try again later - another backup/restore process has already been started."
 AUTO_PREFIX = "@auto_pb_backup_"
-TEMP_DIR = ".pb_temp_to_delete"
-PENDING = "pending_restore"
-#: top-level entries of pb_data never put in a backup nor replaced by a restore
-KEEP = frozenset({"backups", TEMP_DIR, ".notify", ".autocert_cache", "lost+found"})
-DATABASES = ("data.db", "auxiliary.db")
 _NAME_RE = re.compile(r"^[a-z0-9_-]+\.zip$")
-_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def backup_name_error(name: str) -> dict[str, object] | None:
@@ -284,57 +278,3 @@ class BackupService:
         pending = tmp_root / PENDING
         shutil.rmtree(pending, ignore_errors=True)
         os.replace(target, pending)
-
-
-def _move_content(source: Path, dest: Path, skip: frozenset[str]) -> None:
-    dest.mkdir(parents=True, exist_ok=True)
-    for entry in source.iterdir():
-        if entry.name not in skip:
-            os.replace(entry, dest / entry.name)
-
-
-def apply_pending_restore(data_dir: Path) -> Path | None:
-    """At start, before the databases open: swap a pending restore in.
-
-    Returns the folder holding the previous data (deleted by :func:`clean_temp`
-    once the new databases opened, or give it back with :func:`undo_restore`)."""
-    tmp_root = data_dir / TEMP_DIR
-    pending = tmp_root / PENDING
-    if not (pending / "data.db").is_file():
-        return None
-    old = tmp_root / f"old_pb_data_{random_string_with_alphabet(10, _ALNUM)}"
-    _move_content(data_dir, old, KEEP)
-    _move_content(pending, data_dir, KEEP)
-    shutil.rmtree(pending, ignore_errors=True)
-    log.warning("restored a backup into %s; previous data in %s until the new one opened", data_dir, old)
-    return old
-
-
-def undo_restore(data_dir: Path, old: Path) -> None:
-    """The restored data did not open: put the previous data back."""
-    failed = data_dir / TEMP_DIR / f"failed_restore_{random_string_with_alphabet(10, _ALNUM)}"
-    _move_content(data_dir, failed, KEEP)
-    _move_content(old, data_dir, KEEP)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def clean_temp(data_dir: Path, previous: Path | None = None, min_age: float = 600.0) -> None:
-    """Delete what earlier backups and restores left (PocketBase does it at every start):
-    ``previous`` (the data a restore just replaced) at once, anything else once it is
-    ``min_age`` seconds old, so a CLI command run beside a busy server spares its work."""
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
-    tmp_root = data_dir / TEMP_DIR
-    if not tmp_root.is_dir():
-        return
-    cutoff = time.time() - min_age
-    for entry in tmp_root.iterdir():
-        try:
-            if entry.name == PENDING or entry.stat().st_mtime > cutoff:
-                continue
-        except OSError:
-            continue
-        if entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)

@@ -160,15 +160,22 @@ class CronScheduler:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
-    def start(self) -> None:
+    def start(self, *, since: datetime | None = None) -> None:
         """Start ticking on the running loop, unless a live loop already ticks (a second
-        ASGI lifespan of the same App, e.g. two test clients, leaves the first one owner)."""
+        ASGI lifespan of the same App, e.g. two test clients, leaves the first one owner).
+
+        ``since``: when the start was asked for, if it comes later (the server starts the
+        scheduler a moment after it serves): a minute boundary passed meanwhile runs now."""
         tick = self._tick
         if tick is not None and not tick.done() and not tick.get_loop().is_closed():
             return
-        self._tick = asyncio.get_running_loop().create_task(self._ticker(), name="cron-ticker")
+        self._tick = asyncio.get_running_loop().create_task(self._ticker(since), name="cron-ticker")
 
-    async def _ticker(self) -> None:
+    async def _ticker(self, since: datetime | None = None) -> None:
+        if since is not None:
+            passed = datetime.now(UTC).replace(second=0, microsecond=0)
+            if passed > since:
+                self.run_due(passed)
         while True:
             now = datetime.now(UTC)
             next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)

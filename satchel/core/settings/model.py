@@ -438,7 +438,8 @@ def _decode_scalar(kind: str, current: Any, value: Any, path: str) -> Any:
             return value
         raise _type_error(value, path, "int")
     if isinstance(value, str):
-        return _SURROGATE_RE.sub("\ufffd", value)
+        # ASCII holds no surrogate: the common case skips the regex (and its compile at start-up)
+        return value if value.isascii() else _SURROGATE_RE.sub("\ufffd", value)
     raise _type_error(value, path, "string")
 
 
@@ -506,7 +507,9 @@ def settings_from_storage_json(raw: str | bytes) -> Settings:
         raise SettingsDecodeError(f"invalid settings JSON: {exc}") from None
     if data is not None and not isinstance(data, Mapping):
         raise _type_error(data, "settings", "object")
-    return merge_patch(default_settings(), data)
+    out = default_settings()  # a new object: merged in place, no copy (merge_patch's)
+    _decode_struct(out, data, "")
+    return out
 
 
 # ---------------------------------------------------------------------------------------

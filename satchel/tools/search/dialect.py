@@ -8,11 +8,17 @@ implementation reproduces the SQL PocketBase 0.40 writes (spec 04).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from satchel.tools.search.types import MULTI_MATCH_COLUMN, Join
+# the value types (dataclasses, an enum, a Protocol: ~4 M instructions to create) only for
+# annotations: the store's dialect is made at every start, the filter compiler on first use
+if TYPE_CHECKING:
+    from satchel.tools.search.types import Join
 
-__all__ = ["Dialect", "SqliteSearchDialect"]
+__all__ = ["MULTI_MATCH_COLUMN", "Dialect", "SqliteSearchDialect"]
+
+# Column name every multi-match subquery selects its value as.
+MULTI_MATCH_COLUMN = "multiMatchValue"
 
 
 class Dialect(Protocol):

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+from satchel.tools.search.dialect import MULTI_MATCH_COLUMN
+
 __all__ = [
     "MULTI_MATCH_COLUMN",
     "FieldResolver",
@@ -20,8 +22,6 @@ __all__ = [
     "Sql",
 ]
 
-# Column name every multi-match subquery selects its value as.
-MULTI_MATCH_COLUMN = "multiMatchValue"
 
 
 class FilterCompileError(ValueError):
