@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,7 +31,7 @@ from satchel.tools.sse import RAW_SEND, frame, frames
 if TYPE_CHECKING:
     from satchel.app import App
 
-__all__ = ["serve_stream", "set_subscriptions"]
+__all__ = ["chunk_writer", "serve_stream", "set_subscriptions"]
 
 log = logging.getLogger("satchel.realtime")
 
@@ -74,6 +75,33 @@ async def serve_stream(app: App, scope: Scope, receive: Receive, send: Send,
         hub.unregister(client)  # (again, when served: idempotent) a chain that stopped early
 
 
+ChunkWriter = Callable[[bytes], Coroutine[Any, Any, None]]
+
+
+def chunk_writer(send: Send) -> ChunkWriter | None:
+    """When ``send`` is uvicorn's own (``RequestResponseCycle.send``) for a started chunked
+    response: a writer of one body chunk doing what that ``send`` does for ``{"type":
+    "http.response.body", "body": body, "more_body": True}`` (wait while the transport is
+    paused, nothing once the client is gone, the same bytes), without the message dict and
+    the generic checks, which a fan-out pays once per client and event.  Otherwise None."""
+    cycle = getattr(send, "__self__", None)
+    if cycle is None or not getattr(cycle, "chunked_encoding", False) or not getattr(cycle, "response_started", False):
+        return None
+    transport, flow = cycle.transport, cycle.flow
+
+    async def write(body: bytes) -> None:
+        if flow.write_paused and not cycle.disconnected:
+            await flow.drain()
+        if cycle.disconnected:
+            return
+        if cycle.response_complete:
+            raise RuntimeError("Unexpected ASGI message 'http.response.body' sent, after response already completed.")
+        if body:
+            transport.write(b"%x\r\n%b\r\n" % (len(body), body))
+
+    return write
+
+
 async def _serve(app: App, client: Client, receive: Receive, send: Send, body_send: Send,
                  extra_headers: list[tuple[bytes, bytes]]) -> None:  # fmt: skip
     """``body_send``: where the messages go once the response started (past the wrappers)."""
@@ -82,8 +110,13 @@ async def _serve(app: App, client: Client, receive: Receive, send: Send, body_se
     assert task is not None
     client_id = client.id_bytes
 
+    write: ChunkWriter | None = None
+
     async def sink(batch: list[Outgoing]) -> None:
-        await body_send({"type": "http.response.body", "body": frames(client_id, batch), "more_body": True})
+        if write is not None:
+            await write(frames(client_id, batch))
+        else:
+            await body_send({"type": "http.response.body", "body": frames(client_id, batch), "more_body": True})
 
     def wake(_: Client) -> None:  # the hub closed the client: end the wait below
         task.cancel()
@@ -93,6 +126,7 @@ async def _serve(app: App, client: Client, receive: Receive, send: Send, body_se
         await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS + extra_headers})
         connect = b'{"clientId":"' + client_id + b'"}'
         await send({"type": "http.response.body", "body": frame(client_id, b"PB_CONNECT", connect), "more_body": True})
+        write = chunk_writer(body_send)
         client.attach(sink)
         while (await receive())["type"] != "http.disconnect":
             pass

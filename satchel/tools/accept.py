@@ -131,6 +131,7 @@ class SharedAccept:
         self._progress_at = 0.0  # when a sibling was last seen accepting, while deferring
         self._closed = False
         self.deferrals = 0  # times a connection was left to a sibling first (tests)
+        self._short = False  # out of files (or buffers): accepting paused, warned once
         self._tasks: set[asyncio.Task[Any]] = set()
         sock.setblocking(False)
         connections.publishing = True
@@ -185,9 +186,12 @@ class SharedAccept:
             return False
         except OSError as exc:
             if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                log.warning("accept: %s", exc)
+                if not self._short:  # once until an accept succeeds again, not ten times a second
+                    log.warning("accept: %s (new connections wait in the backlog)", exc)
+                    self._short = True
                 self._pause(PAUSE_ON_ERROR, self._resume)
             return False  # (ECONNABORTED and the like: that client is gone)
+        self._short = False
         self._last_accept = self._loop.time()
         self._connections.accept()
         task = self._loop.create_task(self._adopt(conn))

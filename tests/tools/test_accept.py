@@ -4,11 +4,15 @@ stalled sibling (stopped: its count says it could take them) holds none back for
 from __future__ import annotations
 
 import asyncio
+import errno
+import logging
 import multiprocessing
 import socket
 import threading
 import time
 from typing import Any
+
+import pytest
 
 from satchel.tools.accept import ABSENT, DEFER, DISTRUST, ConnectionCounts, CountedConnections, SharedAccept
 
@@ -133,3 +137,40 @@ def test_a_stalled_sibling_holds_no_connection_back() -> None:
     # it deferred once (DEFER), then stopped deferring to the stalled sibling
     assert worker.acceptor.deferrals == 1
     assert took < DEFER + 0.5, took
+
+
+class ShortOfFiles(socket.socket):
+    """A listening socket whose first accepts fail as at the open-file limit."""
+
+    failures = 3
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        if self.failures:
+            self.failures -= 1
+            raise OSError(errno.EMFILE, "Too many open files")
+        return super().accept()
+
+
+def test_out_of_files_pauses_accepting_and_warns_once(caplog: pytest.LogCaptureFixture) -> None:
+    sock = ShortOfFiles()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    counts = ConnectionCounts(1)
+
+    async def main() -> int:
+        connections = CountedConnections(counts, 0)
+        acceptor = SharedAccept(sock, lambda: Held(connections), connections)
+        client = await asyncio.to_thread(socket.create_connection, sock.getsockname())
+        for _ in range(200):  # three pauses of PAUSE_ON_ERROR, then the connection is taken
+            if connections:
+                break
+            await asyncio.sleep(0.01)
+        acceptor.close()
+        client.close()
+        return len(connections)
+
+    with caplog.at_level(logging.WARNING, logger="satchel"):
+        assert asyncio.run(main()) == 1
+    sock.close()
+    assert [r.getMessage() for r in caplog.records].count(
+        "accept: [Errno 24] Too many open files (new connections wait in the backlog)") == 1
