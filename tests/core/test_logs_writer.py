@@ -75,6 +75,38 @@ def test_a_full_batch_is_written_without_waiting_for_the_interval(aux: Database)
     assert count(aux) == 6
 
 
+def test_entries_that_keep_coming_wait_for_a_full_batch_or_a_quiet_interval(aux: Database) -> None:
+    """PocketBase's ticker is reset by every entry: while entries keep coming only full
+    batches are written, and the rest an interval after the last one."""
+    writer = LogWriter(aux, lambda: ON, interval=1.0, batch_size=50)
+    try:
+        now = time.time()
+        assert writer._wait_more() == 0  # nothing queued: nothing to wait for
+        writer.add(entry(0, created=now))
+        assert 0.9 < writer._wait_more() <= 1.0
+        writer.add(entry(1, created=now - 0.6))  # the last entry's time counts
+        assert writer._wait_more() <= 0.4
+        for i in range(2, 50):
+            writer.add(entry(i, created=now))
+        assert writer._wait_more() == 0  # full: written at once
+        deadline = time.monotonic() + 5
+        while count(aux) < 50:
+            assert time.monotonic() < deadline, "the full batch was not written"
+            time.sleep(0.01)
+        started = time.monotonic()
+        for i in range(50, 60):  # one every 0.1 s for ~1 s: the ticker keeps being reset
+            writer.add(entry(i))
+            time.sleep(0.1)
+        if time.monotonic() - started < 1.5:  # (a machine too busy to keep the pace proves nothing)
+            assert count(aux) == 50
+        deadline = time.monotonic() + 5
+        while count(aux) < 60:  # then written an interval after the last one
+            assert time.monotonic() < deadline, "the rest was not written after a quiet interval"
+            time.sleep(0.01)
+    finally:
+        writer.close()
+
+
 def test_close_writes_everything_in_order(aux: Database) -> None:
     writer = LogWriter(aux, lambda: ON, interval=60)
     for i in range(450):

@@ -1,10 +1,10 @@
 """Batched writes of log entries to ``_logs``, off the event loop.
 
 The request path only appends to a deque (no lock, no formatting); one thread
-owned by the writer wakes every ``interval`` seconds, or as soon as
-``batch_size`` entries wait, turns them into rows and inserts them in one
-statement (its own transaction; several above 256 rows) through the aux database's
-writer connection.  :meth:`LogWriter.flush`
+owned by the writer wakes as soon as ``batch_size`` entries wait, or ``interval``
+seconds after the last entry (as PocketBase's ticker, reset by every entry), turns
+them into rows and inserts them in one statement (its own transaction; several above
+256 rows) through the aux database's writer connection.  :meth:`LogWriter.flush`
 writes what is queued now; :meth:`LogWriter.close` writes everything left and
 stops the thread, so no entry of a finished request is lost on a clean stop.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from itertools import repeat
@@ -91,13 +92,32 @@ class LogWriter:
         self.flush()  # anything added while the thread was finishing
 
     def _run(self) -> None:
+        timeout = self.interval
         while not self._stopping:
-            self._wake.wait(self.interval)
+            self._wake.wait(timeout)
             self._wake.clear()
+            # PocketBase's ticker is reset by every entry: while entries keep coming, only
+            # full batches are written (fewer, larger transactions), and the rest once no
+            # entry has come for an interval.  The last entry's own time tells, so the
+            # request path does nothing more than queue it.
+            wait = self._wait_more()
+            if wait > 0 and not self._stopping:
+                timeout = wait
+                continue
+            timeout = self.interval
             try:
                 self.flush()
             except Exception:  # a bad entry must not stop the thread that writes the others
                 log.exception("log writer failed")
+
+    def _wait_more(self) -> float:
+        """Seconds until the queue is due: 0 once full, or an interval after its last entry."""
+        queue = self._queue
+        if not queue or len(queue) >= self.batch_size:
+            return 0.0
+        last = queue[-1]
+        created: float = last[12] if type(last) is tuple else last.created  # type: ignore[union-attr]
+        return min(self.interval, created + self.interval - time.time())
 
     def _write_queued(self) -> int:
         queue = self._queue
