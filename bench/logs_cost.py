@@ -5,7 +5,7 @@ the server's own work instead: one ``satchel serve`` (one worker), a public
 collection, then alternating phases of ``--requests`` sequential list (or view)
 requests with ``settings.logs.maxDays`` 5 and 0.  Each phase runs its requests once
 unmeasured first (a steady state: see :func:`steady`), and ends past the writer's 3 s
-interval so the batched inserts are counted too.  Two measures:
+wait after the last entry so the batched inserts are counted too.  Two measures:
 
 * default: the server's user+system CPU from /proc, microseconds per request
   (median over phases) -- wall-clock based, so it moves with the machine's load;
@@ -87,7 +87,7 @@ def cpu_phase(server: Server, admin: httpx.Client, client: httpx.Client, path: s
     before = cpu_seconds(server.proc.pid)
     for _ in range(requests):
         client.get(path).raise_for_status()
-    time.sleep(WRITER_INTERVAL + 0.5)  # ... and this phase's are written before it stops
+    time.sleep(2 * WRITER_INTERVAL + 0.5)  # ... and this phase's (3 s after its last entry) before it stops
     return (cpu_seconds(server.proc.pid) - before) / requests * 1e6
 
 
