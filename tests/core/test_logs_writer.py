@@ -86,7 +86,11 @@ def test_entries_that_keep_coming_wait_for_a_full_batch_or_a_quiet_interval(aux:
         assert 0.9 < writer._wait_more() <= 1.0
         writer.add(entry(1, created=now - 0.6))  # the last entry's time counts
         assert writer._wait_more() <= 0.4
-        for i in range(2, 50):
+        writer.add(entry(2, created=now + 3600))  # the clock was set back: due at once
+        assert writer._wait_more() == 0
+        writer.add(entry(3, created=now - 5))
+        assert writer._wait_more() <= 0
+        for i in range(4, 50):
             writer.add(entry(i, created=now))
         assert writer._wait_more() == 0  # full: written at once
         deadline = time.monotonic() + 5

@@ -111,13 +111,15 @@ class LogWriter:
                 log.exception("log writer failed")
 
     def _wait_more(self) -> float:
-        """Seconds until the queue is due: 0 once full, or an interval after its last entry."""
+        """Seconds until the queue is due: 0 once full, or an interval after its last entry
+        (at once if that entry is from the future: the clock was set back)."""
         queue = self._queue
         if not queue or len(queue) >= self.batch_size:
             return 0.0
         last = queue[-1]
         created: float = last[12] if type(last) is tuple else last.created  # type: ignore[union-attr]
-        return min(self.interval, created + self.interval - time.time())
+        wait = created + self.interval - time.time()
+        return wait if wait <= self.interval else 0.0
 
     def _write_queued(self) -> int:
         queue = self._queue
