@@ -3,8 +3,9 @@
 Throughput on a shared machine swings far more than logging costs, so this measures
 the server's own work instead: one ``satchel serve`` (one worker), a public
 collection, then alternating phases of ``--requests`` sequential list (or view)
-requests with ``settings.logs.maxDays`` 5 and 0.  Each phase ends past the writer's
-3 s interval so the batched inserts are counted too.  Two measures:
+requests with ``settings.logs.maxDays`` 5 and 0.  Each phase runs its requests once
+unmeasured first (a steady state: see :func:`steady`), and ends past the writer's 3 s
+wait after the last entry so the batched inserts are counted too.  Two measures:
 
 * default: the server's user+system CPU from /proc, microseconds per request
   (median over phases) -- wall-clock based, so it moves with the machine's load;
@@ -58,15 +59,35 @@ def prepare(client: httpx.Client) -> str:
     return token
 
 
+def steady(client: httpx.Client, path: str, requests: int) -> None:
+    """The phase's requests once unmeasured, their entries written, then a start clear of
+    the cron scheduler's tick.  Turning logs off VACUUMs the aux database, which makes
+    SQLite prepare every statement on it again, so the first batches after a switch pay
+    for preparing the INSERTs (~0.3-2.5 M instructions each) -- once per switch, not per
+    request, and never in a server that keeps its settings: the measured phase sees what
+    a running server pays.  The scheduler wakes at every minute boundary (~4.6 M
+    instructions, ~9 k a request of a 500-request phase, logs on or off), so a phase that
+    would span one starts just after it instead."""
+    start = time.monotonic()
+    for _ in range(requests):
+        client.get(path).raise_for_status()
+    window = time.monotonic() - start + 2 * WRITER_INTERVAL + 2  # the measured phase, as long as this one
+    time.sleep(2 * WRITER_INTERVAL + 0.5)  # these entries (and the previous phase's) written before the clock starts
+    now = time.time()
+    tick = (now // 60 + 1) * 60
+    if now + window > tick - 1:
+        time.sleep(tick + 3 - now)
+
+
 def cpu_phase(server: Server, admin: httpx.Client, client: httpx.Client, path: str, requests: int,
               logged: bool) -> float:
     """Server CPU microseconds per request."""
     assert server.proc is not None
-    time.sleep(WRITER_INTERVAL + 0.5)  # the previous phase's entries are written before the clock starts
+    steady(client, path, requests)
     before = cpu_seconds(server.proc.pid)
     for _ in range(requests):
         client.get(path).raise_for_status()
-    time.sleep(WRITER_INTERVAL + 0.5)  # ... and this phase's are written before it stops
+    time.sleep(2 * WRITER_INTERVAL + 0.5)  # ... and this phase's (3 s after its last entry) before it stops
     return (cpu_seconds(server.proc.pid) - before) / requests * 1e6
 
 
@@ -99,7 +120,7 @@ def instructions_phase(out_dir: Path, server: Server, admin: httpx.Client, clien
     the writer has had two intervals to write their entries)."""
     assert server.proc is not None
     pid = str(server.proc.pid)
-    time.sleep(WRITER_INTERVAL + 0.5)
+    steady(client, path, requests)
     before = log_count(admin)
     subprocess.run(["callgrind_control", "--zero", pid], check=True, capture_output=True)
     for _ in range(requests):

@@ -100,6 +100,26 @@ def test_long_values_cut_as_pocketbase(app: App, su: TestClient) -> None:
     assert len(item["message"]) == 3007  # "GET " + the cut url
 
 
+def test_which_successful_requests_are_logged(app: App, su: TestClient) -> None:
+    """As PocketBase: every ``/api/`` success but ``/api/logs*`` and the OAuth2 redirect
+    (the middleware tells them by the first 9 characters of the path, remembered)."""
+    from satchel.api.request_log import _LOGGED_HEADS, _logged_head
+
+    for _ in range(2):  # the second time from the remembered heads
+        assert su.get("/api/health").status_code == 200
+        assert su.get("/api/logs/stats").status_code == 200
+        assert su.get("/api/logs").status_code == 200
+        assert su.get("/_/").status_code == 200
+    app.logs.flush()
+    messages = [i["message"] for i in su.get("/api/logs?perPage=100").json()["items"]]
+    assert messages.count("GET /api/health") == 2 and not [m for m in messages if "/api/logs" in m or "/_/" in m]
+    assert "/api/heal" in _LOGGED_HEADS and "/api/logs" not in _LOGGED_HEADS
+    decided = {path: _logged_head(path[:9]) for path in ("/api/", "/api/x", "/api/log", "/api/logsx", "/api/logs/1",
+                                                         "/api", "/a", "", "/_/x", "/apix/y")}
+    assert decided == {"/api/": True, "/api/x": True, "/api/log": True, "/api/logsx": False, "/api/logs/1": False,
+                       "/api": False, "/a": False, "": False, "/_/x": False, "/apix/y": False}
+
+
 def test_failure_details(app: App, su: TestClient) -> None:
     su.post("/api/collections/users/records", json={"email": "x@example.com"}, headers={"Authorization": ""})
     su.get("/api/collections/users/records?filter=(", headers={"Authorization": ""})

@@ -32,7 +32,7 @@ from satchel.core.logs import (
     request_row,
     rows_params,
 )
-from satchel.core.logs.writer import CHUNK, SIZES
+from satchel.core.logs.writer import CAPACITY, SIZES
 from satchel.core.settings.model import LogsConfig, TrustedProxyConfig, default_settings
 from satchel.store.bootstrap import create_aux_tables
 from satchel.store.database import Database
@@ -75,6 +75,42 @@ def test_a_full_batch_is_written_without_waiting_for_the_interval(aux: Database)
     assert count(aux) == 6
 
 
+def test_entries_that_keep_coming_wait_for_a_full_batch_or_a_quiet_interval(aux: Database) -> None:
+    """PocketBase's ticker is reset by every entry: while entries keep coming only full
+    batches are written, and the rest an interval after the last one."""
+    writer = LogWriter(aux, lambda: ON, interval=1.0, batch_size=50)
+    try:
+        now = time.time()
+        assert writer._wait_more() == 0  # nothing queued: nothing to wait for
+        writer.add(entry(0, created=now))
+        assert 0.9 < writer._wait_more() <= 1.0
+        writer.add(entry(1, created=now - 0.6))  # the last entry's time counts
+        assert writer._wait_more() <= 0.4
+        writer.add(entry(2, created=now + 3600))  # the clock was set back: due at once
+        assert writer._wait_more() == 0
+        writer.add(entry(3, created=now - 5))
+        assert writer._wait_more() <= 0
+        for i in range(4, 50):
+            writer.add(entry(i, created=now))
+        assert writer._wait_more() == 0  # full: written at once
+        deadline = time.monotonic() + 5
+        while count(aux) < 50:
+            assert time.monotonic() < deadline, "the full batch was not written"
+            time.sleep(0.01)
+        started = time.monotonic()
+        for i in range(50, 60):  # one every 0.1 s for ~1 s: the ticker keeps being reset
+            writer.add(entry(i))
+            time.sleep(0.1)
+        if time.monotonic() - started < 1.5:  # (a machine too busy to keep the pace proves nothing)
+            assert count(aux) == 50
+        deadline = time.monotonic() + 5
+        while count(aux) < 60:  # then written an interval after the last one
+            assert time.monotonic() < deadline, "the rest was not written after a quiet interval"
+            time.sleep(0.01)
+    finally:
+        writer.close()
+
+
 def test_close_writes_everything_in_order(aux: Database) -> None:
     writer = LogWriter(aux, lambda: ON, interval=60)
     for i in range(450):
@@ -115,6 +151,24 @@ def test_a_failed_write_does_not_stop_the_writer(aux: Database) -> None:
         assert writer.flush() == 1
     finally:
         writer.close()
+
+
+def test_a_taken_id_costs_its_own_row_only(aux: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``OR IGNORE`` (which skips a statement's padding) also skips a row whose random id
+    is in the table already: the rest of its batch is written and counted."""
+    writer = LogWriter(aux, lambda: ON, interval=60)
+    try:
+        writer.add(entry(0))
+        writer.flush()
+        taken = aux.read_sync(lambda c: c.execute("SELECT id FROM _logs").fetchone()[0])
+        monkeypatch.setattr("satchel.core.logs.writer.new_log_ids", lambda n: [taken, *new_log_ids(n - 1)])
+        for i in range(1, 4):
+            writer.add(entry(i))
+        assert writer.flush() == 2
+    finally:
+        writer.close()
+    rows = aux.read_sync(lambda c: c.execute("SELECT message FROM _logs ORDER BY rowid").fetchall())
+    assert rows == [("entry 0",), ("entry 2",), ("entry 3",)]
 
 
 def test_levels_and_disabled_logs(aux: Database) -> None:
@@ -233,15 +287,15 @@ def test_request_row_is_pocketbases_shape_in_sorted_key_order() -> None:
 
 def test_request_rows_land_in_order_across_insert_chunks(aux: Database) -> None:
     config = LogsConfig(max_days=5)
-    writer = LogWriter(aux, lambda: config, interval=60)
+    writer = LogWriter(aux, lambda: config, interval=60, batch_size=10**6)  # one flush writes them all
     try:
-        for i in range(CHUNK * 2 + 23):  # two full chunks and a short one
+        for i in range(CAPACITY * 2 + 23):  # two full statements and a padded one
             writer.add(facts(config, url=f"/api/n/{i}"))
-        assert writer.flush() == CHUNK * 2 + 23
+        assert writer.flush() == CAPACITY * 2 + 23
     finally:
         writer.close()
     rows = aux.read_sync(lambda c: c.execute("SELECT message, level FROM _logs ORDER BY rowid").fetchall())
-    assert rows == [(f"GET /api/n/{i}", INFO) for i in range(CHUNK * 2 + 23)]
+    assert rows == [(f"GET /api/n/{i}", INFO) for i in range(CAPACITY * 2 + 23)]
 
 
 def test_created_text_reused_within_a_second_is_each_entrys_own_time() -> None:
@@ -282,24 +336,26 @@ def test_application_and_request_entries_mixed_in_one_batch_keep_their_order() -
     assert orjson.loads(params[13])["error"] == "Missing." and params[9] == "2026-11-18 11:06:40.500Z"
 
 
-def test_batches_of_any_size_use_seven_insert_statements(aux: Database) -> None:
-    """A batch is cut into 50s and the binary digits of the rest, so 7 INSERTs serve every
-    batch size and stay in apsw's statement cache (a ring of 100 executions: a statement
-    not run for 100 others is dropped, as one per odd size would be, each costing a
-    prepare of up to ~0.3 M instructions when its size comes back: 258 prepares in 381
-    batches of shuffled sizes 1-127 that way, 9 with these seven)."""
+def test_batches_of_any_size_use_ten_insert_statements(aux: Database) -> None:
+    """A batch is written by the smallest of ten INSERTs that holds it (256 rows at most
+    each), the places it leaves unused NULLs that ``OR IGNORE`` skips, so ten statements
+    serve every batch size and stay in apsw's statement cache (a ring of 100 executions:
+    a statement not run for 100 others is dropped, as one per size would be, each costing
+    a prepare of up to ~2.5 M instructions when its size comes back); and no padding
+    row lands."""
     config = LogsConfig(max_days=5)
     writer = LogWriter(aux, lambda: config, interval=60, batch_size=10**6)
 
     def misses() -> int:
         return int(aux.write_sync(lambda tx: tx.conn.cache_stats())["misses"])
 
-    sizes = [*range(1, 128)]
+    sizes = [*range(1, 128), 255, 256, 257, 300, 513]
     random.Random(14).shuffle(sizes)
     try:
-        for i in range(50 + 32 + 16 + 8 + 4 + 2 + 1):  # one of each statement
-            writer.add(facts(config, url=f"/api/warm/{i}"))
-        writer.flush()
+        for size in SIZES:  # one of each statement
+            for i in range(size):
+                writer.add(facts(config, url=f"/api/warm/{i}"))
+            writer.flush()
         warm = misses()
         for size in sizes:
             for i in range(size):
@@ -308,8 +364,8 @@ def test_batches_of_any_size_use_seven_insert_statements(aux: Database) -> None:
         prepared = misses() - warm
     finally:
         writer.close()
-    assert SIZES == (CHUNK, 32, 16, 8, 4, 2, 1)
-    assert prepared <= len(SIZES), prepared  # one INSERT per odd size: ~90 here
+    assert SIZES == (8, 16, 32, 64, 96, 128, 160, 192, 224, 256) and CAPACITY == 256
+    assert prepared <= len(SIZES), prepared  # one INSERT per size: ~130 here
     rows = aux.read_sync(lambda c: c.execute("SELECT message FROM _logs WHERE message NOT LIKE '%warm%' "
                                              "ORDER BY rowid").fetchall())
     assert rows == [(f"GET /api/{size}/{i}",) for size in sizes for i in range(size)]

@@ -108,19 +108,24 @@ def rows_params(items: Sequence[LogEntry | RequestFacts], ids: Sequence[str], ma
     for every request, in the writer thread, while the loop waits for the GIL: one
     loop with no call per row but orjson's, the headers scanned once, the second of
     ``created`` formatted once per second (its text reused while it lasts), the peer's
-    normalized address reused while it repeats."""
+    normalized address and the URL's texts reused while they repeat."""
     params: list[Any] = []
     last_second, second_text = -1, ""
     last_peer = last_ip = None
+    last_target, url, shown, url_json = b"", "", "", ""
     for facts, log_id in zip(items, ids, strict=True):
         if type(facts) is not tuple:
             params += to_row(facts, max_data_size, log_id)  # type: ignore[arg-type]
             continue
         (method, path, query, status, exec_ns, client, headers, settings, auth, auth_id, error, _,
          created) = facts
-        url = (path + b"?" + query if query else path).decode("latin-1")
-        if len(url) > MAX_URL:
-            url = url[:MAX_URL] + "..."
+        target = path + b"?" + query if query else path
+        if target != last_target:  # a client polling a page or a record repeats it
+            last_target, url = target, target.decode("latin-1")
+            if len(url) > MAX_URL:
+                url = url[:MAX_URL] + "..."
+            shown = urllib.parse.unquote(url) if "%" in url else url
+            url_json = orjson.dumps(url).decode()
         referer = user_agent = None
         for key, value in headers:  # the first of each, as Go's Header.Get
             if key == b"referer":
@@ -136,9 +141,7 @@ def rows_params(items: Sequence[LogEntry | RequestFacts], ids: Sequence[str], ma
             user_agent = ""
         elif len(user_agent) > MAX_HEADER:
             user_agent = user_agent[:MAX_HEADER] + "..."
-        message = f"{method} {urllib.parse.unquote(url) if '%' in url else url}"
-        if len(message) > MAX_MESSAGE:
-            message = message[:MAX_MESSAGE] + "..."
+        message = f"{method} {shown}"  # at most 3,011 characters: never cut at MAX_MESSAGE
         second = int(created)
         if second != last_second:
             last_second, second_text = second, _second_text(second)
@@ -162,7 +165,7 @@ def rows_params(items: Sequence[LogEntry | RequestFacts], ids: Sequence[str], ma
         if parts is None:
             parts = _data_parts(same)
         params += (log_id, INFO, message,
-                   f"{parts[0]}{orjson.dumps(exec_ns / 1e6).decode()}{parts[1]}{orjson.dumps(url).decode()}{parts[2]}",
+                   f"{parts[0]}{orjson.dumps(exec_ns / 1e6).decode()}{parts[1]}{url_json}{parts[2]}",
                    created_text)
     return params
 
