@@ -54,6 +54,7 @@ from satchel.tools.bus.listeners import Listeners
 from satchel.tools.bus.relay import LinkBus, Relay
 from satchel.tools.fdlimit import raise_nofile_limit
 from satchel.tools.hook_files import js_warning_shown
+from satchel.tools.security import passwords
 
 __all__ = ["RESTART_EXIT", "run_workers"]
 
@@ -91,6 +92,7 @@ def run_workers(config: Config, count: int, open_first_app: Any, open_worker_app
     # pages shared by every worker instead of each worker importing its own copy
     import_all()
     import_uvicorn()
+    passwords.backend()  # ctypes and libcrypt (~0.7 MB) shared too: any worker's first login loads them
     dataclass_cache.release()  # every class is made: the workers need not inherit the cache
     # what is imported stays for good: no collection in any process walks it again, which
     # would write to every page the workers share with this one (copy-on-write)

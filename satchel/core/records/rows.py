@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import apsw
-import bcrypt
 
 from satchel.core.collections.model import Collection
 from satchel.core.collections.registry import CollectionRegistry
@@ -20,6 +19,8 @@ from satchel.errors import ApiError, ValidationError
 from satchel.store.database import Database, Tx
 from satchel.store.dialect import SqliteDialect
 from satchel.tools.security import random_string
+from satchel.tools.security.passwords import check_password as check_bcrypt
+from satchel.tools.security.passwords import hash_password as hash_bcrypt
 from satchel.tools.timeutil import now_text
 
 __all__ = ["ID_ALPHABET", "RecordStore", "check_password", "hash_password", "new_record_id", "row_to_record"]
@@ -38,14 +39,14 @@ def new_record_id() -> str:
 
 
 def hash_password(plain: str, cost: int = 10) -> str:
-    return bcrypt.hashpw(plain.encode(), bcrypt.gensalt(cost or 10, prefix=b"2a")).decode()
+    return hash_bcrypt(plain.encode(), cost or 10).decode()
 
 
 def check_password(plain: str, hashed: str | None) -> bool:
     """Timing-safe bcrypt check; unknown records are checked against a dummy hash."""
     target = hashed.encode() if hashed else _DUMMY_HASH
     try:
-        ok = bcrypt.checkpw(plain.encode(), target)
+        ok = check_bcrypt(plain.encode(), target)
     except ValueError:
         return False
     return ok and bool(hashed)
