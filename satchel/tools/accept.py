@@ -4,16 +4,18 @@ uvloop's own accept drains the whole backlog on each wake-up, so the worker that
 after a burst of connections (``wrk -c8`` connects all eight at once) takes them all and its
 sibling idles: 8/0 in about 6 runs of 10 on two cores (taking one per wake-up is not enough:
 the sibling is often not even scheduled yet).  Here a worker takes one connection per
-wake-up, and in a burst (it accepted one less than ``BURST`` ago) while it holds more
-connections than the least loaded sibling, it first lets that sibling take the new one (and
-looks again every ``RECHECK``, accepting once the counts are even); if no sibling took any
-connection for ``DEFER`` (it is stopped, or busy in a long synchronous hook), it takes the
-connection itself and stops deferring for ``DISTRUST``, so a stalled worker never holds new
-connections back for long.  The counts live in shared memory (:class:`ConnectionCounts`),
-kept by uvicorn's own set of connections (:class:`CountedConnections`).  Connections that come one at a time
-are taken by whichever worker wakes first, as before.
-Per-worker ``SO_REUSEPORT`` sockets were tried and reverted: there the kernel hashes a new
-connection to a stalled worker all the same.
+wake-up, and early in a burst (less than ``BURST`` since its first accept after ``QUIET``
+without any) while it holds more connections than the least loaded sibling, it first lets
+that sibling take the new one (looking again every ``RECHECK``, accepting once the counts
+are even); if no sibling took any connection for ``DEFER`` (it is stopped, or busy in a long
+synchronous hook), it takes the connection itself and stops deferring for ``DISTRUST``, so a
+stalled worker never holds new connections back for long.  Under a steady churn of new
+connections (clients without keep-alive) nothing is deferred after the first ``BURST``:
+deferring each one cost ~100 us of CPU and two thirds of the throughput.  Connections that
+come one at a time are taken by whichever worker wakes first, as before.  The counts live in
+shared memory (:class:`ConnectionCounts`), kept by uvicorn's own set of connections
+(:class:`CountedConnections`).  Per-worker ``SO_REUSEPORT`` sockets were tried and
+reverted: there the kernel hashes a new connection to a stalled worker all the same.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ __all__ = ["ABSENT", "ConnectionCounts", "CountedConnections", "SharedAccept"]
 
 log = logging.getLogger("satchel")
 
-BURST = 0.05  # seconds since this worker's last accept within which connections are balanced
+QUIET = 0.1  # seconds without an accept after which this worker's next accept starts a burst
+BURST = 0.05  # seconds from the start of a burst during which connections are balanced
 DEFER = 0.02  # seconds without a sibling accepting after which a deferring worker takes the connection
 RECHECK = 0.001  # seconds between a deferring worker's looks at its siblings' counts
 DISTRUST = 0.5  # seconds a worker stops deferring to siblings after one let a connection wait
@@ -126,7 +129,8 @@ class SharedAccept:
         self._reading = False
         self._deferred: asyncio.TimerHandle | None = None
         self._trust_after = 0.0
-        self._last_accept = -BURST
+        self._last_accept = -QUIET
+        self._burst_start = -BURST
         self._others_then = 0  # what the siblings had accepted at the last recheck
         self._progress_at = 0.0  # when a sibling was last seen accepting, while deferring
         self._closed = False
@@ -155,7 +159,8 @@ class SharedAccept:
         fewest, accepted = connections.counts.others(connections.member)
         now = self._loop.time()
         if (fewest is not None and connections.held() > fewest
-                and now - self._last_accept < BURST and now >= self._trust_after):  # fmt: skip
+                and now - self._last_accept < QUIET and now - self._burst_start < BURST
+                and now >= self._trust_after):  # fmt: skip
             self._others_then, self._progress_at = accepted, now
             self.deferrals += 1
             self._pause(RECHECK, self._recheck)
@@ -192,7 +197,10 @@ class SharedAccept:
                 self._pause(PAUSE_ON_ERROR, self._resume)
             return False  # (ECONNABORTED and the like: that client is gone)
         self._short = False
-        self._last_accept = self._loop.time()
+        now = self._loop.time()
+        if now - self._last_accept >= QUIET:
+            self._burst_start = now
+        self._last_accept = now
         self._connections.accept()
         task = self._loop.create_task(self._adopt(conn))
         self._tasks.add(task)
