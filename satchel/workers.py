@@ -64,6 +64,7 @@ RESTART_EXIT = 75  # a worker's status asking the parent to start everything aga
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 RESPAWN_DELAY = 0.5  # seconds before restarting a worker that died, doubled while it keeps dying
 STOP_TIMEOUT = SHUTDOWN_GRACE + 7.0
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class Runtime:
@@ -228,10 +229,21 @@ class Supervisor:
 
     def spawn(self, member: int, *, first: bool = False, ready_fd: int | None = None) -> int:
         parent = os.getpid()
-        pid = os.fork()
+        # A stop signal reaching the child before reset_signals ran the parent's asyncio
+        # handler there and was lost: that worker served on until the parent's SIGKILL
+        # (STOP_TIMEOUT later).  The child starts with them blocked and takes them once they
+        # are back to their defaults.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        pid = -1  # (fork failed)
+        try:
+            pid = os.fork()
+        finally:
+            if pid != 0:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         if pid == 0:  # pragma: no cover - the child; measured by tests/workers
             code = 1
             reset_signals()
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
             die_with_parent(parent)
             try:
                 if not first:  # worker 0 printed the start-up warnings of the hook files
