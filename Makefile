@@ -38,12 +38,12 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 unit: $(STAMP)
-	$(PY) -m pytest
+	bash tests/run_pytest.sh $(PY) -m pytest
 
 test: $(STAMP) $(JS_STAMP) $(CHROMIUM) lint
 	bash tests/start_postgres.sh
 	bash tests/install_buses.sh
-	$(PY) -m pytest
+	bash tests/run_pytest.sh $(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)

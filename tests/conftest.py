@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,24 @@ from tests.pg_support import SharedDatabase
 SUPERUSER_EMAIL = "test@example.com"  # as in the PocketBase captures
 SUPERUSER_PASSWORD = "1234567890"
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+_CRASH_LOG = os.environ.get("SATCHEL_CRASH_LOG")  # set by tests/run_pytest.sh
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own faulthandler set-up, which this replaces
+def pytest_configure(config: pytest.Config) -> None:
+    """Under tests/run_pytest.sh, a fatal signal's traceback of every thread goes to the
+    crash log after the name of the test that was running (see pytest_runtest_logstart)."""
+    if _CRASH_LOG:
+        config._satchel_crash_log = open(_CRASH_LOG, "a", buffering=1)  # type: ignore[attr-defined]  # noqa: SIM115 (open until the process ends)
+        faulthandler.enable(file=config._satchel_crash_log, all_threads=True)  # type: ignore[attr-defined]
+
+
+def pytest_runtest_logstart(nodeid: str) -> None:
+    if _CRASH_LOG:
+        with open(_CRASH_LOG, "a") as log:
+            log.write(f"started {nodeid}\n")
 
 
 @pytest.fixture
