@@ -18,6 +18,11 @@ __all__ = ["BUSY_TIMEOUT_MS", "QueryTimeout", "open_connection", "set_deadline"]
 
 BUSY_TIMEOUT_MS = 10000
 
+# SQLite's process-wide configuration is left as apsw's import made it.  Changing it
+# (memory statistics off, once) needs ``apsw.shutdown()`` first, and connections opened
+# after that corrupted memory as soon as threads used them at once: segfaults and aborts
+# (tests/store/test_sqlite_config.py, docs/performance.md "Request logs").
+
 PRAGMAS = (
     f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
     "PRAGMA journal_mode = WAL",
@@ -27,25 +32,6 @@ PRAGMAS = (
     "PRAGMA temp_store = MEMORY",
     "PRAGMA cache_size = -32000",
 )
-
-
-def _without_memory_statistics() -> None:
-    """SQLite's memory statistics off, process-wide (its documented recommendation for
-    speed, ``SQLITE_DEFAULT_MEMSTATUS=0``): with them, every allocation and free takes a
-    global mutex -- ~1 k instructions per ``_logs`` row (callgrind,
-    docs/performance.md).  Only possible before SQLite is initialized, so this runs when
-    the store is imported, before any connection; if the program opened one first (apsw
-    used before Satchel was imported), SQLite is left as it is."""
-    if apsw.connections():
-        return
-    try:
-        apsw.shutdown()
-        apsw.config(apsw.SQLITE_CONFIG_MEMSTATUS, 0)
-    except apsw.MisuseError:
-        pass
-
-
-_without_memory_statistics()
 
 
 class QueryTimeout(Exception):
