@@ -6,6 +6,7 @@ import faulthandler
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 from starlette.testclient import TestClient
@@ -22,21 +23,22 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 _CRASH_LOG = os.environ.get("SATCHEL_CRASH_LOG")  # set by tests/run_pytest.sh
+_crash_log: TextIO | None = None  # open until the process ends (faulthandler writes to it)
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's own faulthandler set-up, which this replaces
 def pytest_configure(config: pytest.Config) -> None:
     """Under tests/run_pytest.sh, a fatal signal's traceback of every thread goes to the
     crash log after the name of the test that was running (see pytest_runtest_logstart)."""
+    global _crash_log
     if _CRASH_LOG:
-        config._satchel_crash_log = open(_CRASH_LOG, "a", buffering=1)  # type: ignore[attr-defined]  # noqa: SIM115 (open until the process ends)
-        faulthandler.enable(file=config._satchel_crash_log, all_threads=True)  # type: ignore[attr-defined]
+        _crash_log = open(_CRASH_LOG, "a", buffering=1)  # noqa: SIM115 (open until the process ends)
+        faulthandler.enable(file=_crash_log, all_threads=True)
 
 
 def pytest_runtest_logstart(nodeid: str) -> None:
-    if _CRASH_LOG:
-        with open(_CRASH_LOG, "a") as log:
-            log.write(f"started {nodeid}\n")
+    if _crash_log is not None:
+        _crash_log.write(f"started {nodeid}\n")
 
 
 @pytest.fixture
