@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib.util
 import logging
 import math
 import os
@@ -30,6 +29,7 @@ from satchel.app import App
 from satchel.core.auth.superusers import has_real_superuser, installer_token
 from satchel.tools import dataclass_cache
 from satchel.tools.accept import ConnectionCounts, CountedConnections, SharedAccept
+from satchel.tools.deferred_import import deferred_module
 from satchel.tools.fdlimit import open_fds, raise_nofile_limit
 from satchel.tools.sse import RAW_SEND
 
@@ -128,35 +128,6 @@ def answer_cancelled(asgi: Any) -> Any:
     return app
 
 
-def _deferred_module(name: str) -> ModuleType:
-    """``name`` in ``sys.modules`` as a module whose code runs on the first name it is asked
-    for and lacks (a PEP 562 ``__getattr__``): importing it costs nothing until then.  (The
-    stdlib's ``LazyLoader`` would not do: ``import`` itself reads ``__spec__`` and loads it.)"""
-    loaded = sys.modules.get(name)
-    if loaded is not None:
-        return loaded
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"{name} is not installed")
-    module = importlib.util.module_from_spec(spec)
-    loader = spec.loader
-
-    def complete(attr: str) -> Any:
-        del module.__getattr__  # once: the module's own code defines the rest
-        loader.exec_module(module)
-        try:
-            return module.__dict__[attr]
-        except KeyError:
-            raise AttributeError(f"module {name!r} has no attribute {attr!r}") from None
-
-    module.__getattr__ = complete  # type: ignore[method-assign]
-    sys.modules[name] = module
-    parent, _, child = name.rpartition(".")
-    if parent:
-        setattr(sys.modules[parent], child, module)
-    return module
-
-
 def _bare_uvicorn() -> ModuleType:
     """The ``uvicorn`` package without running its ``__init__``, which imports ``uvicorn.main``:
     click, the reload/worker supervisors (multiprocessing, tempfile, shutil), none of which a
@@ -172,8 +143,8 @@ def _bare_uvicorn() -> ModuleType:
     """
     if "uvicorn" in sys.modules:
         return sys.modules["uvicorn"]
-    package = _deferred_module("uvicorn")
-    _deferred_module("logging.config")  # its parent package, logging, is imported above
+    package = deferred_module("uvicorn")
+    deferred_module("logging.config")  # its parent package, logging, is imported above
     from uvicorn.config import Config
     from uvicorn.server import Server
 
