@@ -32,6 +32,7 @@ HEAVY = (
     "html",  # html.parser for mail bodies, html.entities for :excerpt and escaping mail values
     "decimal",  # fractional numbers written as Go does
     "zipfile",  # backups (and importlib.resources, which the package's JSON files no longer use)
+    "bcrypt",  # the first password hashed or checked (libxcrypt does most of them)
 )
 
 # Satchel modules serving a health check must not import: the other handlers (the route table
