@@ -2,8 +2,8 @@
 
 The serving stack imports modules that a start-up never runs: uvicorn's
 ``logging.config``, Starlette's ``http.client`` (with most of the ``email`` package),
-anyio's package face, ``shutil`` for ``tempfile``...  Registered before their first
-importer, they cost nothing until some request uses them (docs/performance.md, start-up).
+anyio's package face...  Registered before their first importer, they cost nothing until
+some request uses them (docs/performance.md, start-up).
 """
 
 from __future__ import annotations
@@ -38,19 +38,19 @@ def deferred_module(name: str) -> ModuleType:
         raise ImportError(f"{name} is not installed")
     module = importlib.util.module_from_spec(spec)
     loader = spec.loader
-    lock = threading.RLock()
-    running: list[bool] = []
+    lock = threading.RLock()  # reentrant: the module's own code may ask it for a name
+    running = False
 
     def complete(attr: str) -> Any:
+        nonlocal running
         with lock:  # a second thread's first use waits for the module's code to finish
-            if running and _COMPLETE in module.__dict__:
-                # asked again while its own code runs (an import cycle): a partly run module
-                try:
-                    return module.__dict__[attr]
-                except KeyError:
-                    raise AttributeError(f"partially initialized module {name!r} has no attribute {attr!r}") from None
-            if not running:
-                running.append(True)
+            if _COMPLETE in module.__dict__:  # its code has not finished yet
+                if running:  # asked by that code itself (an import cycle): a partly run module
+                    try:
+                        return module.__dict__[attr]
+                    except KeyError:
+                        raise AttributeError(f"partially initialized module {name!r} has no attribute {attr!r}") from None
+                running = True
                 loader.exec_module(module)
                 if module.__dict__.get("__getattr__") is complete:
                     del module.__getattr__  # (a module may define its own, which replaced this one)
